@@ -1,0 +1,85 @@
+/** Roles of the institution; later modules give them permissions here as they land. */
+export const ROLES = [
+  'administrator',
+  'call_taker',
+  'dispatcher',
+  'supervisor',
+  'field_officer',
+  'analyst',
+  'auditor',
+  'internal_affairs',
+  'grants_officer',
+  'grants_legal',
+  'grants_finance',
+  'grants_control',
+  'contract_administrator',
+  'procurement_officer',
+  'asset_custodian',
+  'asset_committee',
+  'head_of_institution',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, { es: string; en: string }> = {
+  administrator: { es: 'Administrador', en: 'Administrator' },
+  call_taker: { es: 'Telefonista 911', en: 'Call-taker' },
+  dispatcher: { es: 'Despachador', en: 'Dispatcher' },
+  supervisor: { es: 'Supervisor', en: 'Supervisor' },
+  field_officer: { es: 'Agente de campo', en: 'Field officer' },
+  analyst: { es: 'Analista', en: 'Analyst' },
+  auditor: { es: 'Auditor', en: 'Auditor' },
+  internal_affairs: { es: 'Asuntos internos', en: 'Internal affairs' },
+  grants_officer: { es: 'Oficial de fondos a ONG', en: 'Grants officer' },
+  grants_legal: { es: 'Jurídico (fondos ONG)', en: 'Grants legal' },
+  grants_finance: { es: 'Financiero (fondos ONG)', en: 'Grants finance' },
+  grants_control: { es: 'Control interno (fondos ONG)', en: 'Grants internal control' },
+  contract_administrator: { es: 'Administrador de contrato', en: 'Contract administrator' },
+  procurement_officer: { es: 'Oficial de compras (UACI)', en: 'Procurement officer' },
+  asset_custodian: { es: 'Custodio de bienes', en: 'Asset custodian' },
+  asset_committee: { es: 'Comisión de descargo', en: 'Asset disposal committee' },
+  head_of_institution: { es: 'Titular de la institución', en: 'Head of institution' },
+};
+
+/** Roles whose holders must use TOTP two-step verification. */
+export const MFA_REQUIRED_ROLES: readonly Role[] = ['administrator', 'supervisor', 'auditor', 'internal_affairs'];
+
+export const PERMISSIONS = [
+  'users:read',
+  'users:manage',
+  'audit:read',
+  'audit:verify',
+  'approvals:read',
+  'approvals:decide',
+  'outbox:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+/** Roles to permissions, in code so that a change is reviewed and audited in version control. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read'],
+  call_taker: [],
+  dispatcher: [],
+  supervisor: ['approvals:read', 'approvals:decide'],
+  field_officer: [],
+  analyst: [],
+  auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read'],
+  internal_affairs: ['audit:read', 'users:read'],
+  grants_officer: [],
+  grants_legal: [],
+  grants_finance: [],
+  grants_control: [],
+  contract_administrator: [],
+  procurement_officer: [],
+  asset_custodian: [],
+  asset_committee: [],
+  head_of_institution: ['approvals:read', 'approvals:decide'],
+};
+
+export function permissionsOf(roles: readonly string[]): Set<Permission> {
+  const out = new Set<Permission>();
+  for (const r of roles) for (const p of ROLE_PERMISSIONS[r as Role] ?? []) out.add(p);
+  return out;
+}
+
+export const requiresMfa = (roles: readonly string[]) => roles.some((r) => MFA_REQUIRED_ROLES.includes(r as Role));
+export const isRole = (r: string): r is Role => (ROLES as readonly string[]).includes(r);

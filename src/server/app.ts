@@ -1,0 +1,67 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './platform/config.js';
+import type { Database } from './platform/db/database.js';
+import { migrate } from './platform/db/migrate.js';
+import { buildHttp, auditContextOf, type App } from './platform/http/app.js';
+import { Discretion } from './platform/discretion/discretion.js';
+import { loadSigningKey, registerPublicKey, type SigningKey } from './platform/audit/signing-key.js';
+import { checkpointIfDue, startCheckpointer, type CheckpointPolicy } from './platform/audit/checkpointer.js';
+import { seedDemoUsers, type DemoAccount } from './seed/demo-users.js';
+import { AuthService } from './modules/identity/auth.service.js';
+import { authRoutes } from './modules/identity/auth.routes.js';
+import { UsersService } from './modules/identity/users.service.js';
+import { usersRoutes } from './modules/identity/users.routes.js';
+import { TokensService } from './modules/identity/tokens.service.js';
+import { tokensRoutes } from './modules/identity/tokens.routes.js';
+import { approvalsRoutes } from './modules/approvals/approvals.routes.js';
+import { auditRoutes } from './modules/audit/audit.routes.js';
+import { healthRoutes } from './modules/health/health.routes.js';
+
+export type Centinela = {
+  app: App;
+  signingKey: SigningKey;
+  seeded: DemoAccount[] | null;
+  checkpoint: (force?: boolean) => ReturnType<typeof checkpointIfDue>;
+  stop: () => Promise<void>;
+};
+
+/** Composition root: migrates, seeds, wires services to routes; no I/O on import. */
+export async function createCentinela(config: Config, database: Database, logger: FastifyBaseLogger | false): Promise<Centinela> {
+  const { db, pool } = database;
+  await migrate(pool);
+  const { key: signingKey } = loadSigningKey({ keyFile: config.AUDIT_SIGNING_KEY_FILE, dataDir: config.dataDir });
+  await registerPublicKey(db, signingKey);
+  const seeded = config.SEED_DEMO ? await seedDemoUsers(db, { password: config.DEMO_PASSWORD, totpSecret: config.DEMO_TOTP_SECRET }) : null;
+
+  const discretion = new Discretion(db);
+  const auth = new AuthService(db, { maxFailures: config.LOGIN_MAX_FAILURES, lockoutSeconds: config.LOGIN_LOCKOUT_SECONDS, absoluteHours: config.SESSION_ABSOLUTE_HOURS });
+  const users = new UsersService(db, discretion);
+  const tokens = new TokensService(db);
+
+  const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
+  healthRoutes(app, { pool });
+  await app.register(
+    async (api) => {
+      const a = api as unknown as App;
+      authRoutes(a, { auth, config, db });
+      tokensRoutes(a, { tokens });
+      usersRoutes(a, { users });
+      approvalsRoutes(a, { db, discretion });
+      auditRoutes(a, { db });
+    },
+    { prefix: '/api' },
+  );
+
+  const policy: CheckpointPolicy = { origin: config.AUDIT_ORIGIN, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS };
+  const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
+  return {
+    app,
+    signingKey,
+    seeded,
+    checkpoint: (force = true) => checkpointIfDue(db, signingKey, policy, force),
+    stop: async () => {
+      await stopCheckpointer();
+      await app.close();
+    },
+  };
+}

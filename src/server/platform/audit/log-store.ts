@@ -1,0 +1,42 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { SignedCheckpoint } from './checkpoint.js';
+
+/** Leaf hashes of entries 1..size in order; the tree is rebuilt from them (O(n), fine below millions). */
+export async function loadLeafHashes(db: Kysely<DB>, size?: number): Promise<Buffer[]> {
+  let q = db.selectFrom('audit_log').select('leaf_hash').orderBy('seq');
+  if (size !== undefined) q = q.where('seq', '<=', size);
+  const rows = await q.execute();
+  return rows.map((r) => Buffer.from(r.leaf_hash, 'hex'));
+}
+
+export async function currentTreeSize(db: Kysely<DB>): Promise<number> {
+  const head = await db.selectFrom('audit_head').select('last_seq').executeTakeFirstOrThrow();
+  return Number(head.last_seq);
+}
+
+type CheckpointRow = { tree_size: number; root_hash: string; origin: string; issued_at: Date; key_id: string; signature: string };
+
+export const checkpointOfRow = (r: CheckpointRow): SignedCheckpoint => ({
+  origin: r.origin,
+  treeSize: Number(r.tree_size),
+  rootHash: r.root_hash,
+  timestamp: r.issued_at.toISOString(),
+  keyId: r.key_id,
+  signature: r.signature,
+});
+
+export async function latestCheckpoint(db: Kysely<DB>) {
+  const row = await db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  return row ? checkpointOfRow(row) : null;
+}
+
+export async function checkpointAt(db: Kysely<DB>, treeSize: number) {
+  const row = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '=', treeSize).executeTakeFirst();
+  return row ? checkpointOfRow(row) : null;
+}
+
+export async function publicKeys(db: Kysely<DB>): Promise<Map<string, string>> {
+  const rows = await db.selectFrom('audit_signing_keys').select(['key_id', 'public_key_pem']).execute();
+  return new Map(rows.map((r) => [r.key_id, r.public_key_pem]));
+}

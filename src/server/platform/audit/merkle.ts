@@ -1,0 +1,195 @@
+/**
+ * RFC 9162 §2.1 Merkle tree over SHA-256: tree hashes, inclusion and consistency proofs.
+ * Builders throw RangeError for sizes or indexes outside the tree. Verifiers throw RangeError
+ * only for sizes or indexes that are not non-negative safe integers; any other mismatch returns false.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+
+const HASH_BYTES = 32;
+const LEAF_PREFIX = Buffer.from([0x00]);
+const NODE_PREFIX = Buffer.from([0x01]);
+
+export function leafHash(data: Buffer | string): Buffer {
+  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+}
+
+export function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+export function rootHash(leafHashes: readonly Buffer[]): Buffer {
+  return subtreeHash(leafHashes, 0, leafHashes.length);
+}
+
+/** PATH(m, D[n]) of RFC 9162 §2.1.3.1, ordered from the leaf's sibling up to the root's child. */
+export function inclusionProof(index: number, leafHashes: readonly Buffer[]): Buffer[] {
+  const size = leafHashes.length;
+  assertCount(index, 'index');
+  if (index >= size) throw new RangeError(`index ${index} is outside a tree of size ${size}`);
+
+  // The RFC recursion descends one subtree per level, so a loop replaces it; siblings come out root-first.
+  const siblings: Buffer[] = [];
+  let start = 0;
+  let end = size;
+  while (end - start > 1) {
+    const split = start + largestPowerOfTwoBelow(end - start);
+    if (index < split) {
+      siblings.push(subtreeHash(leafHashes, split, end));
+      end = split;
+    } else {
+      siblings.push(subtreeHash(leafHashes, start, split));
+      start = split;
+    }
+  }
+  return siblings.reverse();
+}
+
+/** PROOF(m, D[n]) of RFC 9162 §2.1.4.1 for 0 < m <= n; m == n gives an empty proof. */
+export function consistencyProof(oldSize: number, leafHashes: readonly Buffer[]): Buffer[] {
+  const size = leafHashes.length;
+  assertCount(oldSize, 'oldSize');
+  if (oldSize < 1 || oldSize > size) {
+    throw new RangeError(`oldSize ${oldSize} must be between 1 and the tree size ${size}`);
+  }
+
+  // SUBPROOF(m, D[start:end], b) as a loop: each level appends one hash after the deeper result.
+  const outer: Buffer[] = [];
+  let start = 0;
+  let end = size;
+  let m = oldSize;
+  let wholeOldTree = true;
+  while (m < end - start) {
+    const k = largestPowerOfTwoBelow(end - start);
+    if (m <= k) {
+      outer.push(subtreeHash(leafHashes, start + k, end));
+      end = start + k;
+    } else {
+      outer.push(subtreeHash(leafHashes, start, start + k));
+      start += k;
+      m -= k;
+      wholeOldTree = false;
+    }
+  }
+  const deepest = wholeOldTree ? [] : [subtreeHash(leafHashes, start, end)];
+  return [...deepest, ...outer.reverse()];
+}
+
+/** RFC 9162 §2.1.3.2: does `proof` place `leaf` at `index` of the tree of `treeSize` with `root`? */
+export function verifyInclusion(
+  leaf: Buffer,
+  index: number,
+  treeSize: number,
+  proof: readonly Buffer[],
+  root: Buffer,
+): boolean {
+  assertCount(index, 'index');
+  assertCount(treeSize, 'treeSize');
+  if (index >= treeSize) return false;
+  if (!isHash(leaf) || !isHash(root) || !proof.every(isHash)) return false;
+
+  // Division instead of bit operators keeps sizes above 2^31 exact.
+  let fn = index;
+  let sn = treeSize - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      r = nodeHash(p, r);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && timingSafeEqual(r, root);
+}
+
+/** RFC 9162 §2.1.4.2, plus the trivial case oldSize == newSize (empty proof, equal roots). */
+export function verifyConsistency(
+  oldSize: number,
+  newSize: number,
+  oldRoot: Buffer,
+  newRoot: Buffer,
+  proof: readonly Buffer[],
+): boolean {
+  assertCount(oldSize, 'oldSize');
+  assertCount(newSize, 'newSize');
+  if (oldSize < 1 || oldSize > newSize) return false;
+  if (!isHash(oldRoot) || !isHash(newRoot) || !proof.every(isHash)) return false;
+  if (oldSize === newSize) return proof.length === 0 && timingSafeEqual(oldRoot, newRoot);
+  if (proof.length === 0) return false;
+
+  // When the old tree is a complete subtree the proof omits its root, which the verifier already has.
+  const path = isPowerOfTwo(oldSize) ? [oldRoot, ...proof] : [...proof];
+  let fn = oldSize - 1;
+  let sn = newSize - 1;
+  while (fn % 2 === 1) {
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  const [first, ...rest] = path as [Buffer, ...Buffer[]];
+  let fr = first;
+  let sr = first;
+  for (const c of rest) {
+    if (sn === 0) return false;
+    if (fn % 2 === 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      while (fn % 2 === 0 && fn !== 0) {
+        fn /= 2;
+        sn = Math.floor(sn / 2);
+      }
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 && timingSafeEqual(fr, oldRoot) && timingSafeEqual(sr, newRoot);
+}
+
+/** MTH(D[start:end]) built level by level: promoting an unpaired last node equals the RFC's power-of-two split. */
+function subtreeHash(leafHashes: readonly Buffer[], start: number, end: number): Buffer {
+  if (end === start) return createHash('sha256').digest();
+  const level: Buffer[] = [];
+  for (let i = start; i < end; i += 2) {
+    const left = leafHashes[i] as Buffer;
+    level.push(i + 1 < end ? nodeHash(left, leafHashes[i + 1] as Buffer) : left);
+  }
+  // Each level overwrites the front of the same array, so a million leaves need no extra copies.
+  let width = level.length;
+  while (width > 1) {
+    let next = 0;
+    for (let i = 0; i < width; i += 2) {
+      level[next++] = i + 1 < width ? nodeHash(level[i] as Buffer, level[i + 1] as Buffer) : (level[i] as Buffer);
+    }
+    width = next;
+  }
+  return level[0] as Buffer;
+}
+
+function largestPowerOfTwoBelow(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+function isPowerOfTwo(n: number): boolean {
+  let k = 1;
+  while (k < n) k *= 2;
+  return k === n;
+}
+
+function isHash(value: Buffer): boolean {
+  return Buffer.isBuffer(value) && value.length === HASH_BYTES;
+}
+
+function assertCount(value: number, name: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${name} must be a non-negative safe integer, got ${String(value)}`);
+  }
+}

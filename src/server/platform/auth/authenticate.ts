@@ -1,0 +1,95 @@
+import type { Kysely } from 'kysely';
+import { permissionsOf, type Permission } from '../../../common/roles.js';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { hashSecret } from './secrets.js';
+import type { Principal } from './principal.js';
+
+export const SESSION_COOKIE = 'centinela_session';
+
+export type SessionPolicy = { idleMinutes: number };
+
+async function rolesOf(db: Kysely<DB>, userId: string): Promise<string[]> {
+  const rows = await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute();
+  return rows.map((r) => r.role);
+}
+
+/** Resolves a session cookie to its user, enforcing revocation, idle and absolute timeouts. */
+export async function principalFromSession(
+  db: Kysely<DB>,
+  token: string,
+  policy: SessionPolicy,
+  now = new Date(),
+): Promise<Principal> {
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .select([
+      'sessions.id as session_id',
+      'sessions.stage',
+      'sessions.last_seen_at',
+      'sessions.expires_at',
+      'sessions.revoked_at',
+      'users.id as user_id',
+      'users.username',
+      'users.display_name',
+      'users.active',
+    ])
+    .where('sessions.token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || !row.active) throw new AppError('unauthenticated', 401);
+  const idleLimit = new Date(row.last_seen_at.getTime() + policy.idleMinutes * 60_000);
+  if (row.expires_at <= now || idleLimit <= now) throw new AppError('session_expired', 401);
+  // Touch at most once a minute: keeps the idle timeout honest without a write per request.
+  if (now.getTime() - row.last_seen_at.getTime() > 60_000) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
+  }
+  const roles = await rolesOf(db, row.user_id);
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    roles,
+    permissions: permissionsOf(roles),
+    via: 'session',
+    sessionId: row.session_id,
+    tokenId: null,
+    stage: row.stage,
+  };
+}
+
+/** Resolves a bearer token; its permissions are the user's, narrowed to the token's scopes. */
+export async function principalFromToken(db: Kysely<DB>, token: string, now = new Date()): Promise<Principal> {
+  const row = await db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select([
+      'api_tokens.id as token_id',
+      'api_tokens.scopes',
+      'api_tokens.expires_at',
+      'api_tokens.revoked_at',
+      'api_tokens.last_used_at',
+      'users.id as user_id',
+      'users.username',
+      'users.display_name',
+      'users.active',
+    ])
+    .where('api_tokens.token_hash', '=', hashSecret(token))
+    .executeTakeFirst();
+  if (!row || row.revoked_at || !row.active) throw new AppError('unauthenticated', 401);
+  if (row.expires_at <= now) throw new AppError('session_expired', 401);
+  const roles = await rolesOf(db, row.user_id);
+  const scopes = new Set(row.scopes);
+  const permissions = new Set([...permissionsOf(roles)].filter((p): p is Permission => scopes.has(p)));
+  return {
+    userId: row.user_id,
+    username: row.username,
+    displayName: row.display_name,
+    roles,
+    permissions,
+    via: 'token',
+    sessionId: null,
+    tokenId: row.token_id,
+    stage: 'active',
+  };
+}

@@ -1,0 +1,38 @@
+import type { Permission } from '../../../common/roles.js';
+
+/** Who is calling: resolved once per request from the session cookie or the bearer token. */
+export type Principal = {
+  userId: string;
+  username: string;
+  displayName: string;
+  roles: string[];
+  permissions: Set<Permission>;
+  via: 'session' | 'token';
+  sessionId: string | null;
+  tokenId: string | null;
+  stage: 'active' | 'mfa_pending' | 'mfa_enrolment';
+};
+
+/** How a route may be reached; every /api route declares one (checked when routes are registered). */
+export type Access =
+  | { public: true }
+  | { authenticated: true; stages?: Principal['stage'][] }
+  | { permission: Permission };
+
+export type AuditContext = {
+  actorId: string | null;
+  actorUsername: string | null;
+  actorRoles: string[];
+  actorTokenId: string | null;
+  requestId: string | null;
+  clientIp: string | null;
+};
+
+export const SYSTEM_CONTEXT: AuditContext = {
+  actorId: null,
+  actorUsername: 'system',
+  actorRoles: [],
+  actorTokenId: null,
+  requestId: null,
+  clientIp: null,
+};

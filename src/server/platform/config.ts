@@ -1,0 +1,67 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every variable the server reads, with its default; documented in the README's configuration table. */
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0, 65535).default(8080),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// connection URL')
+    .optional(),
+  DATABASE_POOL_SIZE: int(1, 200).default(10),
+  SEED_DEMO: bool.optional(),
+  DEMO_PASSWORD: z.string().min(12, 'at least 12 characters').default('Centinela-Demo-2026'),
+  DEMO_TOTP_SECRET: z
+    .string()
+    .regex(/^[A-Z2-7]{16,}=*$/, 'a base32 secret of at least 16 characters (A-Z, 2-7)')
+    .default('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: bool.default(false),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) => s.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.url('a comma-separated list of origins such as https://cad.example.org'))),
+  BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
+  SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: int(1, 72).default(12),
+  LOGIN_MAX_FAILURES: int(1, 100).default(5),
+  LOGIN_LOCKOUT_SECONDS: int(1, 86_400).default(60),
+  RATE_LIMIT_AUTH_PER_MINUTE: int(1, 100_000).default(20),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: int(1, 100_000).default(120),
+  AUDIT_ORIGIN: z.string().min(1).default('centinela.local/audit'),
+  AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_EVERY: int(1, 1_000_000).default(100),
+  AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
+});
+
+export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {
+  SEED_DEMO: boolean;
+  embedded: boolean;
+  dataDir: string;
+};
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment; a bad value names the variable and what it expects. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(
+    Object.keys(envSchema.shape).flatMap((k) => (env[k] === undefined || env[k] === '' ? [] : [[k, env[k]]])),
+  );
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  const embedded = c.DATABASE_URL === undefined;
+  return { ...c, SEED_DEMO: c.SEED_DEMO ?? embedded, embedded, dataDir: path.resolve(c.DATA_DIR) };
+}
