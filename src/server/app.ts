@@ -61,7 +61,13 @@ export async function createCentinela(config: Config, database: Database, logger
     checkpoint: (force = true) => checkpointIfDue(db, signingKey, policy, force),
     stop: async () => {
       await stopCheckpointer();
-      await app.close();
+      // Keep-alive connections become idle as their last request finishes: close them as they do.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+      try {
+        await app.close();
+      } finally {
+        clearInterval(sweep);
+      }
     },
   };
 }

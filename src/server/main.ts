@@ -63,7 +63,9 @@ async function main() {
     force.unref();
     try {
       await centinela.stop();
+      logger.info('http closed');
       await database.close();
+      logger.info('database closed');
     } finally {
       release();
       clearTimeout(force);

@@ -98,9 +98,14 @@ export async function buildHttp(opts: HttpOptions): Promise<App> {
   app.decorateRequest('lang', 'es');
 
   // Every API route must say who may call it: a route without `access` is a bug, caught at start-up.
+  // Every public route is rate limited unless it sets a tighter limit of its own.
+  const publicLimit = { max: config.RATE_LIMIT_PUBLIC_PER_MINUTE, timeWindow: '1 minute' };
   app.addHook('onRoute', (route) => {
     if (route.url.startsWith('/api/') && !route.url.startsWith('/api/docs') && route.url !== '/api/openapi.json') {
       if (!route.config?.access) throw new Error(`Route ${route.method} ${route.url} declares no access rule`);
+    }
+    if (route.config?.access && 'public' in route.config.access && !route.config.rateLimit) {
+      route.config = { ...route.config, rateLimit: publicLimit };
     }
   });
 

@@ -81,3 +81,28 @@ describe('HTTP conventions', () => {
     expect(res.json().code).toBe('csrf_origin_mismatch');
   });
 });
+
+describe('rate limits', () => {
+  let limited: TestServer;
+  beforeAll(async () => {
+    limited = await createTestServer({ RATE_LIMIT_PUBLIC_PER_MINUTE: '3', RATE_LIMIT_AUTH_PER_MINUTE: '2' });
+  });
+  afterAll(() => limited.close());
+
+  it('limits every public endpoint per client address, answering 429 as a problem', async () => {
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await limited.request({ method: 'GET', url: '/healthz' })).statusCode);
+    expect(codes).toEqual([200, 200, 200, 429]);
+    const res = await limited.request({ method: 'GET', url: '/readyz' });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('limits sign-in attempts more tightly', async () => {
+    const body = { username: 'nobody', password: 'wrong-password' };
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push((await limited.request({ method: 'POST', url: '/api/auth/login', body })).statusCode);
+    expect(codes).toEqual([401, 401, 429]);
+    const last = await limited.request({ method: 'POST', url: '/api/auth/login', body, headers: { 'accept-language': 'en' } });
+    expect(last.json()).toMatchObject({ code: 'rate_limited', detail: 'Too many requests. Try again shortly.' });
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the documented defaults: embedded database in ./data on port 8080 with demo data', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ PORT: 8080, embedded: true, SEED_DEMO: true, SESSION_IDLE_MINUTES: 30 });
+    expect(c.dataDir.endsWith('/data')).toBe(true);
+  });
+
+  it('switches to PostgreSQL with DATABASE_URL and then seeds nothing unless asked', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@h/db' })).toMatchObject({ embedded: false, SEED_DEMO: false });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h/db', SEED_DEMO: 'true' }).SEED_DEMO).toBe(true);
+  });
+
+  it('names every bad variable and what it expects', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: '99999', DATABASE_URL: 'mysql://x', DEMO_TOTP_SECRET: 'lower', CORS_ORIGINS: 'not a url' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const msg = (err as Error).message;
+    expect(msg).toMatch(/PORT: .*65535/);
+    expect(msg).toMatch(/DATABASE_URL: a postgres:\/\/ or postgresql:\/\/ connection URL/);
+    expect(msg).toMatch(/DEMO_TOTP_SECRET: a base32 secret/);
+    expect(msg).toMatch(/CORS_ORIGINS/);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
+  });
+});
