@@ -30,6 +30,14 @@ export const ERROR_MESSAGES = {
   approver_lacks_role: { es: 'Se requiere el rol {role} para decidir.', en: 'The {role} role is required to decide.' },
   conflict: { es: 'El recurso cambió o está en un estado que no permite esta acción.', en: 'The resource changed or is in a state that does not allow this action.' },
   invalid_witness_checkpoint: { es: 'El punto de control del testigo no es válido: {why}.', en: 'The witness checkpoint is not valid: {why}.' },
+  stale_version: { es: 'Otra persona modificó este registro (versión actual {currentVersion}). Recargue y vuelva a intentar.', en: 'Someone else changed this record (current version {currentVersion}). Reload and try again.' },
+  illegal_transition: { es: 'No se puede pasar de "{from}" a "{to}".', en: 'Cannot go from "{from}" to "{to}".' },
+  unit_committed: { es: 'La unidad {callSign} ya está asignada al incidente {incidentNumber}.', en: 'Unit {callSign} is already committed to incident {incidentNumber}.' },
+  unit_not_available: { es: 'La unidad {callSign} no está disponible ({status}).', en: 'Unit {callSign} is not available ({status}).' },
+  unknown_incident_type: { es: 'Tipo de incidente desconocido: {code}.', en: 'Unknown incident type: {code}.' },
+  invalid_answer: { es: 'Respuesta no válida para la pregunta "{key}".', en: 'Invalid answer for question "{key}".' },
+  location_required: { es: 'Indique una ubicación: coordenadas, dirección, punto de referencia o departamento.', en: 'Give a location: coordinates, address, landmark or department.' },
+  call_sign_taken: { es: 'Ya existe una unidad con ese indicativo.', en: 'A unit with that call sign already exists.' },
   internal_error: { es: 'Error interno. El incidente quedó registrado con el identificador {requestId}.', en: 'Internal error. It was logged with id {requestId}.' },
 } as const satisfies Record<string, { es: string; en: string }>;
 

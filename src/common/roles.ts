@@ -51,19 +51,35 @@ export const PERMISSIONS = [
   'approvals:read',
   'approvals:decide',
   'outbox:read',
+  'incidents:read',
+  'incidents:read_caller',
+  'incidents:create',
+  'incidents:update',
+  'incidents:dispatch',
+  'incidents:close',
+  'incidents:export',
+  'units:read',
+  'units:manage',
+  'units:status',
+  'units:position',
+  'catalogue:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
+const CALL_TAKER: readonly Permission[] = ['incidents:read', 'incidents:read_caller', 'incidents:create', 'incidents:update', 'units:read'];
+const DISPATCHER: readonly Permission[] = [...CALL_TAKER, 'incidents:dispatch', 'incidents:close', 'units:status'];
+
 /** Roles to permissions, in code so that a change is reviewed and audited in version control. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read'],
-  call_taker: [],
-  dispatcher: [],
-  supervisor: ['approvals:read', 'approvals:decide'],
-  field_officer: [],
-  analyst: [],
-  auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read'],
-  internal_affairs: ['audit:read', 'users:read'],
+  administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read', 'units:read', 'units:manage', 'catalogue:manage'],
+  call_taker: CALL_TAKER,
+  dispatcher: DISPATCHER,
+  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage'],
+  // Field officers see incidents (for their assignment) but not callers' personal data by default.
+  field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position'],
+  analyst: ['incidents:read', 'units:read', 'incidents:export'],
+  auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read', 'incidents:read', 'units:read', 'incidents:export'],
+  internal_affairs: ['audit:read', 'users:read', 'incidents:read', 'incidents:read_caller', 'units:read'],
   grants_officer: [],
   grants_legal: [],
   grants_finance: [],
@@ -72,7 +88,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   procurement_officer: [],
   asset_custodian: [],
   asset_committee: [],
-  head_of_institution: ['approvals:read', 'approvals:decide'],
+  head_of_institution: ['approvals:read', 'approvals:decide', 'incidents:read', 'units:read'],
 };
 
 export function permissionsOf(roles: readonly string[]): Set<Permission> {

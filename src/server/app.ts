@@ -53,6 +53,8 @@ export async function createCentinela(config: Config, database: Database, logger
   );
 
   const policy: CheckpointPolicy = { origin: config.AUDIT_ORIGIN, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS };
+  // A first checkpoint at start, so a witness can take one from the first minute.
+  await checkpointIfDue(db, signingKey, policy);
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   return {
     app,

@@ -138,4 +138,206 @@ export interface DB {
   audit_signing_keys: AuditSigningKeysTable;
   reason_codes: ReasonCodesTable;
   approval_requests: ApprovalRequestsTable;
+  events: EventsTable;
+  incident_types: IncidentTypesTable;
+  protocol_questions: ProtocolQuestionsTable;
+  priority_rules: PriorityRulesTable;
+  priority_targets: PriorityTargetsTable;
+  disposition_codes: DispositionCodesTable;
+  incidents: IncidentsTable;
+  incident_locations: IncidentLocationsTable;
+  incident_answers: IncidentAnswersTable;
+  incident_timeline: IncidentTimelineTable;
+  units: UnitsTable;
+  unit_crew: UnitCrewTable;
+  unit_status_history: UnitStatusHistoryTable;
+  unit_positions: UnitPositionsTable;
+  assignments: AssignmentsTable;
+  dispatch_settings: DispatchSettingsTable;
+}
+
+/** Outbox of live-push events (migrations/0002_events.sql); pruned after EVENTS_RETENTION_DAYS. */
+export interface EventsTable {
+  seq: Generated<number>;
+  occurred_at: DefaultTimestamp;
+  topic: string;
+  kind: string;
+  entity_type: string;
+  entity_id: string;
+  version: number | null;
+  department: string | null;
+  data: unknown;
+}
+
+// 911 core (migrations/0003_emergency.sql).
+export interface IncidentTypesTable {
+  code: string;
+  name_es: string;
+  name_en: string;
+  default_priority: number;
+  required_units: ColumnType<{ capability: string; count: number }[], string, string>;
+  emergency: Generated<boolean>;
+  active: Generated<boolean>;
+}
+
+export interface ProtocolQuestionsTable {
+  type_code: string;
+  key: string;
+  position: number;
+  prompt_es: string;
+  prompt_en: string;
+  kind: 'yes_no' | 'choice' | 'number' | 'text';
+  options: ColumnType<{ value: string; es: string; en: string }[] | null, string | null, string | null>;
+}
+
+export interface PriorityRulesTable {
+  type_code: string;
+  question_key: string;
+  operator: 'eq' | 'gte' | 'lte' | 'in';
+  value: ColumnType<unknown, string, string>;
+  priority: number;
+}
+
+export interface PriorityTargetsTable {
+  priority: number;
+  answer_to_dispatch_seconds: number;
+  dispatch_to_arrival_seconds: number;
+}
+
+export interface DispositionCodesTable {
+  code: string;
+  label_es: string;
+  label_en: string;
+}
+
+export type IncidentStatus = 'received' | 'dispatched' | 'en_route' | 'on_scene' | 'resolved' | 'closed' | 'cancelled' | 'merged';
+
+export interface IncidentsTable {
+  id: Generated<string>;
+  number: string;
+  type_code: string;
+  priority: number;
+  status: IncidentStatus;
+  version: Generated<number>;
+  source: Generated<string>;
+  caller_number: string | null;
+  caller_name: string | null;
+  description: Generated<string>;
+  department: string | null;
+  lat: number | null;
+  lon: number | null;
+  current_location_id: string | null;
+  duplicate_of: string | null;
+  merged_into: string | null;
+  disposition_code: string | null;
+  closure_summary: string | null;
+  pending_cancellation: string | null;
+  call_received_at: Timestamp;
+  created_at: DefaultTimestamp;
+  first_dispatched_at: Timestamp | null;
+  first_en_route_at: Timestamp | null;
+  first_on_scene_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  escalated_dispatch_at: Timestamp | null;
+  escalated_arrival_at: Timestamp | null;
+  created_by: string | null;
+  updated_at: DefaultTimestamp;
+}
+
+export type LocationSource = 'caller_stated' | 'map_click' | 'device' | 'department';
+
+export interface IncidentLocationsTable {
+  id: Generated<string>;
+  incident_id: string;
+  lat: number | null;
+  lon: number | null;
+  address_text: string | null;
+  landmark: string | null;
+  department: string | null;
+  source: LocationSource;
+  accuracy_m: number | null;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+}
+
+export interface IncidentAnswersTable {
+  incident_id: string;
+  question_key: string;
+  value: ColumnType<unknown, string, string>;
+  answered_by: string | null;
+  answered_at: DefaultTimestamp;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: string;
+  at: DefaultTimestamp;
+  actor_id: string | null;
+  actor_username: string | null;
+  kind: string;
+  data: ColumnType<Record<string, unknown>, string, string>;
+}
+
+export type UnitStatus = 'available' | 'dispatched' | 'en_route' | 'on_scene' | 'busy' | 'out_of_service' | 'off_duty';
+export type UnitType = 'patrol_car' | 'motorcycle' | 'ambulance' | 'fire' | 'specialised';
+
+export interface UnitsTable {
+  id: Generated<string>;
+  call_sign: string;
+  unit_type: UnitType;
+  capabilities: string[];
+  home_station: string;
+  department: string;
+  status: UnitStatus;
+  status_changed_at: DefaultTimestamp;
+  current_incident_id: string | null;
+  lat: number | null;
+  lon: number | null;
+  position_at: Timestamp | null;
+  position_accuracy_m: number | null;
+  version: Generated<number>;
+  active: Generated<boolean>;
+  created_at: DefaultTimestamp;
+}
+
+export interface UnitCrewTable {
+  unit_id: string;
+  user_id: string;
+}
+
+export interface UnitStatusHistoryTable {
+  id: Generated<number>;
+  unit_id: string;
+  status: string;
+  incident_id: string | null;
+  at: DefaultTimestamp;
+  actor_id: string | null;
+}
+
+export interface UnitPositionsTable {
+  id: Generated<number>;
+  unit_id: string;
+  lat: number;
+  lon: number;
+  accuracy_m: number | null;
+  heading: number | null;
+  speed_mps: number | null;
+  recorded_at: Timestamp;
+  received_at: DefaultTimestamp;
+}
+
+export interface AssignmentsTable {
+  id: Generated<string>;
+  incident_id: string;
+  unit_id: string;
+  assigned_at: DefaultTimestamp;
+  assigned_by: string | null;
+  recommended_rank: number | null;
+  released_at: Timestamp | null;
+}
+
+export interface DispatchSettingsTable {
+  key: string;
+  value: ColumnType<unknown, string, string>;
 }

@@ -1,0 +1,55 @@
+import { expect, test, type Page } from '@playwright/test';
+import { totpNow } from '../src/server/platform/auth/totp.js';
+
+const PASSWORD = 'Centinela-Demo-2026';
+const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+async function signIn(page: Page, username: string) {
+  await page.goto('/');
+  await page.getByLabel('Usuario').fill(username);
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+}
+
+test('an administrator signs in with MFA, creates a user, and an auditor finds it in the audit log', async ({ page, browser }) => {
+  await signIn(page, 'administrator');
+  const code = page.getByLabel('Código de verificación');
+  await expect(code).toBeVisible();
+  await page.screenshot({ path: 'docs/screenshots/login-mfa.png' });
+  await code.fill(totpNow(TOTP_SECRET));
+  await code.press('Enter');
+
+  await page.getByRole('link', { name: 'Usuarios' }).click();
+  await expect(page.getByRole('heading', { name: 'Usuarios' })).toBeVisible();
+  await page.getByLabel('Nombre de usuario').fill('agente.lopez');
+  await page.getByLabel('Nombre completo').fill('Ana López');
+  await page.getByLabel('Contraseña temporal').fill('Temporal-Segura-2026');
+  await page.getByRole('checkbox', { name: 'Agente de campo' }).check();
+  await page.getByRole('button', { name: 'Crear usuario' }).click();
+  await expect(page.getByRole('rowheader', { name: 'agente.lopez' })).toBeVisible();
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: 'docs/screenshots/users.png' });
+
+  // The auditor works in another browser context, as another person at another desk would.
+  const auditorContext = await browser.newContext();
+  const auditor = await auditorContext.newPage();
+  await signIn(auditor, 'auditor');
+  await auditor.getByLabel('Código de verificación').fill(totpNow(TOTP_SECRET, Date.now() + 30_000));
+  await auditor.getByLabel('Código de verificación').press('Enter');
+  await auditor.getByRole('link', { name: 'Bitácora de auditoría' }).click();
+  await auditor.getByLabel('Acción (prefijo)').fill('user.created');
+  await auditor.getByRole('button', { name: 'Buscar' }).click();
+  const row = auditor.getByRole('row', { name: /user\.created/ }).filter({ hasText: 'administrator' }).first();
+  await expect(row).toBeVisible();
+  await auditor.screenshot({ path: 'docs/screenshots/audit-log.png', fullPage: true });
+  await auditorContext.close();
+});
+
+test('the interface switches to English and back', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'English' }).click();
+  await expect(page.getByRole('button', { name: 'Sign in' })).toBeVisible();
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await page.getByRole('button', { name: 'Español' }).click();
+  await expect(page.getByRole('button', { name: 'Iniciar sesión' })).toBeVisible();
+});

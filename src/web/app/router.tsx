@@ -1,0 +1,60 @@
+import { createBrowserRouter } from 'react-router';
+import { AccountPage } from '../features/account/AccountPage';
+import { ApprovalsPage } from '../features/approvals/ApprovalsPage';
+import { AuditPage } from '../features/audit/AuditPage';
+import { LoginPage } from '../features/auth/LoginPage';
+import { HomePage } from '../features/home/HomePage';
+import { UsersPage } from '../features/users/UsersPage';
+import { NotFoundPage, RequireActive, RequirePermission } from './guards';
+import { Layout } from './Layout';
+
+/** Route paths of the web shell (the server answers index.html for any of them). */
+export const ROUTES = {
+  login: '/login',
+  home: '/',
+  users: '/users',
+  audit: '/audit',
+  approvals: '/approvals',
+  account: '/account',
+} as const;
+
+export const router = createBrowserRouter([
+  { path: ROUTES.login, element: <LoginPage /> },
+  {
+    path: '/',
+    element: (
+      <RequireActive>
+        <Layout />
+      </RequireActive>
+    ),
+    children: [
+      { index: true, element: <HomePage /> },
+      {
+        path: 'users',
+        element: (
+          <RequirePermission permission="users:read">
+            <UsersPage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'audit',
+        element: (
+          <RequirePermission permission="audit:read">
+            <AuditPage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'approvals',
+        element: (
+          <RequirePermission permission="approvals:read">
+            <ApprovalsPage />
+          </RequirePermission>
+        ),
+      },
+      { path: 'account', element: <AccountPage /> },
+      { path: '*', element: <NotFoundPage /> },
+    ],
+  },
+]);

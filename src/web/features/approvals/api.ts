@@ -1,0 +1,31 @@
+import { apiFetch } from '../../app/api';
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+export type Approval = {
+  id: string;
+  action: string;
+  entityType: string;
+  entityId: string;
+  payload: unknown;
+  reason: { code: string; text: string };
+  approverRole: string;
+  status: ApprovalStatus | string;
+  requestedBy: { id: string; username: string };
+  requestedAt: string;
+  decidedBy: { id: string; username: string } | null;
+  decidedAt: string | null;
+  decisionNote: string | null;
+  canDecide: boolean;
+};
+
+export const approvalsKeys = {
+  list: (status: 'pending' | 'decided') => ['approvals', status] as const,
+};
+
+export const approvalsApi = {
+  list: (status: 'pending' | 'decided') => apiFetch<{ items: Approval[] }>('/approvals', { query: { status } }).then((r) => r.items),
+  approve: (id: string, note?: string) =>
+    apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/approve`, { method: 'POST', body: note ? { note } : {} }),
+  reject: (id: string, note: string) => apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { note } }),
+};

@@ -1,0 +1,35 @@
+import { defineConfig } from 'vite';
+
+/**
+ * Web front end (src/web) built into dist/web, which the API server serves at `/`.
+ * No React plugin: Vite compiles TSX with its built-in transform (`jsx: 'react-jsx'` in tsconfig).
+ */
+export default defineConfig({
+  root: 'src/web',
+  publicDir: false,
+  build: {
+    outDir: '../../dist/web',
+    emptyOutDir: true,
+    sourcemap: false,
+    // The server's CSP forbids inline scripts: keep everything in external module files.
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    chunkSizeWarningLimit: 800,
+    rolldownOptions: {
+      onwarn(warning, defaultHandler) {
+        // React Router and TanStack Query mark their modules "use client"; meaningless in a plain SPA bundle.
+        if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;
+        defaultHandler(warning);
+      },
+    },
+  },
+  server: {
+    port: 5173,
+    strictPort: true,
+    // Keep the Host header (no changeOrigin) so the server's Origin/Host CSRF check passes through the proxy.
+    proxy: { '/api': { target: 'http://localhost:8080' } },
+  },
+  preview: {
+    proxy: { '/api': { target: 'http://localhost:8080' } },
+  },
+});
