@@ -1,7 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useFormat, useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
-import { Chip } from '../../ui/Chip';
 import { useCan } from '../auth/session';
 import { auditApi, auditKeys, CHECKPOINT_EXPORT_URL, type VerificationProblem, type VerificationReport } from './api';
 
