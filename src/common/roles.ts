@@ -67,7 +67,8 @@ export const PERMISSIONS = [
 export type Permission = (typeof PERMISSIONS)[number];
 
 const CALL_TAKER: readonly Permission[] = ['incidents:read', 'incidents:read_caller', 'incidents:create', 'incidents:update', 'units:read'];
-const DISPATCHER: readonly Permission[] = [...CALL_TAKER, 'incidents:dispatch', 'incidents:close', 'units:status'];
+// Dispatchers may also enter a unit's position reported by radio.
+const DISPATCHER: readonly Permission[] = [...CALL_TAKER, 'incidents:dispatch', 'incidents:close', 'units:status', 'units:position'];
 
 /** Roles to permissions, in code so that a change is reviewed and audited in version control. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {

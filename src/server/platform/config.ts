@@ -8,7 +8,6 @@ const int = (min: number, max: number) => z.coerce.number().int().min(min).max(m
 
 /** Every variable the server reads, with its default; documented in the README's configuration table. */
 const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: int(0, 65535).default(8080),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
@@ -18,6 +17,7 @@ const envSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: int(1, 200).default(10),
   SEED_DEMO: bool.optional(),
+  SEED_DEMO_EMERGENCY: bool.default(true),
   DEMO_PASSWORD: z.string().min(12, 'at least 12 characters').default('Centinela-Demo-2026'),
   DEMO_TOTP_SECRET: z
     .string()
@@ -41,6 +41,14 @@ const envSchema = z.object({
   AUDIT_SIGNING_KEY_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_EVERY: int(1, 1_000_000).default(100),
   AUDIT_CHECKPOINT_SECONDS: int(1, 86_400).default(60),
+  ESCALATION_CHECK_SECONDS: int(1, 3600).default(15),
+  EIDO_AGENCY_ID: z.string().regex(/^[a-z0-9.-]+$/, 'a domain name such as 911.pnc.gob.sv').default('psap.centinela.sv'),
+  EVENTS_POLL_MS: int(50, 60_000).default(1000),
+  EVENTS_GAP_WAIT_MS: int(0, 60_000).default(5000),
+  EVENTS_REPLAY_MAX: int(1, 100_000).default(1000),
+  EVENTS_RETENTION_DAYS: int(1, 3650).default(7),
+  LIVE_HEARTBEAT_SECONDS: int(1, 3600).default(30),
+  LIVE_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {

@@ -28,6 +28,7 @@ export async function createTestServer(env: Record<string, string> = {}): Promis
   const config = loadConfig({
     DATA_DIR: dataDir,
     SEED_DEMO: 'true',
+    SEED_DEMO_EMERGENCY: 'false',
     LOG_LEVEL: 'silent',
     AUDIT_CHECKPOINT_SECONDS: '3600',
     AUDIT_CHECKPOINT_EVERY: '1000000',

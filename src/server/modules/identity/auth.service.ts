@@ -48,8 +48,16 @@ export class AuthService {
     return over < 0 ? 0 : Math.min(this.policy.lockoutSeconds * 2 ** over, MAX_LOCKOUT_SECONDS);
   }
 
-  private async recordFailure(tx: Transaction<DB>, ctx: AuditContext, user: { id: string; username: string; failed_logins: number }, what: string) {
-    const failures = user.failed_logins + 1;
+  /**
+   * Locks the user's row until the transaction ends, so that concurrent attempts on one account are
+   * judged one after another against fresh counters, lock and last TOTP step (no lost updates).
+   */
+  private lockUserRow(tx: Transaction<DB>, userId: string) {
+    return tx.selectFrom('users').select(['failed_logins', 'locked_until', 'mfa_last_step']).where('id', '=', userId).forUpdate().executeTakeFirstOrThrow();
+  }
+
+  private async recordFailure(tx: Transaction<DB>, ctx: AuditContext, user: { id: string; username: string }, what: string) {
+    const failures = (await this.lockUserRow(tx, user.id)).failed_logins + 1;
     const lockSeconds = this.lockoutFor(failures);
     const lockedUntil = lockSeconds > 0 ? new Date(Date.now() + lockSeconds * 1000) : null;
     await tx.updateTable('users').set({ failed_logins: failures, locked_until: lockedUntil }).where('id', '=', user.id).execute();
@@ -88,6 +96,8 @@ export class AuthService {
     this.assertNotLocked(user);
     const ok = await verifyPassword(user.password_hash, password);
     return this.db.transaction().execute(async (tx) => {
+      // The lock may have been set by an attempt that finished while this password was being checked.
+      this.assertNotLocked(await this.lockUserRow(tx, user.id));
       if (!ok) {
         await this.recordFailure(tx, ctx, user, 'auth.login_failed');
         return null;
@@ -119,18 +129,22 @@ export class AuthService {
   async verifyMfa(principal: Principal, ctx: AuditContext, client: Client, input: { code?: string; recoveryCode?: string }): Promise<SessionIssued> {
     const user = await findUserById(this.db, principal.userId);
     if (!user?.mfa_secret || !user.mfa_enabled) throw new AppError('mfa_enrolment_required', 403);
+    const secret = user.mfa_secret;
     this.assertNotLocked(user);
-    const recoveryRow = input.recoveryCode
-      ? await this.db
-          .selectFrom('mfa_recovery_codes')
-          .select('id')
-          .where('user_id', '=', user.id)
-          .where('code_hash', '=', hashSecret(input.recoveryCode.trim().toLowerCase()))
-          .where('used_at', 'is', null)
-          .executeTakeFirst()
-      : undefined;
-    const step = input.code ? verifyTotp(user.mfa_secret, user.username, input.code, user.mfa_last_step) : null;
     return this.db.transaction().execute(async (tx) => {
+      // Under the row lock, so that one code (TOTP step or recovery code) cannot succeed twice concurrently.
+      const fresh = await this.lockUserRow(tx, user.id);
+      this.assertNotLocked(fresh);
+      const recoveryRow = input.recoveryCode
+        ? await tx
+            .selectFrom('mfa_recovery_codes')
+            .select('id')
+            .where('user_id', '=', user.id)
+            .where('code_hash', '=', hashSecret(input.recoveryCode.trim().toLowerCase()))
+            .where('used_at', 'is', null)
+            .executeTakeFirst()
+        : undefined;
+      const step = input.code ? verifyTotp(secret, user.username, input.code, fresh.mfa_last_step) : null;
       if (step === null && !recoveryRow) {
         await this.recordFailure(tx, ctx, user, 'auth.mfa_failed');
         return null;

@@ -17,6 +17,10 @@ import {
   rolesOfUser,
 } from './users.repository.js';
 
+/** The database refused a row because `constraint` already holds that value (another request won the race). */
+const isUniqueViolation = (e: unknown, constraint: string) =>
+  (e as { code?: string; constraint?: string } | null)?.code === '23505' && (e as { constraint?: string }).constraint === constraint;
+
 export type NewUser = { username: string; displayName: string; email?: string | null; password: string; roles: string[] };
 
 /** Administration of accounts; guards against self-promotion and losing the last administrator. */
@@ -60,7 +64,11 @@ export class UsersService {
         .insertInto('users')
         .values({ username: input.username, display_name: input.displayName, email: input.email ?? null, password_hash: hash, must_change_password: true, mfa_secret: null, mfa_last_step: null, locked_until: null })
         .returning('id')
-        .executeTakeFirstOrThrow();
+        .executeTakeFirstOrThrow()
+        .catch((e: unknown) => {
+          // The check above cannot see a concurrent, uncommitted insert of the same name; the unique index can.
+          throw isUniqueViolation(e, 'users_username_key') ? new AppError('username_taken', 409) : e;
+        });
       await replaceRoles(tx, row.id, input.roles, ctx.actorId);
       await appendAudit(tx, ctx, {
         action: 'user.created',
@@ -77,9 +85,11 @@ export class UsersService {
     if (roles.some((r) => !isRole(r))) throw new AppError('validation_failed', 400);
     if (userId === principal.userId) throw new AppError('self_role_change', 403);
     await this.db.transaction().execute(async (tx) => {
+      // Administrators first, then the target row: the same order as deactivation, so two
+      // administrators changing each other at once wait for one another instead of deadlocking.
+      await this.lockAdministrators(tx);
       const user = await tx.selectFrom('users').select(['id', 'active']).where('id', '=', userId).forUpdate().executeTakeFirst();
       if (!user) throw notFound();
-      await this.lockAdministrators(tx);
       const before = await replaceRoles(tx, userId, [...new Set(roles)].sort(), principal.userId);
       if (before.includes('administrator') && !roles.includes('administrator') && (await countActiveAdministrators(tx)) < 1) {
         throw new AppError('last_administrator', 409);
@@ -91,7 +101,7 @@ export class UsersService {
 
   /** Serialises changes that could remove administrators, so two of them cannot race to zero. */
   private async lockAdministrators(tx: Transaction<DB>) {
-    await tx.selectFrom('user_roles').select('user_id').where('role', '=', 'administrator').forUpdate().execute();
+    await tx.selectFrom('user_roles').select('user_id').where('role', '=', 'administrator').orderBy('user_id').forUpdate().execute();
   }
 
   async deactivate(principal: Principal, ctx: AuditContext, userId: string, reason: Reason | undefined) {

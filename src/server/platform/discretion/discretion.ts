@@ -16,11 +16,16 @@ export type DiscretionaryAction<P> = {
   approval?: { role: Role; when?: (payload: P) => boolean };
   /** Performs the change inside the transaction and audits it with the reason it is given. */
   execute: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, payload: P, reason: ApprovedReason) => Promise<unknown>;
+  /** Lets the owning module undo any "pending" mark it set when the request is rejected or withdrawn. */
+  onReject?: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, approvalId: string) => Promise<void>;
 };
 
 export type Outcome = { status: 'done'; result: unknown } | { status: 'pending'; approvalId: string };
 
 const MIN_REASON_TEXT = 10;
+
+const isUniqueViolation = (e: unknown, constraint: string) =>
+  (e as { code?: string } | null)?.code === '23505' && (e as { constraint?: string }).constraint === constraint;
 
 /** The registry of declared discretionary actions and the single path by which they run. */
 export class Discretion {
@@ -97,6 +102,18 @@ export class Discretion {
         reason: checked,
       });
       return { status: 'pending', approvalId: row.id } as const;
+    }).catch(async (e: unknown) => {
+      if (!isUniqueViolation(e, 'approval_requests_one_pending')) throw e;
+      // Simultaneous requests all found nothing pending; the partial unique index let only one through.
+      const winner = await this.db
+        .selectFrom('approval_requests')
+        .select('id')
+        .where('action', '=', action)
+        .where('entity_type', '=', def.entityType)
+        .where('entity_id', '=', entityId)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
+      throw new AppError('approval_pending', 409, {}, winner ? { approvalId: winner.id } : {});
     });
   }
 
@@ -105,7 +122,7 @@ export class Discretion {
     return this.db.transaction().execute(async (tx) => {
       const req = await tx.selectFrom('approval_requests').selectAll().where('id', '=', approvalId).forUpdate().executeTakeFirst();
       if (!req) throw notFound();
-      if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { status: req.status });
+      if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { currentStatus: req.status });
       if (req.requested_by === principal.userId) throw new AppError('approver_is_requester', 403);
       if (!principal.roles.includes(req.approver_role)) throw new AppError('approver_lacks_role', 403, { role: req.approver_role });
       if (decision === 'reject' && (!note || note.trim().length < MIN_REASON_TEXT)) {
@@ -133,6 +150,8 @@ export class Discretion {
           approvedBy: principal.username,
           approvalId,
         });
+      } else {
+        await this.get(req.action).onReject?.(tx, ctx, req.entity_id, approvalId);
       }
       return approvalId;
     });
@@ -144,9 +163,10 @@ export class Discretion {
       const req = await tx.selectFrom('approval_requests').selectAll().where('id', '=', approvalId).forUpdate().executeTakeFirst();
       if (!req) throw notFound();
       if (req.requested_by !== principal.userId) throw new AppError('forbidden', 403);
-      if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { status: req.status });
+      if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { currentStatus: req.status });
       await tx.updateTable('approval_requests').set({ status: 'withdrawn', decided_at: new Date() }).where('id', '=', approvalId).execute();
       await appendAudit(tx, ctx, { action: 'approval.withdrawn', entityType: 'approval_request', entityId: approvalId });
+      await this.get(req.action).onReject?.(tx, ctx, req.entity_id, approvalId);
     });
   }
 }

@@ -20,6 +20,8 @@ export function sendProblem(
     .type('application/problem+json')
     .header('content-language', req.lang ?? 'es')
     .send({
+      // Extension members first: they can add to the problem, never replace its standard members.
+      ...extra,
       type: PROBLEM_TYPE_BASE + code,
       title: code,
       status,
@@ -27,7 +29,6 @@ export function sendProblem(
       detail,
       instance: req.url.split('?')[0],
       requestId: req.id,
-      ...extra,
     });
 }
 

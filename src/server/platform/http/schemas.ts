@@ -19,3 +19,9 @@ export function problemResponses<S extends number>(...statuses: S[]): Record<S, 
 }
 
 export const uuidParam = z.object({ id: z.uuid() });
+
+/** The reason a discretionary action carries: a catalogue code plus an explanation. */
+export const reasonBodySchema = z.strictObject({ code: z.string().min(1).max(60), text: z.string().max(2000) });
+
+export const latSchema = z.number().min(-90).max(90);
+export const lonSchema = z.number().min(-180).max(180);

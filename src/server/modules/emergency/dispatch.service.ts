@@ -1,0 +1,120 @@
+import type { Kysely, Transaction } from 'kysely';
+import { ACTIVE_STATUSES } from '../../../common/emergency.js';
+import { appendAudit } from '../../platform/audit/audit-log.js';
+import type { AuditContext } from '../../platform/auth/principal.js';
+import type { DB } from '../../platform/db/schema.js';
+import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { loadIncidentTypes } from './catalogue.js';
+import { findIncident, loadSettings, lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
+import { rankUnits, type Recommendation } from './recommend.js';
+import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
+
+type AssignPayload = { unitId: string; version?: number; rank: number | null };
+
+/** Which units to send, and sending them: safe when two dispatchers reach for the same unit. */
+export class DispatchService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly discretion: Discretion,
+  ) {
+    discretion.declare<AssignPayload>({
+      action: 'emergency.override_recommendation',
+      entityType: 'incident',
+      execute: (tx, ctx, incidentId, p, reason) => this.applyAssign(tx, ctx, incidentId, p, reason),
+    });
+  }
+
+  /** Capabilities the incident type needs and that no committed unit covers yet. */
+  private async neededCapabilities(incident: IncidentRow): Promise<string[]> {
+    const [type] = await loadIncidentTypes(this.db, incident.type_code);
+    const committed = await this.db
+      .selectFrom('assignments')
+      .innerJoin('units', 'units.id', 'assignments.unit_id')
+      .select('units.capabilities')
+      .where('assignments.incident_id', '=', incident.id)
+      .where('assignments.released_at', 'is', null)
+      .execute();
+    const needed: string[] = [];
+    for (const req of type?.requiredUnits ?? []) {
+      const have = committed.filter((c) => c.capabilities.includes(req.capability)).length;
+      if (have < req.count) needed.push(req.capability);
+    }
+    // Once the type's needs are covered, any available unit may still be sent as backup.
+    return needed.length > 0 ? needed : [...new Set((type?.requiredUnits ?? []).map((r) => r.capability))];
+  }
+
+  async recommend(incidentId: string, limit = 10): Promise<{ needed: string[]; items: Recommendation[] }> {
+    const incident = await findIncident(this.db, incidentId);
+    if (!incident) throw notFound();
+    const [settings, needed] = await Promise.all([loadSettings(this.db), this.neededCapabilities(incident)]);
+    const units = await this.db
+      .selectFrom('units')
+      .select(['id', 'call_sign', 'unit_type', 'capabilities', 'department', 'lat', 'lon', 'position_at'])
+      .where('status', '=', 'available')
+      .where('active', '=', true)
+      .where('current_incident_id', 'is', null)
+      .execute();
+    const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
+    const ranked = rankUnits(
+      target,
+      units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
+      needed,
+      settings,
+    );
+    // Without coordinates, units of the incident's department come first.
+    const items = target ? ranked : [...ranked.filter((r) => r.department === incident.department), ...ranked.filter((r) => r.department !== incident.department)].map((r, i) => ({ ...r, rank: i + 1 }));
+    return { needed, items: items.slice(0, limit) };
+  }
+
+  /** Sending the top recommendation is routine; any other unit is discretionary and needs a reason. */
+  async assign(ctx: AuditContext, incidentId: string, unitId: string, version: number | undefined, reason: Reason | undefined) {
+    // A unit someone else just took is a conflict to report, not a choice to justify.
+    const unit = await this.db.selectFrom('units').selectAll().where('id', '=', unitId).executeTakeFirst();
+    if (!unit) throw notFound();
+    await this.assertFree(unit);
+    const { items } = await this.recommend(incidentId, 1000);
+    const rank = items.find((r) => r.unitId === unitId)?.rank ?? null;
+    const payload: AssignPayload = { unitId, version, rank };
+    if (rank !== 1) {
+      await this.discretion.request(ctx, 'emergency.override_recommendation', incidentId, payload, reason);
+      return (await findIncident(this.db, incidentId))!;
+    }
+    return this.db.transaction().execute((tx) => this.applyAssign(tx, ctx, incidentId, payload, reason ?? null));
+  }
+
+  private async assertFree(unit: { call_sign: string; status: string; current_incident_id: string | null }, db: Kysely<DB> | Transaction<DB> = this.db) {
+    if (unit.current_incident_id) {
+      const other = await findIncident(db, unit.current_incident_id);
+      throw new AppError('unit_committed', 409, { callSign: unit.call_sign, incidentNumber: other?.number ?? '?' }, { incidentId: unit.current_incident_id, incidentNumber: other?.number ?? null });
+    }
+    if (unit.status !== 'available') throw new AppError('unit_not_available', 409, { callSign: unit.call_sign, status: unit.status }, { unitStatus: unit.status });
+  }
+
+  private async applyAssign(tx: Transaction<DB>, ctx: AuditContext, incidentId: string, p: AssignPayload, reason: ApprovedReason | null) {
+    // Unit first, then incident: every path that locks both does so in this order.
+    const unit = await tx.selectFrom('units').selectAll().where('id', '=', p.unitId).forUpdate().executeTakeFirst();
+    if (!unit) throw notFound();
+    await this.assertFree(unit, tx);
+    const incident = await lockIncident(tx, incidentId, p.version);
+    if (!ACTIVE_STATUSES.includes(incident.status) || incident.status === 'resolved') {
+      throw new AppError('illegal_transition', 409, { from: incident.status, to: 'dispatched' }, { currentStatus: incident.status });
+    }
+    const now = new Date();
+    await tx.insertInto('assignments').values({ incident_id: incidentId, unit_id: unit.id, assigned_by: ctx.actorId, recommended_rank: p.rank, released_at: null }).execute();
+    const updatedUnit = await tx
+      .updateTable('units')
+      .set({ status: 'dispatched', status_changed_at: now, current_incident_id: incidentId, version: unit.version + 1 })
+      .where('id', '=', unit.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('unit_status_history').values({ unit_id: unit.id, status: 'dispatched', incident_id: incidentId, actor_id: ctx.actorId }).execute();
+    const updated = await updateIncident(tx, incident, incident.status === 'received' ? { status: 'dispatched', first_dispatched_at: incident.first_dispatched_at ?? now } : {});
+    await appendTimeline(tx, ctx, incidentId, 'assignment', { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank, ...(reason ? { reason } : {}) });
+    if (incident.status === 'received') await appendTimeline(tx, ctx, incidentId, 'status', { from: 'received', to: 'dispatched' });
+    await appendAudit(tx, ctx, { action: 'incident.unit_assigned', entityType: 'incident', entityId: incidentId, changes: { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank }, reason });
+    await announceIncident(tx, updated, incident.status === 'received' ? 'status' : 'updated');
+    await announceUnit(tx, updatedUnit, 'status');
+    return updated;
+  }
+}

@@ -1,0 +1,169 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../../platform/db/schema.js';
+import type { IncidentsService } from './incidents.service.js';
+
+type Details = Awaited<ReturnType<IncidentsService['details']>>;
+
+// El Salvador keeps UTC−06:00 all year; EIDO wants RFC 3339 with an offset, NENA's samples use local time.
+function sv(iso: string): string {
+  const d = new Date(Date.parse(iso) - 6 * 3600_000);
+  return `${d.toISOString().slice(0, 19)}-06:00`;
+}
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const ref = (id: string) => ({ $ref: id });
+
+// Our unit and incident states in the spelling NENA's samples use; to be checked against NENA's registries.
+const UNIT_STATUS_REGISTRY: Record<string, string> = { dispatched: 'Dispatched', en_route: 'Enroute', on_scene: 'OnScene', available: 'Available', busy: 'Busy', out_of_service: 'OutOfService', off_duty: 'OffDuty' };
+const UNIT_TYPE_REGISTRY: Record<string, string> = { patrol_car: 'Patrol', motorcycle: 'Motorcycle', ambulance: 'Ambulance', fire: 'Engine', specialised: 'Special' };
+const INCIDENT_STATUS_REGISTRY: Record<string, string> = { received: 'Pending', dispatched: 'Dispatched', en_route: 'Dispatched', on_scene: 'OnScene', resolved: 'Resolved', closed: 'Closed', cancelled: 'Cancelled', merged: 'Merged' };
+const METHOD: Record<string, string> = { device: 'GPS', map_click: 'Manual', caller_stated: 'Manual', department: 'Manual' };
+
+/**
+ * The incident as a NENA EIDO (NENA-STA-021) snapshot: one call, the caller (only if the reader may
+ * see callers), locations as PIDF-LO, agents from the people on the timeline, a dispatch per
+ * assignment, units with their current status, and notes; unit milestones become notes, since an
+ * EIDO has no field for a status history. See src/server/test/eido/EIDO-NOTES.md.
+ */
+export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centinela.sv') {
+  const [type, disposition] = await Promise.all([
+    db.selectFrom('incident_types').select(['name_es', 'name_en']).where('code', '=', d.typeCode).executeTakeFirst(),
+    d.disposition ? db.selectFrom('disposition_codes').select(['label_en']).where('code', '=', d.disposition.code).executeTakeFirst() : Promise.resolve(undefined),
+  ]);
+  const agency = ref(agencyId);
+  const incidentUrn = `urn:emergency:uid:incidentid:${d.number}:${agencyId}`;
+  const callId = `urn:emergency:uid:callid:${d.id}:${agencyId}`;
+  const agentId = (username: string) => `${username}@${agencyId}`;
+  const last = sv(d.timeline.at(-1)?.at ?? d.times.createdAt);
+  const prologue = (id: string, at: string, agent?: string | null) => ({
+    $id: id,
+    lastUpdateTimeStamp: sv(at),
+    updatedByAgencyReference: agency,
+    ...(agent ? { updatedByAgentReference: ref(agentId(agent)) } : {}),
+  });
+
+  const creator = d.timeline.find((t) => t.kind === 'created')?.actor ?? null;
+  const dispatchers = new Set(d.timeline.filter((t) => t.kind === 'assignment' && t.actor).map((t) => t.actor!));
+  const people = [...new Set(d.timeline.map((t) => t.actor).filter((a): a is string => !!a))];
+  const agents = people.map((username) => ({
+    ...prologue(agentId(username), d.timeline.find((t) => t.actor === username)!.at),
+    agentRoleRegistryText: [username === creator ? 'Call Taking' : dispatchers.has(username) ? 'Dispatching' : 'Call Taking'],
+    agencyReference: agency,
+  }));
+
+  const locations = d.locations.map((l) => {
+    const pidf =
+      l.lat !== null && l.lon !== null
+        ? `<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:gp="urn:ietf:params:xml:ns:pidf:geopriv10" xmlns:gml="http://www.opengis.net/gml" xmlns:gs="http://www.opengis.net/pidflo/1.0" entity="pres:${esc(d.number)}@${agencyId}"><tuple id="loc-${l.id}"><status><gp:geopriv><gp:location-info><gs:Circle srsName="urn:ogc:def:crs:EPSG::4326"><gml:pos>${l.lat} ${l.lon}</gml:pos><gs:radius uom="urn:ogc:def:uom:EPSG::9001">${l.accuracyM ?? 50}</gs:radius></gs:Circle></gp:location-info><gp:usage-rules/><gp:method>${METHOD[l.source] ?? 'Manual'}</gp:method></gp:geopriv></status><timestamp>${sv(l.createdAt)}</timestamp></tuple></presence>`
+        : undefined;
+    const text = [l.addressText, l.landmark, l.department].filter(Boolean).join(' — ');
+    return {
+      ...prologue(`${agencyId}:location:${l.id}`, l.createdAt, l.createdBy ? null : null),
+      locationTypeDescriptionRegistryText: l.current ? 'Incident' : l.source === 'device' ? 'Caller' : 'Incident',
+      ...(text ? { locationDescriptionText: text } : {}),
+      ...(pidf ? { locationByValue: pidf } : {}),
+      localIdentifier: [l.id],
+    };
+  });
+
+  const noteEntries = d.timeline.filter((t) => t.kind === 'note' || t.kind === 'unit_status');
+  const notes = noteEntries.map((t) => {
+    const text = t.kind === 'note' ? String(t.data.text ?? '') : `${String(t.data.callSign ?? '')}: ${String(t.data.status ?? '')}`;
+    return {
+      ...prologue(`${agencyId}:note:${t.id}`, t.at, t.actor),
+      notesActionComments: `<p>${esc(text)}</p>`,
+      ...(t.actor ? { agentReference: ref(agentId(t.actor)) } : {}),
+    };
+  });
+
+  const units = d.assignments.map((a) => ({
+    ...prologue(`${agencyId}:unit:${a.callSign}`, a.releasedAt ?? a.assignedAt),
+    emergencyResourceName: a.callSign,
+    emergencyResourceTypeCommonRegistryText: 'Patrol',
+    primaryUnitStatusRegistryText: UNIT_STATUS_REGISTRY[a.releasedAt ? 'available' : a.unitStatus] ?? 'Unknown',
+    secondaryUnitStatusRegistryText: [],
+    unitStatusInternal: [a.releasedAt ? 'released' : a.unitStatus],
+    resourceAttributeRegistryText: [],
+    agentReference: [],
+    ...(a.releasedAt ? {} : { activeOnIncidentId: incidentUrn }),
+  }));
+  const unitTypes = await db.selectFrom('units').select(['call_sign', 'unit_type']).where('call_sign', 'in', d.assignments.length ? d.assignments.map((a) => a.callSign) : ['']).execute();
+  for (const u of units) u.emergencyResourceTypeCommonRegistryText = UNIT_TYPE_REGISTRY[unitTypes.find((t) => t.call_sign === u.emergencyResourceName)?.unit_type ?? ''] ?? 'Patrol';
+
+  const dispatches = d.timeline
+    .filter((t) => t.kind === 'assignment')
+    .map((t, i) => ({
+      ...prologue(`${agencyId}:dispatch:${d.number}:${i + 1}`, t.at, t.actor),
+      agencyReference: agency,
+      ...(t.actor ? { agentReference: ref(agentId(t.actor)) } : {}),
+      emergencyResourceReference: [ref(`${agencyId}:unit:${String(t.data.callSign)}`)],
+    }));
+
+  const caller = d.caller && (d.caller.number || d.caller.name) ? d.caller : null;
+  const callbackId = `${agencyId}:callback:${d.id}`;
+  const personId = `${agencyId}:person:caller:${d.id}`;
+  const incidentTime = d.times.closedAt ?? d.timeline.at(-1)?.at ?? d.times.createdAt;
+
+  return {
+    ...prologue(incidentUrn, d.timeline.at(-1)?.at ?? d.times.createdAt),
+    eidoVersion: '1.0',
+    issuingElementIdentification: `centinela.${agencyId}`,
+    agencyComponent: [{ ...prologue(agencyId, d.times.createdAt), agencyRoleDescriptionRegistryText: ['CallReceiving'], agencyType: ['psap'], incidentOwningAgencyIndicator: true }],
+    ...(agents.length ? { agentComponent: agents } : {}),
+    incidentComponent: {
+      ...prologue(`${agencyId}:incident:${d.number}`, incidentTime),
+      internalIncidentId: d.number,
+      incidentTypeInternalCode: d.typeCode,
+      incidentTypeInternalText: type?.name_es ?? d.typeCode,
+      incidentTypeCommonRegistryText: type?.name_en ?? d.typeCode,
+      incidentStatusInternalText: [d.status],
+      incidentStatusCommonRegistryText: [INCIDENT_STATUS_REGISTRY[d.status] ?? d.status],
+      incidentPriorityInternalText: `P${d.priority}`,
+      incidentCommonPriorityNumber: d.priority,
+      ...(d.department ? { beatOrDispatchGroupText: d.department } : {}),
+      ...(agents.length ? { agentReference: agents.map((a) => ref(a.$id)) } : {}),
+      ...(locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
+      ...(caller ? { personReference: [ref(personId)] } : {}),
+      ...(notes.length ? { notesReference: notes.map((n) => ref(n.$id)) } : {}),
+      ...(d.disposition && d.times.resolvedAt
+        ? {
+            dispositionComponent: [
+              { ...prologue(`${agencyId}:disposition:${d.number}`, d.times.resolvedAt), dispositionCommonRegistryCode: disposition?.label_en ?? d.disposition.code, dispositionPrimaryIndicator: true },
+            ],
+          }
+        : {}),
+    },
+    callComponent: [
+      {
+        ...prologue(callId, d.times.createdAt, creator),
+        standardPrimaryCallType: 'emergency',
+        localCallType: d.source,
+        direction: 'incoming',
+        callStateRegistryText: 'callEnd',
+        callStartTimestamp: sv(d.times.callReceivedAt),
+        ...(creator ? { agentReference: [ref(agentId(creator))] } : {}),
+        ...(caller?.number ? { callBackReference: ref(callbackId) } : {}),
+        ...(caller ? { personReference: [ref(personId)] } : {}),
+        ...(locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
+      },
+    ],
+    ...(caller?.number ? { callbackComponent: [{ ...prologue(callbackId, d.times.createdAt), callBackInformationUri: [`tel:${caller.number.replace(/[^+0-9]/g, '')}`] }] } : {}),
+    ...(caller
+      ? {
+          personComponent: [
+            {
+              ...prologue(personId, d.times.createdAt),
+              personIncidentRoleRegistryText: ['Caller'],
+              ...(caller.name ? { ncPersonComponent: { name: [{ personFullName: [{ value: caller.name }] }] } } : {}),
+              callIdentifier: [callId],
+              ...(caller.number ? { callBackReference: ref(callbackId) } : {}),
+            },
+          ],
+        }
+      : {}),
+    ...(locations.length ? { locationComponent: locations } : {}),
+    ...(dispatches.length ? { dispatchComponent: dispatches } : {}),
+    ...(units.length ? { emergencyResourceComponent: units } : {}),
+    ...(notes.length ? { notesComponent: notes } : {}),
+    lastUpdateTimeStamp: last,
+  };
+}

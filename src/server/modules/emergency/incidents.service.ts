@@ -1,0 +1,323 @@
+import type { Kysely, Transaction } from 'kysely';
+import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
+import { appendAudit } from '../../platform/audit/audit-log.js';
+import type { AuditContext, Principal } from '../../platform/auth/principal.js';
+import type { DB, LocationSource } from '../../platform/db/schema.js';
+import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { departmentAt } from '../../platform/geo/departments.js';
+import { loadIncidentTypes, normaliseAnswer, type IncidentType } from './catalogue.js';
+import { findIncident, loadSettings, lockIncident, nextIncidentNumber, updateIncident, type IncidentRow } from './incident-store.js';
+import { presentIncident } from './incident.presenter.js';
+import { scoreRelated, type RelatedProbe } from './related.js';
+import { announceIncident, appendTimeline } from './timeline.js';
+
+export type LocationInput = {
+  lat?: number | null;
+  lon?: number | null;
+  addressText?: string | null;
+  landmark?: string | null;
+  department?: string | null;
+  source: LocationSource;
+  accuracyM?: number | null;
+};
+
+export type NewIncident = {
+  typeCode: string;
+  source?: string;
+  callReceivedAt?: string;
+  caller?: { number?: string | null; name?: string | null };
+  description?: string;
+  location: LocationInput;
+  answers?: Record<string, unknown>;
+};
+
+/** Intake and the facts added to an incident over time: answers, notes, locations, priority. */
+export class IncidentsService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly discretion: Discretion,
+  ) {
+    discretion.declare<{ priority: number; version?: number }>({
+      action: 'emergency.lower_priority',
+      entityType: 'incident',
+      execute: (tx, ctx, id, p, reason) => this.applyPriority(tx, ctx, id, p.priority, p.version, reason),
+    });
+  }
+
+  private async type(db: Kysely<DB> | Transaction<DB>, code: string): Promise<IncidentType> {
+    const [t] = await loadIncidentTypes(db, code);
+    if (!t) throw new AppError('unknown_incident_type', 422, { code });
+    return t;
+  }
+
+  private checkAnswers(t: IncidentType, answers: Record<string, unknown>): Answers {
+    const out: Answers = {};
+    for (const [key, value] of Object.entries(answers)) {
+      const q = t.questions.find((x) => x.key === key);
+      const v = q ? normaliseAnswer(q, value) : null;
+      if (v === null) throw new AppError('invalid_answer', 422, { key }, { key });
+      out[key] = v;
+    }
+    return out;
+  }
+
+  private resolveDepartment(loc: LocationInput): string | null {
+    if (loc.lat != null && loc.lon != null) return departmentAt(loc.lat, loc.lon)?.id ?? loc.department ?? null;
+    return loc.department ?? null;
+  }
+
+  private async insertLocation(tx: Transaction<DB>, ctx: AuditContext, incidentId: string, loc: LocationInput) {
+    if (loc.lat == null && !loc.addressText && !loc.landmark && !loc.department) throw new AppError('location_required', 422);
+    const department = this.resolveDepartment(loc);
+    return tx
+      .insertInto('incident_locations')
+      .values({
+        incident_id: incidentId,
+        lat: loc.lat ?? null,
+        lon: loc.lon ?? null,
+        address_text: loc.addressText?.trim() || null,
+        landmark: loc.landmark?.trim() || null,
+        department,
+        source: loc.source,
+        accuracy_m: loc.accuracyM ?? null,
+        created_by: ctx.actorId,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  async create(ctx: AuditContext, input: NewIncident): Promise<IncidentRow> {
+    const t = await this.type(this.db, input.typeCode);
+    const answers = this.checkAnswers(t, input.answers ?? {});
+    const { priority, fired } = priorityFromAnswers(t.defaultPriority, t.priorityRules, answers);
+    const receivedAt = input.callReceivedAt ? new Date(input.callReceivedAt) : new Date();
+    return this.db.transaction().execute(async (tx) => {
+      const number = await nextIncidentNumber(tx, receivedAt);
+      const department = this.resolveDepartment(input.location);
+      const row = await tx
+        .insertInto('incidents')
+        .values({
+          number,
+          type_code: t.code,
+          priority,
+          status: 'received',
+          source: input.source ?? 'call',
+          caller_number: input.caller?.number?.trim() || null,
+          caller_name: input.caller?.name?.trim() || null,
+          description: input.description?.trim() ?? '',
+          department,
+          lat: input.location.lat ?? null,
+          lon: input.location.lon ?? null,
+          current_location_id: null,
+          duplicate_of: null,
+          merged_into: null,
+          disposition_code: null,
+          closure_summary: null,
+          pending_cancellation: null,
+          call_received_at: receivedAt,
+          first_dispatched_at: null,
+          first_en_route_at: null,
+          first_on_scene_at: null,
+          resolved_at: null,
+          closed_at: null,
+          escalated_dispatch_at: null,
+          escalated_arrival_at: null,
+          created_by: ctx.actorId,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const loc = await this.insertLocation(tx, ctx, row.id, input.location);
+      const created = await tx.updateTable('incidents').set({ current_location_id: loc.id }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+      for (const [key, value] of Object.entries(answers)) {
+        await tx.insertInto('incident_answers').values({ incident_id: row.id, question_key: key, value: JSON.stringify(value), answered_by: ctx.actorId }).execute();
+      }
+      await appendTimeline(tx, ctx, row.id, 'created', {
+        typeCode: t.code,
+        priority,
+        defaultPriority: t.defaultPriority,
+        raisedBy: fired.map((f) => f.questionKey),
+        source: created.source,
+        locationId: loc.id,
+        answers,
+      });
+      // The audit entry names the change without copying the caller's personal data into a second place.
+      await appendAudit(tx, ctx, {
+        action: 'incident.created',
+        entityType: 'incident',
+        entityId: row.id,
+        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, answers } },
+      });
+      await announceIncident(tx, created, 'created');
+      return created;
+    });
+  }
+
+  async get(id: string) {
+    const row = await findIncident(this.db, id);
+    if (!row) throw notFound();
+    return row;
+  }
+
+  /** Everything an incident panel shows, in one read. */
+  async details(id: string, principal: Principal) {
+    const row = await this.get(id);
+    const [locations, answers, timeline, assignments] = await Promise.all([
+      this.db.selectFrom('incident_locations').selectAll().where('incident_id', '=', id).orderBy('created_at').execute(),
+      this.db.selectFrom('incident_answers').selectAll().where('incident_id', '=', id).orderBy('answered_at').execute(),
+      this.db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', id).orderBy('id').execute(),
+      this.db
+        .selectFrom('assignments')
+        .innerJoin('units', 'units.id', 'assignments.unit_id')
+        .select(['assignments.id', 'assignments.unit_id', 'units.call_sign', 'units.status', 'assignments.assigned_at', 'assignments.released_at', 'assignments.recommended_rank'])
+        .where('assignments.incident_id', '=', id)
+        .orderBy('assignments.assigned_at')
+        .execute(),
+    ]);
+    const latest = new Map<string, unknown>();
+    for (const a of answers) latest.set(a.question_key, a.value);
+    return {
+      ...presentIncident(row, principal),
+      locations: locations.map((l) => ({
+        id: l.id,
+        lat: l.lat,
+        lon: l.lon,
+        addressText: l.address_text,
+        landmark: l.landmark,
+        department: l.department,
+        source: l.source,
+        accuracyM: l.accuracy_m,
+        createdAt: l.created_at.toISOString(),
+        createdBy: l.created_by,
+        current: l.id === row.current_location_id,
+      })),
+      answers: Object.fromEntries(latest) as Record<string, unknown>,
+      timeline: timeline.map((t) => ({ id: t.id, at: t.at.toISOString(), actor: t.actor_username, kind: t.kind, data: t.data })),
+      assignments: assignments.map((a) => ({
+        id: a.id,
+        unitId: a.unit_id,
+        callSign: a.call_sign,
+        unitStatus: a.status,
+        assignedAt: a.assigned_at.toISOString(),
+        releasedAt: a.released_at?.toISOString() ?? null,
+        recommendedRank: a.recommended_rank,
+      })),
+    };
+  }
+
+  async list(filter: { status: 'open' | 'all' | IncidentRow['status']; department?: string; priority?: number; limit: number; since?: string }) {
+    let q = this.db.selectFrom('incidents').selectAll().orderBy('priority').orderBy('call_received_at').limit(filter.limit);
+    if (filter.status === 'open') q = q.where('status', 'in', ACTIVE_STATUSES);
+    else if (filter.status !== 'all') q = q.where('status', '=', filter.status);
+    if (filter.department) q = q.where('department', '=', filter.department);
+    if (filter.priority) q = q.where('priority', '=', filter.priority);
+    if (filter.since) q = q.where('created_at', '>=', new Date(filter.since));
+    return q.execute();
+  }
+
+  /** Open incidents near in place and time, scored with the reasons for each score. */
+  async related(probe: RelatedProbe, excludeId?: string) {
+    const s = await loadSettings(this.db);
+    const from = new Date(probe.at.getTime() - s.relatedWindowMinutes * 60_000);
+    let q = this.db.selectFrom('incidents').selectAll().where('status', 'in', ACTIVE_STATUSES).where('call_received_at', '>=', from).limit(500);
+    if (excludeId) q = q.where('id', '<>', excludeId);
+    if (probe.lat !== null && probe.lon !== null) {
+      // A cheap box before the exact distance: 1 degree of latitude is about 111 km.
+      const dLat = s.relatedRadiusM / 111_000;
+      const dLon = dLat / Math.cos((probe.lat * Math.PI) / 180);
+      q = q.where((eb) => eb.or([eb('lat', 'is', null), eb.and([eb('lat', '>=', probe.lat! - dLat), eb('lat', '<=', probe.lat! + dLat), eb('lon', '>=', probe.lon! - dLon), eb('lon', '<=', probe.lon! + dLon)])]));
+    }
+    const rows = await q.execute();
+    return rows
+      .flatMap((r) => {
+        const sc = scoreRelated(probe, { id: r.id, number: r.number, typeCode: r.type_code, status: r.status, priority: r.priority, lat: r.lat, lon: r.lon, description: r.description, callReceivedAt: r.call_received_at }, s.relatedRadiusM, s.relatedWindowMinutes);
+        return sc ? [{ incident: r, ...sc }] : [];
+      })
+      .sort((a, b) => b.score - a.score)
+      .slice(0, 10);
+  }
+
+  async addNote(ctx: AuditContext, id: string, text: string, amends?: number) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await lockIncident(tx, id);
+      if (amends !== undefined) {
+        const original = await tx.selectFrom('incident_timeline').select('id').where('id', '=', amends).where('incident_id', '=', id).where('kind', '=', 'note').executeTakeFirst();
+        if (!original) throw notFound();
+      }
+      const updated = await updateIncident(tx, row, {});
+      await appendTimeline(tx, ctx, id, 'note', { text, ...(amends !== undefined ? { amends } : {}) });
+      await appendAudit(tx, ctx, { action: 'incident.note_added', entityType: 'incident', entityId: id, changes: { amends: amends ?? null, length: text.length } });
+      await announceIncident(tx, updated, 'updated');
+      return updated;
+    });
+  }
+
+  async addLocation(ctx: AuditContext, id: string, loc: LocationInput, makeCurrent: boolean) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await lockIncident(tx, id);
+      const l = await this.insertLocation(tx, ctx, id, loc);
+      const updated = await updateIncident(tx, row, makeCurrent ? { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department } : {});
+      await appendTimeline(tx, ctx, id, 'location', { locationId: l.id, source: l.source, current: makeCurrent });
+      await appendAudit(tx, ctx, { action: 'incident.location_added', entityType: 'incident', entityId: id, changes: { locationId: l.id, source: l.source, current: makeCurrent } });
+      await announceIncident(tx, updated, 'updated');
+      return updated;
+    });
+  }
+
+  /** A person chooses which of the recorded locations is current; none is ever overwritten. */
+  async selectLocation(ctx: AuditContext, id: string, locationId: string, version?: number) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await lockIncident(tx, id, version);
+      const l = await tx.selectFrom('incident_locations').selectAll().where('id', '=', locationId).where('incident_id', '=', id).executeTakeFirst();
+      if (!l) throw notFound();
+      const updated = await updateIncident(tx, row, { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department });
+      await appendTimeline(tx, ctx, id, 'location_selected', { locationId, previous: row.current_location_id });
+      await appendAudit(tx, ctx, { action: 'incident.location_selected', entityType: 'incident', entityId: id, changes: { before: row.current_location_id, after: locationId } });
+      await announceIncident(tx, updated, 'updated');
+      return updated;
+    });
+  }
+
+  /** New answers may raise the priority automatically; they never lower it. */
+  async answer(ctx: AuditContext, id: string, raw: Record<string, unknown>, version?: number) {
+    const current = await this.get(id);
+    const t = await this.type(this.db, current.type_code);
+    const answers = this.checkAnswers(t, raw);
+    return this.db.transaction().execute(async (tx) => {
+      const row = await lockIncident(tx, id, version);
+      const prior = await tx.selectFrom('incident_answers').select(['question_key', 'value']).where('incident_id', '=', id).orderBy('answered_at').execute();
+      const all: Answers = Object.fromEntries(prior.map((p) => [p.question_key, p.value as string | number | boolean]));
+      Object.assign(all, answers);
+      for (const [key, value] of Object.entries(answers)) {
+        await tx.insertInto('incident_answers').values({ incident_id: id, question_key: key, value: JSON.stringify(value), answered_by: ctx.actorId }).execute();
+      }
+      const { priority, fired } = priorityFromAnswers(row.priority, t.priorityRules, all);
+      const updated = await updateIncident(tx, row, priority < row.priority ? { priority } : {});
+      await appendTimeline(tx, ctx, id, 'answer', { answers });
+      if (priority < row.priority) await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, raisedBy: fired.map((f) => f.questionKey) });
+      await appendAudit(tx, ctx, { action: 'incident.answered', entityType: 'incident', entityId: id, changes: { answers, priority: { before: row.priority, after: updated.priority } } });
+      await announceIncident(tx, updated, 'updated');
+      return updated;
+    });
+  }
+
+  /** Raising a priority is free; lowering it is discretionary and needs a reason. */
+  async changePriority(ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | undefined) {
+    const row = await this.get(id);
+    if (priority > row.priority) {
+      await this.discretion.request(ctx, 'emergency.lower_priority', id, { priority, version }, reason);
+      return this.get(id);
+    }
+    return this.db.transaction().execute((tx) => this.applyPriority(tx, ctx, id, priority, version, reason ?? null));
+  }
+
+  private async applyPriority(tx: Transaction<DB>, ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | null) {
+    const row = await lockIncident(tx, id, version);
+    if (!ACTIVE_STATUSES.includes(row.status)) throw new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
+    const updated = await updateIncident(tx, row, { priority });
+    await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, ...(reason ? { reason } : {}) });
+    await appendAudit(tx, ctx, { action: 'incident.priority_changed', entityType: 'incident', entityId: id, changes: { before: { priority: row.priority }, after: { priority } }, reason });
+    await announceIncident(tx, updated, 'updated');
+    return updated;
+  }
+}

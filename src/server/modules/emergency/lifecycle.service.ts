@@ -1,0 +1,176 @@
+import type { Kysely, Transaction } from 'kysely';
+import { ACTIVE_STATUSES } from '../../../common/emergency.js';
+import { appendAudit } from '../../platform/audit/audit-log.js';
+import type { AuditContext } from '../../platform/auth/principal.js';
+import type { DB } from '../../platform/db/schema.js';
+import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { assertTransition, findIncident, lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
+import { releaseUnits } from './units.service.js';
+import { announceIncident, appendTimeline } from './timeline.js';
+
+type Closure = { dispositionCode: string; summary: string; version?: number };
+
+/** Closing, cancelling, reopening, merging: the end of an incident's life and the ways back. */
+export class LifecycleService {
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly discretion: Discretion,
+  ) {
+    discretion.declare<Closure>({
+      action: 'emergency.close_without_on_scene',
+      entityType: 'incident',
+      execute: (tx, ctx, id, p, reason) => this.applyClose(tx, ctx, id, p, reason),
+    });
+    discretion.declare<{ version?: number; priority: number }>({
+      action: 'emergency.cancel',
+      entityType: 'incident',
+      // Cancelling a life-threatening (P1/P2) incident is a second person's decision.
+      approval: { role: 'supervisor', when: (p) => p.priority <= 2 },
+      execute: (tx, ctx, id, p, reason) => this.applyCancel(tx, ctx, id, p.version, reason),
+      onReject: (tx, ctx, id, approvalId) => this.onCancellationRejected(tx, ctx, id, approvalId),
+    });
+    discretion.declare<{ version?: number }>({
+      action: 'emergency.reopen',
+      entityType: 'incident',
+      execute: (tx, ctx, id, p, reason) => this.applyReopen(tx, ctx, id, p.version, reason),
+    });
+    discretion.declare<{ version?: number }>({
+      action: 'emergency.unmerge',
+      entityType: 'incident',
+      execute: (tx, ctx, id, p, reason) => this.applyUnmerge(tx, ctx, id, p.version, reason),
+    });
+  }
+
+  private async disposition(tx: Transaction<DB>, code: string) {
+    const d = await tx.selectFrom('disposition_codes').select('code').where('code', '=', code).executeTakeFirst();
+    if (!d) throw new AppError('validation_failed', 422, {}, { errors: [{ path: 'body.dispositionCode', code: 'unknown', message: `unknown disposition ${code}` }] });
+  }
+
+  /** Closure with a disposition; closing an incident no unit ever reached is discretionary. */
+  async close(ctx: AuditContext, id: string, input: Closure, reason: Reason | undefined) {
+    const row = await findIncident(this.db, id);
+    if (!row) throw notFound();
+    if (!row.first_on_scene_at) {
+      await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, input, reason);
+      return (await findIncident(this.db, id))!;
+    }
+    return this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, reason ?? null));
+  }
+
+  private async applyClose(tx: Transaction<DB>, ctx: AuditContext, id: string, input: Closure, reason: ApprovedReason | null) {
+    await this.disposition(tx, input.dispositionCode);
+    let row = await lockIncident(tx, id, input.version);
+    const now = new Date();
+    if (row.status !== 'resolved') {
+      assertTransition(row, 'resolved');
+      row = await updateIncident(tx, row, { status: 'resolved', resolved_at: row.resolved_at ?? now });
+    }
+    assertTransition(row, 'closed');
+    await releaseUnits(tx, ctx, id);
+    const updated = await updateIncident(tx, row, { status: 'closed', closed_at: now, disposition_code: input.dispositionCode, closure_summary: input.summary });
+    await appendTimeline(tx, ctx, id, 'closure', { dispositionCode: input.dispositionCode, summary: input.summary, ...(reason ? { reason } : {}) });
+    await appendAudit(tx, ctx, { action: 'incident.closed', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'closed', dispositionCode: input.dispositionCode } }, reason });
+    await announceIncident(tx, updated, 'status');
+    return updated;
+  }
+
+  /** Always needs a reason; a P1/P2 incident stays active until a supervisor approves. */
+  async cancel(ctx: AuditContext, id: string, version: number | undefined, reason: Reason | undefined) {
+    const row = await findIncident(this.db, id);
+    if (!row) throw notFound();
+    if (!ACTIVE_STATUSES.includes(row.status)) assertTransition(row, 'cancelled');
+    if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+    const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority }, reason);
+    if (outcome.status === 'pending') {
+      await this.db.transaction().execute(async (tx) => {
+        const locked = await lockIncident(tx, id);
+        const updated = await updateIncident(tx, locked, { pending_cancellation: outcome.approvalId });
+        await appendTimeline(tx, ctx, id, 'cancel_requested', { approvalId: outcome.approvalId, reason });
+        await announceIncident(tx, updated, 'updated');
+      });
+    }
+    return { outcome, incident: (await findIncident(this.db, id))! };
+  }
+
+  private async applyCancel(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
+    // An approved request runs later: the version the requester saw may have moved since, by design.
+    const row = await lockIncident(tx, id, reason.approvalId ? undefined : version);
+    assertTransition(row, 'cancelled');
+    await releaseUnits(tx, ctx, id);
+    const updated = await updateIncident(tx, row, { status: 'cancelled', pending_cancellation: null, closed_at: new Date() });
+    await appendTimeline(tx, ctx, id, 'status', { from: row.status, to: 'cancelled', reason });
+    await appendAudit(tx, ctx, { action: 'incident.cancelled', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'cancelled' } }, reason });
+    await announceIncident(tx, updated, 'status');
+    return updated;
+  }
+
+  /** A rejected cancellation leaves the incident as it was, with the decision on its timeline. */
+  async onCancellationRejected(tx: Transaction<DB>, ctx: AuditContext, id: string, approvalId: string) {
+    const row = await lockIncident(tx, id);
+    if (row.pending_cancellation !== approvalId) return;
+    const updated = await updateIncident(tx, row, { pending_cancellation: null });
+    await appendTimeline(tx, ctx, id, 'cancel_rejected', { approvalId });
+    await announceIncident(tx, updated, 'updated');
+  }
+
+  async reopen(ctx: AuditContext, id: string, version: number | undefined, reason: Reason | undefined) {
+    await this.discretion.request(ctx, 'emergency.reopen', id, { version }, reason);
+    return (await findIncident(this.db, id))!;
+  }
+
+  private async applyReopen(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
+    const row = await lockIncident(tx, id, version);
+    assertTransition(row, 'received');
+    const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null });
+    await appendTimeline(tx, ctx, id, 'reopen', { from: row.status, reason });
+    await appendAudit(tx, ctx, { action: 'incident.reopened', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'received' } }, reason });
+    await announceIncident(tx, updated, 'status');
+    return updated;
+  }
+
+  /**
+   * Merges an incident into another (both histories kept, each timeline names the other); its
+   * committed units move to the surviving incident. `duplicate` also records it as a duplicate.
+   */
+  async merge(ctx: AuditContext, id: string, intoId: string, version: number | undefined, duplicate: boolean) {
+    if (id === intoId) throw new AppError('validation_failed', 422, {}, { why: 'cannot merge an incident into itself' });
+    return this.db.transaction().execute(async (tx) => {
+      // Lock in id order so two opposite merges cannot deadlock.
+      const [first, second] = [id, intoId].sort();
+      const a = await lockIncident(tx, first!);
+      const b = await lockIncident(tx, second!);
+      const row: IncidentRow = a.id === id ? a : b;
+      const target: IncidentRow = a.id === id ? b : a;
+      if (version !== undefined && row.version !== version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+      if (!ACTIVE_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
+      assertTransition(row, 'merged');
+      await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();
+      await tx.updateTable('units').set({ current_incident_id: intoId }).where('current_incident_id', '=', id).execute();
+      const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of });
+      const survivor = await updateIncident(tx, target, {});
+      await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number });
+      await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate });
+      await appendAudit(tx, ctx, { action: duplicate ? 'incident.marked_duplicate' : 'incident.merged', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'merged', mergedInto: intoId } } });
+      await announceIncident(tx, updated, 'status');
+      await announceIncident(tx, survivor, 'updated');
+      return updated;
+    });
+  }
+
+  async unmerge(ctx: AuditContext, id: string, version: number | undefined, reason: Reason | undefined) {
+    await this.discretion.request(ctx, 'emergency.unmerge', id, { version }, reason);
+    return (await findIncident(this.db, id))!;
+  }
+
+  private async applyUnmerge(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
+    const row = await lockIncident(tx, id, version);
+    if (row.status !== 'merged') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
+    const updated = await updateIncident(tx, row, { status: 'received', merged_into: null, duplicate_of: null });
+    await appendTimeline(tx, ctx, id, 'unmerge', { from: row.merged_into, reason });
+    if (row.merged_into) await appendTimeline(tx, ctx, row.merged_into, 'unmerge', { split: id, reason });
+    await appendAudit(tx, ctx, { action: 'incident.unmerged', entityType: 'incident', entityId: id, changes: { before: { mergedInto: row.merged_into }, after: { mergedInto: null } }, reason });
+    await announceIncident(tx, updated, 'status');
+    return updated;
+  }
+}

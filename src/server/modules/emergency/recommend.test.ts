@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { rankUnits, type CandidateUnit } from './recommend.js';
+
+const now = Date.parse('2026-11-24T10:00:00Z');
+const fresh = new Date(now - 30_000);
+const settings = { speedKmh: { patrol_car: 45, motorcycle: 60, ambulance: 45 }, roadFactor: 1.35, stalePositionSeconds: 300, stalePositionPenaltySeconds: 300 };
+const unit = (id: string, lat: number, lon: number, extra: Partial<CandidateUnit> = {}): CandidateUnit => ({
+  id,
+  callSign: id.toUpperCase(),
+  unitType: 'patrol_car',
+  capabilities: ['patrol_car'],
+  department: 'SV.SS',
+  lat,
+  lon,
+  positionAt: fresh,
+  ...extra,
+});
+const scene = { lat: 13.6929, lon: -89.2182 };
+
+describe('rankUnits', () => {
+  it('ranks by estimated travel time and explains the figure', () => {
+    const r = rankUnits(scene, [unit('far', 13.75, -89.2), unit('near', 13.695, -89.22)], ['patrol_car'], settings, now);
+    expect(r.map((x) => x.unitId)).toEqual(['near', 'far']);
+    expect(r[0]!.etaSeconds).toBeGreaterThan(0);
+    expect(r[0]!.reasons.map((x) => x.code)).toEqual(['capability', 'distance_m']);
+  });
+  it('lowers a unit whose position is stale and says so', () => {
+    const stale = unit('stale', 13.6931, -89.2183, { positionAt: new Date(now - 3600_000) });
+    const r = rankUnits(scene, [stale, unit('ok', 13.70, -89.22)], ['patrol_car'], settings, now);
+    expect(r[0]!.unitId).toBe('ok');
+    expect(r[1]!.reasons).toContainEqual({ code: 'stale_position', value: 3600 });
+  });
+  it('leaves out units without a needed capability and puts units with no position last', () => {
+    const amb = unit('amb', 13.693, -89.218, { unitType: 'ambulance', capabilities: ['ambulance'] });
+    const lost = unit('lost', 0, 0, { lat: null, lon: null });
+    const r = rankUnits(scene, [lost, amb, unit('car', 13.70, -89.22)], ['patrol_car'], settings, now);
+    expect(r.map((x) => x.unitId)).toEqual(['car', 'lost']);
+    expect(r[1]!.etaSeconds).toBeNull();
+  });
+  it('uses each unit type’s speed', () => {
+    const moto = unit('moto', 13.72, -89.2182, { unitType: 'motorcycle', capabilities: ['patrol_car'] });
+    const car = unit('car', 13.72, -89.2182);
+    const r = rankUnits(scene, [car, moto], ['patrol_car'], settings, now);
+    expect(r[0]!.unitId).toBe('moto');
+    expect(r[0]!.etaSeconds!).toBeLessThan(r[1]!.etaSeconds!);
+  });
+});

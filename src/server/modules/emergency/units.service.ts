@@ -1,0 +1,158 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { UnitStatus, UnitType } from '../../../common/emergency.js';
+import { appendAudit } from '../../platform/audit/audit-log.js';
+import type { AuditContext, Principal } from '../../platform/auth/principal.js';
+import type { DB } from '../../platform/db/schema.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { lockIncident, updateIncident } from './incident-store.js';
+import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+export type NewUnit = { callSign: string; unitType: UnitType; capabilities: string[]; homeStation: string; department: string; crew?: string[]; status?: UnitStatus };
+export type PositionReport = { lat: number; lon: number; accuracyM?: number | null; heading?: number | null; speedMps?: number | null; recordedAt: string };
+
+/** Frees every unit still committed to an incident (closure, cancellation). */
+export async function releaseUnits(tx: Transaction<DB>, ctx: AuditContext, incidentId: string) {
+  const active = await tx.selectFrom('assignments').select(['id', 'unit_id']).where('incident_id', '=', incidentId).where('released_at', 'is', null).execute();
+  for (const a of active) {
+    await tx.updateTable('assignments').set({ released_at: new Date() }).where('id', '=', a.id).execute();
+    const unit = await tx
+      .updateTable('units')
+      .set((eb) => ({ status: 'available', status_changed_at: new Date(), current_incident_id: null, version: eb('version', '+', 1) }))
+      .where('id', '=', a.unit_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('unit_status_history').values({ unit_id: unit.id, status: 'available', incident_id: incidentId, actor_id: ctx.actorId }).execute();
+    await appendTimeline(tx, ctx, incidentId, 'unit_status', { unitId: unit.id, callSign: unit.call_sign, status: 'available', released: true });
+    await announceUnit(tx, unit, 'status');
+  }
+}
+
+// The incident follows its most advanced unit: the first unit en route moves it to en_route, and so on.
+const INCIDENT_FOR_UNIT: Partial<Record<UnitStatus, { status: 'en_route' | 'on_scene'; stamp: 'first_en_route_at' | 'first_on_scene_at' }>> = {
+  en_route: { status: 'en_route', stamp: 'first_en_route_at' },
+  on_scene: { status: 'on_scene', stamp: 'first_on_scene_at' },
+};
+
+/** Units of the force: status board, status changes from dispatchers or crews, and AVL positions. */
+export class UnitsService {
+  constructor(private readonly db: Kysely<DB>) {}
+
+  async create(ctx: AuditContext, input: NewUnit) {
+    return this.db.transaction().execute(async (tx) => {
+      const taken = await tx.selectFrom('units').select('id').where('call_sign', '=', input.callSign).executeTakeFirst();
+      if (taken) throw new AppError('call_sign_taken', 409);
+      const unit = await tx
+        .insertInto('units')
+        .values({
+          call_sign: input.callSign,
+          unit_type: input.unitType,
+          capabilities: [...new Set([input.unitType, ...input.capabilities])].sort(),
+          home_station: input.homeStation,
+          department: input.department,
+          status: input.status ?? 'off_duty',
+          current_incident_id: null,
+          lat: null,
+          lon: null,
+          position_at: null,
+          position_accuracy_m: null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      if (input.crew?.length) await tx.insertInto('unit_crew').values(input.crew.map((user_id) => ({ unit_id: unit.id, user_id }))).execute();
+      await appendAudit(tx, ctx, { action: 'unit.created', entityType: 'unit', entityId: unit.id, changes: { after: { ...input } } });
+      await announceUnit(tx, unit, 'created');
+      return unit;
+    });
+  }
+
+  async list(db: Db, filter: { department?: string; status?: UnitStatus; limit: number }) {
+    let q = db.selectFrom('units').selectAll().where('active', '=', true).orderBy('department').orderBy('call_sign').limit(filter.limit);
+    if (filter.department) q = q.where('department', '=', filter.department);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return q.execute();
+  }
+
+  async get(id: string) {
+    const u = await this.db.selectFrom('units').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!u) throw notFound();
+    return u;
+  }
+
+  async crewOf(unitId: string) {
+    const rows = await this.db.selectFrom('unit_crew').innerJoin('users', 'users.id', 'unit_crew.user_id').select(['users.id', 'users.username', 'users.display_name']).where('unit_id', '=', unitId).execute();
+    return rows.map((r) => ({ id: r.id, username: r.username, displayName: r.display_name }));
+  }
+
+  /** Dispatchers may change any unit; a field officer only the unit they crew. */
+  private async assertMayDrive(principal: Principal, unitId: string) {
+    if (principal.permissions.has('incidents:dispatch')) return;
+    const crew = await this.db.selectFrom('unit_crew').select('user_id').where('unit_id', '=', unitId).where('user_id', '=', principal.userId).executeTakeFirst();
+    if (!crew) throw new AppError('forbidden', 403);
+  }
+
+  async updateStatus(principal: Principal, ctx: AuditContext, unitId: string, status: UnitStatus, version?: number) {
+    await this.assertMayDrive(principal, unitId);
+    return this.db.transaction().execute(async (tx) => {
+      const unit = await tx.selectFrom('units').selectAll().where('id', '=', unitId).forUpdate().executeTakeFirst();
+      if (!unit) throw notFound();
+      if (version !== undefined && unit.version !== version) throw new AppError('stale_version', 409, { currentVersion: unit.version }, { currentVersion: unit.version });
+      const committed = unit.current_incident_id;
+      if (status === 'dispatched') throw new AppError('illegal_transition', 409, { from: unit.status, to: status }, { why: 'a unit is dispatched by assignment' });
+      if (!committed && (status === 'en_route' || status === 'on_scene')) {
+        throw new AppError('illegal_transition', 409, { from: unit.status, to: status }, { why: 'the unit has no assignment' });
+      }
+      const now = new Date();
+      const releasing = committed !== null && !['en_route', 'on_scene'].includes(status);
+      const updated = await tx
+        .updateTable('units')
+        .set({ status, status_changed_at: now, version: unit.version + 1, ...(releasing ? { current_incident_id: null } : {}) })
+        .where('id', '=', unitId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await tx.insertInto('unit_status_history').values({ unit_id: unitId, status, incident_id: committed, actor_id: ctx.actorId }).execute();
+      await appendAudit(tx, ctx, { action: 'unit.status_changed', entityType: 'unit', entityId: unitId, changes: { before: { status: unit.status }, after: { status }, incidentId: committed } });
+      if (committed) {
+        if (releasing) await tx.updateTable('assignments').set({ released_at: now }).where('unit_id', '=', unitId).where('released_at', 'is', null).execute();
+        await appendTimeline(tx, ctx, committed, 'unit_status', { unitId, callSign: unit.call_sign, status, released: releasing });
+        const move = INCIDENT_FOR_UNIT[status];
+        const incident = await lockIncident(tx, committed);
+        const order = ['received', 'dispatched', 'en_route', 'on_scene'];
+        if (move && order.indexOf(incident.status) < order.indexOf(move.status)) {
+          const next = await updateIncident(tx, incident, { status: move.status, [move.stamp]: incident[move.stamp] ?? now });
+          await appendTimeline(tx, ctx, committed, 'status', { from: incident.status, to: move.status, byUnit: unit.call_sign });
+          await announceIncident(tx, next, 'status');
+        } else {
+          await announceIncident(tx, await updateIncident(tx, incident, {}), 'updated');
+        }
+      }
+      await announceUnit(tx, updated, 'status');
+      return updated;
+    });
+  }
+
+  /** AVL: a batch of positions (possibly recorded offline) is stored whole; the newest becomes current. */
+  async reportPositions(principal: Principal, ctx: AuditContext, unitId: string, reports: PositionReport[]) {
+    await this.assertMayDrive(principal, unitId);
+    return this.db.transaction().execute(async (tx) => {
+      const unit = await tx.selectFrom('units').selectAll().where('id', '=', unitId).forUpdate().executeTakeFirst();
+      if (!unit) throw notFound();
+      await tx
+        .insertInto('unit_positions')
+        .values(reports.map((r) => ({ unit_id: unitId, lat: r.lat, lon: r.lon, accuracy_m: r.accuracyM ?? null, heading: r.heading ?? null, speed_mps: r.speedMps ?? null, recorded_at: r.recordedAt })))
+        .execute();
+      const newest = reports.reduce((a, b) => (Date.parse(b.recordedAt) > Date.parse(a.recordedAt) ? b : a));
+      const newestAt = new Date(newest.recordedAt);
+      if (unit.position_at && unit.position_at >= newestAt) return { accepted: reports.length, current: false };
+      // Positions are too frequent for a version bump and an audit entry each: the track itself is the record.
+      await tx.updateTable('units').set({ lat: newest.lat, lon: newest.lon, position_at: newestAt, position_accuracy_m: newest.accuracyM ?? null }).where('id', '=', unitId).execute();
+      await announceUnit(tx, unit, 'position', { lat: newest.lat, lon: newest.lon, at: newest.recordedAt, accuracyM: newest.accuracyM ?? null });
+      return { accepted: reports.length, current: true };
+    });
+  }
+
+  async track(unitId: string, from: Date, to: Date) {
+    return this.db.selectFrom('unit_positions').select(['lat', 'lon', 'accuracy_m', 'recorded_at']).where('unit_id', '=', unitId).where('recorded_at', '>=', from).where('recorded_at', '<=', to).orderBy('recorded_at').limit(5000).execute();
+  }
+}

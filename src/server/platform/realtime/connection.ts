@@ -1,0 +1,139 @@
+import type { Kysely } from 'kysely';
+import WebSocket from 'ws';
+import type { Principal } from '../auth/principal.js';
+import type { DB } from '../db/schema.js';
+import { catchUp } from './catch-up.js';
+import type { LiveEvent } from './outbox.js';
+import {
+  defaultSubscriptionSchema,
+  eventMessage,
+  parseClientMessage,
+  type ClientMessage,
+  type ServerMessage,
+  type TopicDefinition,
+  type TopicSubscription,
+} from './protocol.js';
+
+/** What a connection needs from its hub. */
+export type ConnectionContext = {
+  db: Kysely<DB>;
+  topics: ReadonlyMap<string, TopicDefinition>;
+  lastSeq: () => number;
+  replayMax: number;
+  maxBufferedBytes: number;
+  onError: (e: unknown) => void;
+};
+
+type Active = { def: TopicDefinition; sub: TopicSubscription };
+
+// A client that does not answer a close frame is cut off after this long.
+const CLOSE_GRACE_MS = 1_000;
+
+/** One client socket: its principal, its subscriptions, and its place in the event stream. */
+export class LiveConnection {
+  alive = true;
+  private subs: Active[] = [];
+  /** Live events that arrive while a catch-up is being read; sent after it. */
+  private held: LiveEvent[] | null = null;
+  private skip = { above: 0, through: 0 };
+  private work: Promise<void> = Promise.resolve();
+  readonly closed: Promise<void>;
+
+  constructor(
+    readonly socket: WebSocket,
+    public principal: Principal,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.on('pong', () => (this.alive = true));
+    socket.on('message', (data, isBinary) => {
+      // Messages are handled one at a time, in order; a failure is reported, never thrown.
+      this.work = this.work.then(() => this.handle(parseClientMessage(data, isBinary))).catch((e: unknown) => this.ctx.onError(e));
+    });
+  }
+
+  get open(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** Sends unless the client has fallen too far behind, in which case it is closed (1013: try again later). */
+  send(msg: ServerMessage): void {
+    if (!this.open) return;
+    if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
+      void this.close(1013, 'slow consumer');
+      return;
+    }
+    this.socket.send(JSON.stringify(msg));
+  }
+
+  close(code: number, reason: string): Promise<void> {
+    if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
+      this.socket.close(code, reason);
+      setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+    }
+    return this.closed;
+  }
+
+  /** Events from the relay, in seq order (late fills aside). */
+  offer(events: readonly LiveEvent[]): void {
+    if (this.held) {
+      this.held.push(...events);
+      return;
+    }
+    for (const e of events) this.deliver(e);
+  }
+
+  /** Applies a fresh principal: subscriptions it no longer permits are dropped, with an error each. */
+  reauthorise(principal: Principal): void {
+    this.principal = principal;
+    const kept = this.subs.filter((a) => principal.permissions.has(a.def.permission));
+    for (const a of this.subs) if (!kept.includes(a)) this.send({ type: 'error', code: 'forbidden', topic: a.sub.topic });
+    this.subs = kept;
+  }
+
+  private deliver(e: LiveEvent): void {
+    if (e.seq > this.skip.above && e.seq <= this.skip.through) return;
+    if (this.subs.some((a) => a.def.match(e, a.sub))) this.send(eventMessage(e));
+  }
+
+  private async handle(msg: ClientMessage | null): Promise<void> {
+    if (!msg) return this.send({ type: 'error', code: 'validation_failed' });
+    // A subscribe replaces the previous one (an empty list unsubscribes from everything).
+    const accepted: Active[] = [];
+    for (const item of msg.topics) {
+      const def = this.ctx.topics.get(item.topic);
+      const parsed = def ? (def.schema ?? defaultSubscriptionSchema).safeParse(item) : null;
+      if (!def || !parsed?.success) {
+        this.send({ type: 'error', code: 'validation_failed', topic: item.topic });
+      } else if (this.principal.stage !== 'active' || !this.principal.permissions.has(def.permission)) {
+        this.send({ type: 'error', code: 'forbidden', topic: item.topic });
+      } else {
+        accepted.push({ def, sub: parsed.data });
+      }
+    }
+    this.subs = accepted;
+    const upTo = this.ctx.lastSeq();
+    this.skip = { above: upTo, through: msg.since !== undefined && msg.since > upTo ? msg.since : 0 };
+    this.send({ type: 'subscribed', lastSeq: upTo });
+    if (msg.since === undefined || msg.since >= upTo) return;
+    await this.replay(msg.since, upTo);
+  }
+
+  private async replay(since: number, upTo: number): Promise<void> {
+    this.held = [];
+    try {
+      const topics = new Set(this.subs.flatMap((a) => a.def.eventTopics ?? [a.sub.topic]));
+      const accept = (e: LiveEvent) => this.subs.some((a) => a.def.match(e, a.sub));
+      const result = await catchUp(this.ctx.db, { since, upTo }, [...topics], accept, this.ctx.replayMax).catch((e: unknown) => {
+        this.ctx.onError(e);
+        return { events: [], complete: false };
+      });
+      if (result.complete) for (const e of result.events) this.send(eventMessage(e));
+      else this.send({ type: 'reload', lastSeq: upTo });
+      const replayed = new Set(result.events.map((e) => e.seq));
+      for (const e of this.held) if (!replayed.has(e.seq)) this.deliver(e);
+    } finally {
+      this.held = null;
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { Permission } from '../../../common/roles.js';
+import type { LiveEvent } from './outbox.js';
+
+/** One entry of a client's `subscribe`: a topic plus its filters (a department, an entity id). */
+export type TopicSubscription = { topic: string; department?: string | undefined; id?: string | undefined };
+
+/** What a module registers for a topic: who may follow it and which events a subscription receives. */
+export type TopicDefinition = {
+  permission: Permission;
+  match: (event: LiveEvent, subscription: TopicSubscription) => boolean;
+  /** Event topics the subscription can match, used to narrow catch-up reads; default: the topic's name. */
+  eventTopics?: readonly string[];
+  /** Validates a subscription's filters; default: `department` only. */
+  schema?: z.ZodType<TopicSubscription>;
+};
+
+// ISO 3166-2 subdivision written with a dot, as the emergency module stores it (e.g. SV.SS).
+export const DEPARTMENT = z.string().regex(/^[A-Z]{2}\.[A-Z0-9]{1,3}$/);
+
+export const defaultSubscriptionSchema: z.ZodType<TopicSubscription> = z.strictObject({
+  topic: z.string(),
+  department: DEPARTMENT.optional(),
+});
+
+/** For topics about one entity: `{ topic, id }` with a UUID. */
+export const entitySubscriptionSchema: z.ZodType<TopicSubscription> = z.strictObject({
+  topic: z.string(),
+  id: z.uuid(),
+});
+
+/** Event filter for department-wide topics: the topic's events, in the subscription's department if it names one. */
+export const matchDepartment = (event: LiveEvent, s: TopicSubscription) =>
+  event.topic === s.topic && (s.department === undefined || event.department === s.department);
+
+const MAX_TOPICS_PER_SUBSCRIBE = 50;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('subscribe'),
+    topics: z.array(z.looseObject({ topic: z.string().min(1).max(64) })).max(MAX_TOPICS_PER_SUBSCRIBE),
+    since: z.number().int().nonnegative().optional(),
+  }),
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+
+export type ServerMessage =
+  | { type: 'subscribed'; lastSeq: number }
+  | { type: 'reload'; lastSeq: number }
+  | ({ type: 'event' } & Omit<LiveEvent, 'occurredAt'>)
+  | { type: 'error'; code: 'validation_failed' | 'forbidden'; topic?: string };
+
+export const eventMessage = (e: LiveEvent): ServerMessage => ({
+  type: 'event',
+  seq: e.seq,
+  topic: e.topic,
+  kind: e.kind,
+  entityType: e.entityType,
+  entityId: e.entityId,
+  version: e.version,
+  department: e.department,
+  data: e.data,
+});
+
+/** Parses a frame from a client; anything but a well-formed text JSON message is null. */
+export function parseClientMessage(raw: unknown, isBinary: boolean): ClientMessage | null {
+  if (isBinary) return null;
+  const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw as Buffer[]).toString('utf8') : null;
+  if (text === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const parsed = clientMessageSchema.safeParse(json);
+  return parsed.success ? parsed.data : null;
+}
