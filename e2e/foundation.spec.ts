@@ -45,6 +45,23 @@ test('an administrator signs in with MFA, creates a user, and an auditor finds i
   await auditorContext.close();
 });
 
+test('a new account must replace its temporary password before anything else', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Usuario').fill('agente.lopez');
+  await page.getByLabel('Contraseña').fill('Temporal-Segura-2026');
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  await expect(page.getByRole('heading', { name: 'Cambie su contraseña temporal' })).toBeVisible();
+  await page.screenshot({ path: 'docs/screenshots/password-change.png' });
+  await page.getByLabel('Contraseña actual').fill('Temporal-Segura-2026');
+  await page.getByLabel('Nueva contraseña').fill('Mi-Clave-Propia-2026');
+  await page.getByLabel('Confirme la contraseña').fill('Mi-Clave-Propia-2026');
+  await page.getByRole('button', { name: 'Cambiar contraseña' }).click();
+  await expect(page.getByRole('link', { name: 'Mi cuenta' })).toBeVisible();
+  await context.close();
+});
+
 test('the interface switches to English and back', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'English' }).click();

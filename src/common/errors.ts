@@ -10,6 +10,7 @@ export const ERROR_MESSAGES = {
   forbidden: { es: 'No tiene permiso para esta acción.', en: 'You do not have permission for this action.' },
   mfa_required: { es: 'Ingrese el código de su aplicación de autenticación.', en: 'Enter the code from your authenticator app.' },
   mfa_enrolment_required: { es: 'Debe configurar la verificación en dos pasos.', en: 'You must set up two-step verification.' },
+  password_change_required: { es: 'Debe cambiar su contraseña temporal antes de continuar.', en: 'You must change your temporary password before continuing.' },
   invalid_credentials: { es: 'Usuario o contraseña incorrectos.', en: 'Wrong username or password.' },
   account_locked: { es: 'Cuenta bloqueada temporalmente por intentos fallidos. Intente en {seconds} s.', en: 'Account temporarily locked after failed attempts. Try again in {seconds} s.' },
   account_inactive: { es: 'La cuenta está desactivada.', en: 'The account is deactivated.' },

@@ -32,7 +32,7 @@ async function waitFor(run: Run, text: string, ms = 60_000) {
   }
 }
 
-const login = (username: string) =>
+const login = (username: string): Promise<Response> =>
   fetch(`http://127.0.0.1:${port}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -41,7 +41,7 @@ const login = (username: string) =>
 
 let server: Run;
 beforeAll(async () => {
-  server = start({});
+  server = start({ LOG_LEVEL: 'info' });
   await waitFor(server, 'is ready');
 }, 90_000);
 afterAll(async () => {
@@ -70,12 +70,25 @@ describe('the server process', () => {
     expect(bad.output()).toMatch(/PORT: .*number/i);
   });
 
-  it('finishes requests in flight on SIGTERM, then exits cleanly and releases the lock', async () => {
-    const inFlight = Promise.all([login('analyst'), login('dispatcher'), login('call_taker')]);
-    await new Promise((r) => setTimeout(r, 20));
+  it('finishes a request in flight on SIGTERM, then exits cleanly and releases the lock', async () => {
+    // The body arrives in two halves: the request is surely in flight when the signal lands.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const enc = new TextEncoder();
+    const body = new ReadableStream<Uint8Array>({
+      async start(c) {
+        c.enqueue(enc.encode('{"username":"analyst",'));
+        await gate;
+        c.enqueue(enc.encode('"password":"Centinela-Demo-2026"}'));
+        c.close();
+      },
+    });
+    const inFlight = fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, duplex: 'half' } as RequestInit);
+    await waitFor(server, '/api/auth/login');
     server.child.kill('SIGTERM');
-    const responses = await inFlight;
-    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    await waitFor(server, 'shutting down');
+    release();
+    expect((await inFlight).status).toBe(200);
     expect(await server.exited).toBe(0);
     expect(fs.existsSync(path.join(dataDir, 'centinela.lock'))).toBe(false);
   });

@@ -30,8 +30,10 @@ const auditOf = (action: string, entityId: string) =>
 const approvalRow = (id: string) => s.database.db.selectFrom('approval_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const requestReset = (username: string, body: unknown = { reason: LOST_PHONE }, cookie = admin) =>
   s.request({ method: 'POST', url: `/api/users/${ids[username]}/mfa-reset`, cookie, body });
-const decide = (cookie: string, id: string, decision: 'approve' | 'reject' | 'withdraw', body: unknown = {}) =>
-  s.request({ method: 'POST', url: `/api/approvals/${id}/${decision}`, cookie, ...(decision === 'withdraw' ? {} : { body }) });
+const decide = (cookie: string, id: string, decision: 'approve' | 'reject' | 'withdraw', body: Record<string, unknown> = {}) =>
+  decision === 'withdraw'
+    ? s.request({ method: 'POST', url: `/api/approvals/${id}/withdraw`, cookie })
+    : s.request({ method: 'POST', url: `/api/approvals/${id}/decision`, cookie, body: { decision, ...body } });
 
 describe('reason catalogue', () => {
   it('lists the reasons an MFA reset may give, labelled in Spanish and English', async () => {
@@ -126,8 +128,11 @@ describe('four-eyes MFA reset', () => {
     expect((await decide(enrolling, approvalId, 'approve')).statusCode).toBe(403);
     const start = await s.request({ method: 'POST', url: '/api/auth/mfa/enrolment', cookie: enrolling });
     const confirm = await s.request({ method: 'POST', url: '/api/auth/mfa/enrolment/confirm', cookie: enrolling, body: { code: URI.parse(start.json().otpauthUri).generate() } });
-    expect(confirm.json().stage).toBe('active');
+    expect(confirm.json().stage).toBe('password_change');
     second = sessionCookie(confirm);
+    expect((await decide(second, approvalId, 'approve')).json().code).toBe('password_change_required');
+    const changed = await s.request({ method: 'POST', url: '/api/auth/password', cookie: second, body: { currentPassword: SECOND_ADMIN_PASSWORD, newPassword: 'Second-Admin-Own-2026' } });
+    expect(changed.statusCode).toBe(204);
 
     const supervisorSession = await s.loginAs('supervisor');
     const queue = await s.request({ method: 'GET', url: '/api/approvals', cookie: second });

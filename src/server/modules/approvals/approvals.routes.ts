@@ -61,28 +61,25 @@ export function approvalsRoutes(app: App, deps: { db: Kysely<DB>; discretion: Di
     async (req) => ({ items: await listApprovals(db, req.principal!, req.query.status) }),
   );
 
-  const decide = (decision: 'approve' | 'reject') =>
-    app.post(
-      `/approvals/:id/${decision}`,
-      {
-        config: { access: { permission: 'approvals:decide' } },
-        schema: {
-          operationId: decision === 'approve' ? 'approveRequest' : 'rejectRequest',
-          tags,
-          summary: decision === 'approve' ? 'Approves a request and carries out the action' : 'Rejects a request (a note is required)',
-          params: uuidParam,
-          body: z.strictObject({ note: z.string().max(2000).optional() }),
-          response: { 200: approvalSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
-        },
+  app.post(
+    '/approvals/:id/decision',
+    {
+      config: { access: { permission: 'approvals:decide' } },
+      schema: {
+        operationId: 'decideApproval',
+        tags,
+        summary: 'Approves (and carries out the action) or rejects a request; rejecting needs a note; never by the requester',
+        params: uuidParam,
+        body: z.strictObject({ decision: z.enum(['approve', 'reject']), note: z.string().max(2000).optional() }),
+        response: { 200: approvalSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
-      async (req) => {
-        await discretion.decide(req.principal!, auditContextOf(req), req.params.id, decision, req.body.note);
-        const [item] = await listApprovals(db, req.principal!, 'any', req.params.id);
-        return item!;
-      },
-    );
-  decide('approve');
-  decide('reject');
+    },
+    async (req) => {
+      await discretion.decide(req.principal!, auditContextOf(req), req.params.id, req.body.decision, req.body.note);
+      const [item] = await listApprovals(db, req.principal!, 'any', req.params.id);
+      return item!;
+    },
+  );
 
   app.post(
     '/approvals/:id/withdraw',

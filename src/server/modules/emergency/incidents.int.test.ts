@@ -249,9 +249,9 @@ describe('limits on discretion', () => {
     const c1 = await s.request({ method: 'POST', url: `/api/incidents/${p1.id}/cancel`, cookie: dispatcher, body: { reason: { code: 'prank_call', text: 'El número tiene historial de llamadas falsas' } } });
     expect(c1.statusCode).toBe(202);
     expect(c1.json().incident).toMatchObject({ status: 'received', pendingCancellation: c1.json().approvalId });
-    const selfApprove = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/approve`, cookie: dispatcher, body: {} });
+    const selfApprove = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/decision`, cookie: dispatcher, body: { decision: 'approve' } });
     expect(selfApprove.statusCode).toBe(403);
-    const approved = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/approve`, cookie: supervisor, body: {} });
+    const approved = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/decision`, cookie: supervisor, body: { decision: 'approve' } });
     expect(approved.statusCode, approved.body).toBe(200);
     expect((await get(p1.id)).status).toBe('cancelled');
   });
@@ -259,7 +259,7 @@ describe('limits on discretion', () => {
   it('leaves a P1 as it was when the supervisor rejects its cancellation', async () => {
     const p1 = await createIncident({ typeCode: 'KID' });
     const c1 = await s.request({ method: 'POST', url: `/api/incidents/${p1.id}/cancel`, cookie: dispatcher, body: { reason: { code: 'other', text: 'Posible confusión familiar' } } });
-    const rejected = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/reject`, cookie: supervisor, body: { note: 'Hay que verificar en el lugar primero' } });
+    const rejected = await s.request({ method: 'POST', url: `/api/approvals/${c1.json().approvalId}/decision`, cookie: supervisor, body: { decision: 'reject', note: 'Hay que verificar en el lugar primero' } });
     expect(rejected.statusCode, rejected.body).toBe(200);
     const d = await get(p1.id);
     expect(d).toMatchObject({ status: 'received', pendingCancellation: null });

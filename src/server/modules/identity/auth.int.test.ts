@@ -163,15 +163,16 @@ describe('sign-in with default policy', () => {
 
   describe('MFA enrolment', () => {
     const username = 'sup.enrol';
-    const password = 'Enrol-Strong-Pass-26';
+    const temporary = 'Enrol-Strong-Pass-26';
+    const password = 'Chosen-Strong-Pass-27';
     let userId: string;
     let recoveryCodes: string[];
 
     it('puts a new supervisor, who has no second factor yet, into the enrolment stage at sign-in', async () => {
-      const created = await s.request({ method: 'POST', url: '/api/users', cookie: admin, body: { username, displayName: 'Supervisora Nueva', password, roles: ['supervisor'] } });
+      const created = await s.request({ method: 'POST', url: '/api/users', cookie: admin, body: { username, displayName: 'Supervisora Nueva', password: temporary, roles: ['supervisor'] } });
       expect(created.statusCode).toBe(201);
       userId = created.json().id;
-      const res = await h.login(username, password);
+      const res = await h.login(username, temporary);
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ stage: 'mfa_enrolment', user: { username, mfaEnabled: false, mustChangePassword: true } });
       const cookie = sessionCookie(res).value;
@@ -183,8 +184,8 @@ describe('sign-in with default policy', () => {
       expect(verify.json().code).toBe('mfa_enrolment_required');
     });
 
-    it('enrols with a secret, otpauth URI and SVG QR code, and confirms into an active session with ten recovery codes', async () => {
-      const enrolling = sessionCookie(await h.login(username, password)).value;
+    it('enrols with a secret, otpauth URI and SVG QR code, then demands the temporary password be replaced, with ten recovery codes', async () => {
+      const enrolling = sessionCookie(await h.login(username, temporary)).value;
       const start = await s.request({ method: 'POST', url: '/api/auth/mfa/enrolment', cookie: enrolling });
       expect(start.statusCode).toBe(200);
       const { secret, otpauthUri, qrSvg } = start.json();
@@ -208,7 +209,7 @@ describe('sign-in with default policy', () => {
       const confirm = await s.request({ method: 'POST', url: '/api/auth/mfa/enrolment/confirm', cookie: enrolling, body: { code: otp.generate() } });
       expect(confirm.statusCode).toBe(200);
       const body = confirm.json();
-      expect(body.stage).toBe('active');
+      expect(body.stage).toBe('password_change');
       expect(body.user.mfaEnabled).toBe(true);
       recoveryCodes = body.recoveryCodes;
       expect(recoveryCodes).toHaveLength(10);
@@ -216,6 +217,11 @@ describe('sign-in with default policy', () => {
 
       const active = sessionCookie(confirm).value;
       expect(active).not.toBe(enrolling);
+      const blocked = await s.request({ method: 'GET', url: '/api/approvals', cookie: active });
+      expect(blocked.statusCode).toBe(403);
+      expect(blocked.json().code).toBe('password_change_required');
+      const changed = await s.request({ method: 'POST', url: '/api/auth/password', cookie: active, body: { currentPassword: temporary, newPassword: password } });
+      expect(changed.statusCode).toBe(204);
       expect((await s.request({ method: 'GET', url: '/api/approvals', cookie: active })).statusCode).toBe(200);
       expect((await s.request({ method: 'GET', url: '/api/auth/me', cookie: enrolling })).statusCode).toBe(401);
 

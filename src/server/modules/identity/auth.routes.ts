@@ -10,7 +10,7 @@ import { meSchema, presentMe } from './user.presenter.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/schema.js';
 
-const stageResponse = z.object({ stage: z.enum(['active', 'mfa_pending', 'mfa_enrolment']), user: meSchema });
+const stageResponse = z.object({ stage: z.enum(['active', 'mfa_pending', 'mfa_enrolment', 'password_change']), user: meSchema });
 
 export function authRoutes(app: App, deps: { auth: AuthService; config: Config; db: Kysely<DB> }) {
   const { auth, config, db } = deps;
@@ -48,7 +48,8 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
     async (req, reply) => {
       const s = await auth.login(auditContextOf(req), client(req), req.body.username, req.body.password);
       setCookie(req, reply, s);
-      return { stage: s.stage, user: await meFor(s) };
+      const user = await meFor(s);
+      return { stage: user.stage, user };
     },
   );
 
@@ -67,7 +68,8 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
     async (req, reply) => {
       const s = await auth.verifyMfa(req.principal!, auditContextOf(req), client(req), req.body);
       setCookie(req, reply, s);
-      return { stage: s.stage, user: await meFor(s) };
+      const user = await meFor(s);
+      return { stage: user.stage, user };
     },
   );
 
@@ -100,14 +102,15 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
     async (req, reply) => {
       const { session, recoveryCodes } = await auth.confirmEnrolment(req.principal!, auditContextOf(req), client(req), req.body.code);
       setCookie(req, reply, session);
-      return { stage: session.stage, user: await meFor(session), recoveryCodes };
+      const user = await meFor(session);
+      return { stage: user.stage, user, recoveryCodes };
     },
   );
 
   app.post(
     '/auth/logout',
     {
-      config: { access: { authenticated: true, stages: ['active', 'mfa_pending', 'mfa_enrolment'] } },
+      config: { access: { authenticated: true, stages: ['active', 'mfa_pending', 'mfa_enrolment', 'password_change'] } },
       schema: { operationId: 'logout', tags: ['auth'], summary: 'Ends the current session', response: { 204: z.null(), ...problemResponses(401) } },
     },
     async (req, reply) => {
@@ -120,7 +123,7 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
   app.get(
     '/auth/me',
     {
-      config: { access: { authenticated: true, stages: ['active', 'mfa_pending', 'mfa_enrolment'] } },
+      config: { access: { authenticated: true, stages: ['active', 'mfa_pending', 'mfa_enrolment', 'password_change'] } },
       schema: { operationId: 'getMe', tags: ['auth'], summary: 'The signed-in user, roles and permissions', response: { 200: meSchema, ...problemResponses(401) } },
     },
     async (req) => presentMe(req.principal!, await auth.me(req.principal!)),
@@ -129,7 +132,7 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
   app.post(
     '/auth/password',
     {
-      config: { access: { authenticated: true }, rateLimit: authLimit },
+      config: { access: { authenticated: true, stages: ['active', 'password_change'] }, rateLimit: authLimit },
       schema: {
         operationId: 'changePassword',
         tags: ['auth'],

@@ -6,7 +6,7 @@ import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import { dummyHash, hashPassword, passwordPolicyViolation, verifyPassword } from '../../platform/auth/passwords.js';
 import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
 import { newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from '../../platform/auth/totp.js';
-import type { DB } from '../../platform/db/schema.js';
+import type { DB, SessionsTable } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import { findUserById, findUserByUsername, revokeSessionsOfUser, rolesOfUser } from './users.repository.js';
 
@@ -16,7 +16,7 @@ export type AuthPolicy = {
   absoluteHours: number;
 };
 
-type Stage = Principal['stage'];
+type Stage = SessionsTable['stage'];
 export type SessionIssued = { token: string; stage: Stage; userId: string; expiresAt: Date };
 
 // A half-authenticated session (waiting for the second factor) lives five minutes at most.

@@ -7,7 +7,7 @@ export const meSchema = z.object({
   displayName: z.string(),
   roles: z.array(z.string()),
   permissions: z.array(z.string()),
-  stage: z.enum(['active', 'mfa_pending', 'mfa_enrolment']),
+  stage: z.enum(['active', 'mfa_pending', 'mfa_enrolment', 'password_change']),
   mfaEnabled: z.boolean(),
   mustChangePassword: z.boolean(),
 });

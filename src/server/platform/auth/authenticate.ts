@@ -34,6 +34,7 @@ export async function principalFromSession(
       'users.username',
       'users.display_name',
       'users.active',
+      'users.must_change_password',
     ])
     .where('sessions.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
@@ -54,7 +55,7 @@ export async function principalFromSession(
     via: 'session',
     sessionId: row.session_id,
     tokenId: null,
-    stage: row.stage,
+    stage: row.stage === 'active' && row.must_change_password ? 'password_change' : row.stage,
   };
 }
 

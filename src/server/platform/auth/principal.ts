@@ -10,7 +10,8 @@ export type Principal = {
   via: 'session' | 'token';
   sessionId: string | null;
   tokenId: string | null;
-  stage: 'active' | 'mfa_pending' | 'mfa_enrolment';
+  /** password_change: signed in fully, but a temporary password must be replaced before anything else. */
+  stage: 'active' | 'mfa_pending' | 'mfa_enrolment' | 'password_change';
 };
 
 /** How a route may be reached; every /api route declares one (checked when routes are registered). */

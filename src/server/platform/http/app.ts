@@ -73,7 +73,11 @@ function checkAccess(access: Access, principal: Principal | null): void {
 }
 
 const stageError = (p: Principal) =>
-  p.stage === 'mfa_pending' ? new AppError('mfa_required', 401) : new AppError('mfa_enrolment_required', 403);
+  p.stage === 'mfa_pending'
+    ? new AppError('mfa_required', 401)
+    : p.stage === 'password_change'
+      ? new AppError('password_change_required', 403)
+      : new AppError('mfa_enrolment_required', 403);
 
 export async function buildHttp(opts: HttpOptions): Promise<App> {
   const { config, db } = opts;

@@ -22,7 +22,8 @@ export async function liveRoutes(app: App, hub: Hub): Promise<void> {
   });
   // The plugin closes a refused upgrade's socket only if its own onRequest hook ran; the access hook runs first.
   app.addHook('onResponse', async (req) => {
-    if (req.raw.headers.upgrade && !req.ws) req.raw.socket.destroy();
+    const { connection, upgrade } = req.raw.headers;
+    if (upgrade && /\bupgrade\b/i.test(connection ?? '') && !req.ws) req.raw.socket.destroy();
   });
   app.get(
     '/api/live',

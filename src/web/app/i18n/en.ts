@@ -64,6 +64,8 @@ export const en: Record<MessageKey, string> = {
   'auth.recoveryCode': 'Recovery code',
   'auth.cancelLogin': 'Cancel and sign in with another account',
   'auth.enrolTitle': 'Set up two-step verification',
+  'auth.passwordChangeTitle': 'Change your temporary password',
+  'auth.passwordChangeIntro': 'Your account was created with a temporary password. Choose your own to continue: nobody else should know it.',
   'auth.enrolIntro': 'Your role requires a second factor. Set it up once with an authenticator app (for example FreeOTP, Aegis or Google Authenticator).',
   'auth.enrolStep1': '1. Scan this QR code with the app.',
   'auth.enrolQrAlt': 'QR code to register Centinela in the authenticator app',

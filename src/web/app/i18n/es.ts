@@ -62,6 +62,8 @@ export const es = {
   'auth.recoveryCode': 'Código de recuperación',
   'auth.cancelLogin': 'Cancelar e iniciar con otra cuenta',
   'auth.enrolTitle': 'Configurar la verificación en dos pasos',
+  'auth.passwordChangeTitle': 'Cambie su contraseña temporal',
+  'auth.passwordChangeIntro': 'Su cuenta se creó con una contraseña temporal. Elija una propia para continuar: nadie más debe conocerla.',
   'auth.enrolIntro': 'Su rol exige un segundo factor. Configúrelo una sola vez con una aplicación de autenticación (por ejemplo, FreeOTP, Aegis o Google Authenticator).',
   'auth.enrolStep1': '1. Escanee este código QR con la aplicación.',
   'auth.enrolQrAlt': 'Código QR para registrar Centinela en la aplicación de autenticación',

@@ -26,6 +26,6 @@ export const approvalsKeys = {
 export const approvalsApi = {
   list: (status: 'pending' | 'decided') => apiFetch<{ items: Approval[] }>('/approvals', { query: { status } }).then((r) => r.items),
   approve: (id: string, note?: string) =>
-    apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/approve`, { method: 'POST', body: note ? { note } : {} }),
-  reject: (id: string, note: string) => apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/reject`, { method: 'POST', body: { note } }),
+    apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/decision`, { method: 'POST', body: note ? { decision: 'approve', note } : { decision: 'approve' } }),
+  reject: (id: string, note: string) => apiFetch<Approval>(`/approvals/${encodeURIComponent(id)}/decision`, { method: 'POST', body: { decision: 'reject', note } }),
 };

@@ -64,7 +64,7 @@ export function EnrolmentStep() {
             </li>
           ))}
         </ol>
-        <button type="button" className="button button--primary button--block" autoFocus onClick={() => enter('active', confirmed.user)}>
+        <button type="button" className="button button--primary button--block" autoFocus onClick={() => enter(confirmed.stage, confirmed.user)}>
           {t('auth.savedThem')}
         </button>
       </>

@@ -5,6 +5,7 @@ import { AuthFrame } from './AuthFrame';
 import { EnrolmentStep } from './EnrolmentStep';
 import { LoginForm } from './LoginForm';
 import { MfaStep } from './MfaStep';
+import { ChangePasswordForm } from '../account/ChangePasswordForm';
 import { useSession } from './session';
 
 type FromState = { from?: { pathname?: string; search?: string } } | null;
@@ -38,6 +39,15 @@ export function LoginPage() {
       return (
         <AuthFrame title={t('auth.enrolTitle')}>
           <EnrolmentStep />
+        </AuthFrame>
+      );
+    case 'password_change':
+      // A temporary password opens nothing but this form; the server refuses everything else meanwhile.
+      return (
+        <AuthFrame title={t('auth.passwordChangeTitle')}>
+          <h1 id="password-title">{t('auth.passwordChangeTitle')}</h1>
+          <p className="auth-intro">{t('auth.passwordChangeIntro')}</p>
+          <ChangePasswordForm />
         </AuthFrame>
       );
     default:

@@ -1,6 +1,6 @@
 import { apiFetch } from '../../app/api';
 
-export type Stage = 'active' | 'mfa_pending' | 'mfa_enrolment';
+export type Stage = 'active' | 'mfa_pending' | 'mfa_enrolment' | 'password_change';
 
 export type Me = {
   id: string;

@@ -12,6 +12,7 @@ export type SessionState =
   | { status: 'anonymous'; notice: LoginNotice }
   | { status: 'mfa_pending'; me: Me | null }
   | { status: 'mfa_enrolment'; me: Me | null }
+  | { status: 'password_change'; me: Me }
   | { status: 'active'; me: Me };
 
 type SessionContextValue = {
@@ -30,6 +31,7 @@ const SessionContext = createContext<SessionContextValue | null>(null);
 function stateOf(stage: Stage, me: Me): SessionState {
   if (stage === 'active') return { status: 'active', me };
   if (stage === 'mfa_pending') return { status: 'mfa_pending', me };
+  if (stage === 'password_change') return { status: 'password_change', me };
   return { status: 'mfa_enrolment', me };
 }
 

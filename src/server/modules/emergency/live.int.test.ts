@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listenLive, LiveTestClient, type Msg } from '../../platform/realtime/live-test-client.js';
+import { createTestServer, type TestServer } from '../../test/test-server.js';
+
+// The command centre stays live: what a call-taker creates reaches a dispatcher's socket.
+let s: TestServer;
+let url: string;
+let callTaker: string;
+let dispatcher: string;
+let analyst: string;
+const clients: LiveTestClient[] = [];
+
+beforeAll(async () => {
+  s = await createTestServer();
+  url = await listenLive(s.centinela.app);
+  [callTaker, dispatcher, analyst] = [await s.loginAs('call_taker'), await s.loginAs('dispatcher'), await s.loginAs('analyst')];
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await s.close();
+});
+
+const connect = async (cookie: string) => {
+  const c = await LiveTestClient.connect(url, { cookie });
+  clients.push(c);
+  return c;
+};
+
+describe('live incidents and units', () => {
+  it('pushes a new incident to a dispatcher within a second, and its status changes after', async () => {
+    const c = await connect(dispatcher);
+    await c.subscribe([{ topic: 'incidents' }, { topic: 'units' }]);
+    const started = performance.now();
+    const res = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { lat: 13.6978, lon: -89.1914, source: 'map_click' } } });
+    const id = res.json().id as string;
+    const created = await c.next((m: Msg) => m.type === 'event' && m.entityId === id, 1_000);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(created).toMatchObject({ topic: 'incidents', kind: 'created', entityType: 'incident', version: 1, department: 'SV.SS' });
+    expect(JSON.stringify(created)).not.toContain('Riña');
+
+    await s.request({ method: 'POST', url: `/api/incidents/${id}/notes`, cookie: callTaker, body: { text: 'Hay dos personas heridas' } });
+    const updated = await c.next((m: Msg) => m.type === 'event' && m.entityId === id && m.version === 2, 1_000);
+    expect(updated).toMatchObject({ kind: 'updated' });
+  });
+
+  it('follows one incident only, and filters by department', async () => {
+    const one = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ASST', location: { lat: 13.4833, lon: -88.1833, source: 'map_click' } } });
+    const c = await connect(dispatcher);
+    await c.subscribe([{ topic: 'incident', id: one.json().id }, { topic: 'incidents', department: 'SV.SM' }]);
+    const other = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ASST', location: { lat: 13.6978, lon: -89.1914, source: 'map_click' } } });
+    await s.request({ method: 'POST', url: `/api/incidents/${one.json().id}/notes`, cookie: callTaker, body: { text: 'Actualización' } });
+    const got = await c.next((m: Msg) => m.type === 'event' && m.entityId === one.json().id, 1_000);
+    expect(got).toMatchObject({ department: 'SV.SM' });
+    expect(c.received.some((m: Msg) => m.type === 'event' && m.entityId === other.json().id)).toBe(false);
+  });
+
+  it('refuses the alerts topic to a role that cannot dispatch', async () => {
+    const c = await connect(analyst);
+    c.send({ type: 'subscribe', topics: [{ topic: 'alerts' }] });
+    const err = await c.next((m: Msg) => m.type === 'error', 1_000);
+    expect(err).toMatchObject({ code: 'forbidden', topic: 'alerts' });
+  });
+});
