@@ -10,6 +10,14 @@ export async function findIncident(db: Db, id: string) {
 }
 export type IncidentRow = NonNullable<Awaited<ReturnType<typeof findIncident>>>;
 
+/**
+ * Lock order for every transaction touching units and incidents: units first, then the incident
+ * (assignment and unit status changes do the same), so that no two transactions wait on each other.
+ */
+export async function lockUnitsOf(tx: Transaction<DB>, incidentIds: string[]) {
+  await tx.selectFrom('units').select('id').where('current_incident_id', 'in', incidentIds).orderBy('id').forUpdate().execute();
+}
+
 /** Locks the incident and checks the caller saw its current version (optimistic concurrency). */
 export async function lockIncident(tx: Transaction<DB>, id: string, expectedVersion?: number): Promise<IncidentRow> {
   const row = await tx.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();

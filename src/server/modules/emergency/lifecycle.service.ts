@@ -5,7 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { assertTransition, findIncident, lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
+import { assertTransition, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
 import { releaseUnits } from './units.service.js';
 import { announceIncident, appendTimeline } from './timeline.js';
 
@@ -60,6 +60,7 @@ export class LifecycleService {
 
   private async applyClose(tx: Transaction<DB>, ctx: AuditContext, id: string, input: Closure, reason: ApprovedReason | null) {
     await this.disposition(tx, input.dispositionCode);
+    await lockUnitsOf(tx, [id]);
     let row = await lockIncident(tx, id, input.version);
     const now = new Date();
     if (row.status !== 'resolved') {
@@ -95,6 +96,7 @@ export class LifecycleService {
 
   private async applyCancel(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
     // An approved request runs later: the version the requester saw may have moved since, by design.
+    await lockUnitsOf(tx, [id]);
     const row = await lockIncident(tx, id, reason.approvalId ? undefined : version);
     assertTransition(row, 'cancelled');
     await releaseUnits(tx, ctx, id);
@@ -136,7 +138,8 @@ export class LifecycleService {
   async merge(ctx: AuditContext, id: string, intoId: string, version: number | undefined, duplicate: boolean) {
     if (id === intoId) throw new AppError('validation_failed', 422, {}, { why: 'cannot merge an incident into itself' });
     return this.db.transaction().execute(async (tx) => {
-      // Lock in id order so two opposite merges cannot deadlock.
+      // Units first, then incidents in id order, so two opposite merges cannot deadlock.
+      await lockUnitsOf(tx, [id, intoId]);
       const [first, second] = [id, intoId].sort();
       const a = await lockIncident(tx, first!);
       const b = await lockIncident(tx, second!);

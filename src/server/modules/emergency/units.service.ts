@@ -112,7 +112,6 @@ export class UnitsService {
         .returningAll()
         .executeTakeFirstOrThrow();
       await tx.insertInto('unit_status_history').values({ unit_id: unitId, status, incident_id: committed, actor_id: ctx.actorId }).execute();
-      await appendAudit(tx, ctx, { action: 'unit.status_changed', entityType: 'unit', entityId: unitId, changes: { before: { status: unit.status }, after: { status }, incidentId: committed } });
       if (committed) {
         if (releasing) await tx.updateTable('assignments').set({ released_at: now }).where('unit_id', '=', unitId).where('released_at', 'is', null).execute();
         await appendTimeline(tx, ctx, committed, 'unit_status', { unitId, callSign: unit.call_sign, status, released: releasing });
@@ -127,6 +126,8 @@ export class UnitsService {
           await announceIncident(tx, await updateIncident(tx, incident, {}), 'updated');
         }
       }
+      // The audit chain's head is the last lock a transaction takes, so no two orders can deadlock.
+      await appendAudit(tx, ctx, { action: 'unit.status_changed', entityType: 'unit', entityId: unitId, changes: { before: { status: unit.status }, after: { status }, incidentId: committed } });
       await announceUnit(tx, updated, 'status');
       return updated;
     });

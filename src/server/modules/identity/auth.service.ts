@@ -208,6 +208,8 @@ export class AuthService {
   async changePassword(principal: Principal, ctx: AuditContext, current: string, next: string) {
     const user = await findUserById(this.db, principal.userId);
     if (!user) throw new AppError('unauthenticated', 401);
+    // A stolen session must not become a way to guess the password past the lockout.
+    this.assertNotLocked(user);
     if (!(await verifyPassword(user.password_hash, current))) {
       await this.db.transaction().execute((tx) => this.recordFailure(tx, ctx, user, 'auth.password_change_failed'));
       throw new AppError('wrong_password', 422);

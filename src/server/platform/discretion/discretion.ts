@@ -134,13 +134,6 @@ export class Discretion {
         .set({ status: decision === 'approve' ? 'approved' : 'rejected', decided_by: principal.userId, decided_at: now, decision_note: note?.trim() || null })
         .where('id', '=', approvalId)
         .execute();
-      await appendAudit(tx, ctx, {
-        action: decision === 'approve' ? 'approval.approved' : 'approval.rejected',
-        entityType: 'approval_request',
-        entityId: approvalId,
-        changes: { action: req.action, entityType: req.entity_type, entityId: req.entity_id, note: note?.trim() || null },
-        reason: { code: req.reason_code, text: req.reason_text },
-      });
       if (decision === 'approve') {
         const def = this.get(req.action);
         // The requester's reason travels with the change; the approver is named beside it.
@@ -153,6 +146,14 @@ export class Discretion {
       } else {
         await this.get(req.action).onReject?.(tx, ctx, req.entity_id, approvalId);
       }
+      // Audited last: the chain head must be the last lock taken (sign-in locks a user, then the head).
+      await appendAudit(tx, ctx, {
+        action: decision === 'approve' ? 'approval.approved' : 'approval.rejected',
+        entityType: 'approval_request',
+        entityId: approvalId,
+        changes: { action: req.action, entityType: req.entity_type, entityId: req.entity_id, note: note?.trim() || null },
+        reason: { code: req.reason_code, text: req.reason_text },
+      });
       return approvalId;
     });
   }
