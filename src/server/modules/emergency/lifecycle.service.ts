@@ -28,6 +28,7 @@ export class LifecycleService {
       // Cancelling a life-threatening (P1/P2) incident is a second person's decision.
       approval: { role: 'supervisor', when: (p) => p.priority <= 2 },
       execute: (tx, ctx, id, p, reason) => this.applyCancel(tx, ctx, id, p.version, reason),
+      onPending: (tx, ctx, id, approvalId, reason) => this.markCancellationPending(tx, ctx, id, approvalId, reason),
       onReject: (tx, ctx, id, approvalId) => this.onCancellationRejected(tx, ctx, id, approvalId),
     });
     discretion.declare<{ version?: number }>({
@@ -83,15 +84,15 @@ export class LifecycleService {
     if (!ACTIVE_STATUSES.includes(row.status)) assertTransition(row, 'cancelled');
     if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
     const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority }, reason);
-    if (outcome.status === 'pending') {
-      await this.db.transaction().execute(async (tx) => {
-        const locked = await lockIncident(tx, id);
-        const updated = await updateIncident(tx, locked, { pending_cancellation: outcome.approvalId });
-        await appendTimeline(tx, ctx, id, 'cancel_requested', { approvalId: outcome.approvalId, reason });
-        await announceIncident(tx, updated, 'updated');
-      });
-    }
     return { outcome, incident: (await findIncident(this.db, id))! };
+  }
+
+  /** Until a supervisor decides, the incident stays active and says a cancellation is pending. */
+  private async markCancellationPending(tx: Transaction<DB>, ctx: AuditContext, id: string, approvalId: string, reason: Reason) {
+    const locked = await lockIncident(tx, id);
+    const updated = await updateIncident(tx, locked, { pending_cancellation: approvalId });
+    await appendTimeline(tx, ctx, id, 'cancel_requested', { approvalId, reason });
+    await announceIncident(tx, updated, 'updated');
   }
 
   private async applyCancel(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
