@@ -26,6 +26,8 @@ import { incidentsRoutes } from './modules/emergency/incidents.routes.js';
 import { unitsRoutes } from './modules/emergency/units.routes.js';
 import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
+import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
+import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
 
 export type Centinela = {
   app: App;
@@ -70,6 +72,7 @@ export async function createCentinela(config: Config, database: Database, logger
       auditRoutes(a, { db });
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });
       unitsRoutes(a, { db, units });
+      catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
     },
     { prefix: '/api' },
   );
