@@ -420,7 +420,7 @@ const closeReason = (wanted: string, text: string): Reason | null => {
 async function close(label: string, incident: Incident, disposition: string, reason: Reason | null) {
   const summary = SUMMARIES[disposition] ?? 'Atención concluida.';
   const body = { dispositionCode: disposition, summary };
-  let gave: Reason | null = null;
+  let gave: Reason | null;
   try {
     await api('dispatcher', 'POST', `/api/incidents/${incident.id}/close`, reason ? { ...body, reason } : body);
     gave = reason;

@@ -26,6 +26,16 @@ export type Outcome = { status: 'done'; result: unknown } | { status: 'pending';
 
 const MIN_REASON_TEXT = 10;
 
+const pendingRequest = (db: Kysely<DB> | Transaction<DB>, action: string, entityType: string, entityId: string) =>
+  db
+    .selectFrom('approval_requests')
+    .select('id')
+    .where('action', '=', action)
+    .where('entity_type', '=', entityType)
+    .where('entity_id', '=', entityId)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+
 const isUniqueViolation = (e: unknown, constraint: string) =>
   (e as { code?: string } | null)?.code === '23505' && (e as { constraint?: string }).constraint === constraint;
 
@@ -72,14 +82,7 @@ export class Discretion {
         return { status: 'done', result: await def.execute(tx, ctx, entityId, payload, checked) } as const;
       }
       if (!ctx.actorId) throw new Error('an approval request needs a human requester');
-      const pending = await tx
-        .selectFrom('approval_requests')
-        .select('id')
-        .where('action', '=', action)
-        .where('entity_type', '=', def.entityType)
-        .where('entity_id', '=', entityId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      const pending = await pendingRequest(tx, action, def.entityType, entityId);
       if (pending) throw new AppError('approval_pending', 409, {}, { approvalId: pending.id });
       const row = await tx
         .insertInto('approval_requests')
@@ -108,14 +111,7 @@ export class Discretion {
     }).catch(async (e: unknown) => {
       if (!isUniqueViolation(e, 'approval_requests_one_pending')) throw e;
       // Simultaneous requests all found nothing pending; the partial unique index let only one through.
-      const winner = await this.db
-        .selectFrom('approval_requests')
-        .select('id')
-        .where('action', '=', action)
-        .where('entity_type', '=', def.entityType)
-        .where('entity_id', '=', entityId)
-        .where('status', '=', 'pending')
-        .executeTakeFirst();
+      const winner = await pendingRequest(this.db, action, def.entityType, entityId);
       throw new AppError('approval_pending', 409, {}, winner ? { approvalId: winner.id } : {});
     });
   }
