@@ -2,6 +2,7 @@
  * `npm run simulate`: drives a running Centinela through its public API with realistic 911 traffic,
  * for demos and load. Only talks to --url.
  */
+import { setMaxListeners } from 'node:events';
 import { parseArgs } from 'node:util';
 
 const USAGE = `Usage: npm run simulate -- [options]
@@ -73,6 +74,8 @@ const PASSWORD = opts.password;
 
 const soft = new AbortController();
 const hard = new AbortController();
+// Every pending wait and request listens to these: many at once is expected, not a leak.
+setMaxListeners(0, soft.signal, hard.signal);
 const stop = (why: string) => {
   if (soft.signal.aborted) return;
   log(`■ stopping (${why}): no new calls; wrapping up ${open.size} incident(s) in play${why === 'Ctrl-C' ? ' (Ctrl-C again to quit now)' : ''}`);

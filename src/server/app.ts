@@ -67,7 +67,7 @@ export async function createCentinela(config: Config, database: Database, logger
       const a = api as unknown as App;
       authRoutes(a, { auth, config, db });
       tokensRoutes(a, { tokens });
-      usersRoutes(a, { users });
+      usersRoutes(a, { users, db });
       approvalsRoutes(a, { db, discretion });
       auditRoutes(a, { db });
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });

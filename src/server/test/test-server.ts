@@ -13,7 +13,7 @@ export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 export type TestServer = {
   centinela: Centinela;
-  database: Database;
+  database: Database & { superuserUrl: string | null };
   config: Config;
   /** An HTTP request through the whole server (routing, hooks, validation, serialisation). */
   request: (opts: { method: string; url: string; body?: unknown; cookie?: string; token?: string; headers?: Record<string, string> }) => Promise<LightMyRequestResponse>;

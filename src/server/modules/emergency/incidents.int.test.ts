@@ -362,3 +362,19 @@ describe('escalation', () => {
     expect(alerts).toHaveLength(1);
   });
 });
+
+describe('sensitive reads', () => {
+  it('records who saw a caller’s data, once per person per incident in ten minutes, and every EIDO export', async () => {
+    const inc = await createIncident({ caller: { number: '+503 7111 2222', name: 'Rosa' } });
+    const reads = () => s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.sensitive_read').where('entity_id', '=', inc.id).execute();
+    await get(inc.id, callTaker);
+    await get(inc.id, callTaker);
+    await get(inc.id, dispatcher);
+    await get(inc.id, analyst);
+    const views = await reads();
+    expect(views.map((v) => v.actor_username).sort()).toEqual(['call_taker', 'dispatcher']);
+    await s.request({ method: 'GET', url: `/api/incidents/${inc.id}/eido`, cookie: supervisor });
+    await s.request({ method: 'GET', url: `/api/incidents/${inc.id}/eido`, cookie: supervisor });
+    expect((await reads()).filter((v) => v.actor_username === 'supervisor')).toHaveLength(2);
+  });
+});

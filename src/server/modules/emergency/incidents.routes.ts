@@ -10,6 +10,7 @@ import type { LifecycleService } from './lifecycle.service.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../platform/db/schema.js';
 import { toEido } from './eido.js';
+import { recordSensitiveRead } from '../../platform/audit/sensitive-read.js';
 
 const tags = ['incidents'];
 const departmentSchema = z.string().regex(/^SV\.[A-Z]{2}$/, 'an ISO 3166-2:SV department such as SV.SS');
@@ -140,7 +141,13 @@ export function incidentsRoutes(app: App, deps: Deps) {
       config: { access: { permission: 'incidents:read' } },
       schema: { operationId: 'getIncident', tags, summary: 'An incident with its locations, answers, timeline and units', params: uuidParam, response: { 200: detailSchema, ...problemResponses(401, 403, 404) } },
     },
-    async (req) => incidents.details(req.params.id, req.principal!),
+    async (req) => {
+      const d = await incidents.details(req.params.id, req.principal!);
+      if (d.caller && (d.caller.number || d.caller.name)) {
+        await recordSensitiveRead(db, auditContextOf(req), { entityType: 'incident', entityId: d.id, fields: ['caller'] });
+      }
+      return d;
+    },
   );
 
   app.post(
@@ -350,6 +357,11 @@ export function incidentsRoutes(app: App, deps: Deps) {
       config: { access: { permission: 'incidents:export' } },
       schema: { operationId: 'getIncidentEido', tags, summary: 'The incident as a NENA EIDO (NENA-STA-021) JSON document', params: uuidParam, response: { 200: z.record(z.string(), z.unknown()), ...problemResponses(401, 403, 404) } },
     },
-    async (req) => toEido(db, await incidents.details(req.params.id, req.principal!), agencyId),
+    async (req) => {
+      const d = await incidents.details(req.params.id, req.principal!);
+      // An export leaves the system: every one is recorded, never folded into an earlier view.
+      if (d.caller) await recordSensitiveRead(db, auditContextOf(req), { entityType: 'incident', entityId: d.id, fields: ['caller', 'eido_export'], throttleSeconds: 0 });
+      return toEido(db, d, agencyId);
+    },
   );
 }

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCentinela, type Centinela } from '../../app.js';
+import { openDatabase, type Database } from '../../platform/db/database.js';
 import { listenLive, LiveTestClient, type Msg } from '../../platform/realtime/live-test-client.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 
@@ -15,8 +17,13 @@ beforeAll(async () => {
   url = await listenLive(s.centinela.app);
   [callTaker, dispatcher, analyst] = [await s.loginAs('call_taker'), await s.loginAs('dispatcher'), await s.loginAs('analyst')];
 });
+let other: { centinela: Centinela; database: Database; url: string } | null = null;
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  if (other) {
+    await other.centinela.stop();
+    await other.database.close();
+  }
   await s.close();
 });
 
@@ -59,5 +66,24 @@ describe('live incidents and units', () => {
     c.send({ type: 'subscribe', topics: [{ topic: 'alerts' }] });
     const err = await c.next((m: Msg) => m.type === 'error', 1_000);
     expect(err).toMatchObject({ code: 'forbidden', topic: 'alerts' });
+  });
+
+  it('pushes an incident created on one server to a dispatcher connected to another (one server on PGlite)', async () => {
+    // PostgreSQL: a second server process on the same database; PGlite is one process by design.
+    let url2 = url;
+    if (s.database.superuserUrl) {
+      const database = await openDatabase({ kind: 'postgres', url: s.database.superuserUrl, poolSize: 4 });
+      const centinela = await createCentinela(s.config, database, false);
+      other = { centinela, database, url: await listenLive(centinela.app) };
+      url2 = other.url;
+    }
+    expect(url2 !== url).toBe(s.database.kind === 'postgres');
+    const c = await LiveTestClient.connect(url2, { cookie: dispatcher });
+    clients.push(c);
+    await c.subscribe([{ topic: 'incidents' }]);
+    const res = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'MED', location: { lat: 13.99, lon: -89.56, source: 'map_click' } } });
+    expect(res.statusCode).toBe(201);
+    const got = await c.next((m: Msg) => m.type === 'event' && m.entityId === res.json().id, 1_000);
+    expect(got).toMatchObject({ kind: 'created', department: 'SV.SA' });
   });
 });

@@ -1,4 +1,7 @@
+import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { DB } from '../../platform/db/schema.js';
+import { recordSensitiveRead } from '../../platform/audit/sensitive-read.js';
 import { MFA_REQUIRED_ROLES, ROLE_LABELS, ROLE_PERMISSIONS, ROLES } from '../../../common/roles.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { problemResponses, uuidParam } from '../../platform/http/schemas.js';
@@ -8,8 +11,8 @@ import { userSchema } from './user.presenter.js';
 const reasonSchema = z.strictObject({ code: z.string().min(1).max(60), text: z.string().max(2000) });
 const roleEnum = z.enum(ROLES);
 
-export function usersRoutes(app: App, deps: { users: UsersService }) {
-  const { users } = deps;
+export function usersRoutes(app: App, deps: { users: UsersService; db: Kysely<DB> }) {
+  const { users, db } = deps;
   const tags = ['users'];
 
   app.get(
@@ -47,7 +50,11 @@ export function usersRoutes(app: App, deps: { users: UsersService }) {
       config: { access: { permission: 'users:read' } },
       schema: { operationId: 'getUser', tags, params: uuidParam, response: { 200: userSchema, ...problemResponses(401, 403, 404) } },
     },
-    async (req) => users.get(req.params.id),
+    async (req) => {
+      const u = await users.get(req.params.id);
+      if (u.email) await recordSensitiveRead(db, auditContextOf(req), { entityType: 'user', entityId: u.id, fields: ['email'] });
+      return u;
+    },
   );
 
   app.post(
