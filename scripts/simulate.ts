@@ -20,8 +20,9 @@ scene with position reports, en route / on scene / available, and closure with a
   --password PW     the demo accounts' password (default Centinela-Demo-2026)
   --tick S          seconds between position reports of a moving unit (default 3)
 
-Ctrl-C (or the end of --duration / --count) stops new calls and wraps up the incidents in play
-(units released, incidents closed) within 20 s; a second Ctrl-C quits at once.`;
+After --count incidents, no new calls are made and those in play finish normally. Ctrl-C (or the end
+of --duration) stops new calls and wraps up the incidents in play (units released, incidents closed)
+within 20 s; a second Ctrl-C quits at once.`;
 
 // ------------------------------------------------------------------------------------------------
 // Options
@@ -147,7 +148,10 @@ async function send<T>(method: string, path: string, body: unknown, cookie: stri
 
 async function login(role: Role): Promise<void> {
   const res = await send<{ stage?: string; code?: string }>('POST', '/api/auth/login', { username: role, password: PASSWORD }, undefined);
-  if (res.status !== 200 || !res.cookie) throw new ApiError(res.status, res.body?.code ?? 'login_failed', `sign-in as ${role} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== 200 || !res.cookie) {
+    const detail = res.body && typeof res.body === 'object' ? `${res.body.code ?? ''} ${(res.body as { detail?: string }).detail ?? ''}`.trim() : String(res.body);
+    throw new ApiError(res.status, res.body?.code ?? 'login_failed', `sign-in as ${role} failed: ${res.status} ${detail}`);
+  }
   if (res.body.stage !== 'active') throw new ApiError(res.status, 'mfa', `sign-in as ${role} needs a second factor (stage ${res.body.stage}); use an account without MFA`);
   sessions[role] = res.cookie;
 }
@@ -329,7 +333,7 @@ async function story(n: number): Promise<void> {
     if (!(await wait(between(20_000, 60_000)))) return;
     await release(label, unit);
     unit = null;
-    await close(label, incident, pick(dispositions), null);
+    await close(label, incident, outcomeFor(type.code), null);
   } catch (e) {
     stats.errors++;
     log(`${label}  ! ${(e as Error).message}`);
@@ -439,6 +443,20 @@ async function close(label: string, incident: Incident, disposition: string, rea
 
 const dispositionFor = (preferred: string) => (dispositions.includes(preferred) ? preferred : pick(dispositions));
 
+// What a unit on scene plausibly reports, by incident type.
+const OUTCOMES: Record<string, string[]> = {
+  MED: ['transported', 'assistance_given'],
+  INJ: ['transported', 'report_taken', 'arrest'],
+  TA: ['report_taken', 'transported', 'assistance_given'],
+  ASST: ['assistance_given', 'referred'],
+  NOISE: ['assistance_given', 'unfounded', 'gone_on_arrival'],
+  ABVEH: ['report_taken', 'referred'],
+};
+const outcomeFor = (typeCode: string) => {
+  const options = (OUTCOMES[typeCode] ?? ['report_taken', 'assistance_given', 'arrest', 'unfounded', 'gone_on_arrival', 'referred']).filter((d) => dispositions.includes(d));
+  return options.length ? pick(options) : pick(dispositions);
+};
+
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -474,7 +492,10 @@ async function main() {
       })
       .finally(() => open.delete(p));
     open.add(p);
-    if (COUNT && serial >= COUNT) stop(`${COUNT} incidents created`);
+    if (COUNT && serial >= COUNT) {
+      log(`■ ${COUNT} incident(s) created: no new calls; waiting for the ${open.size} in play to finish (Ctrl-C to wrap up now)`);
+      break;
+    }
   }
   await Promise.allSettled([...open]);
   clearInterval(refresh);

@@ -28,6 +28,7 @@ export const ERROR_MESSAGES = {
   approval_pending: { es: 'Ya existe una solicitud pendiente de aprobación para esto.', en: 'An approval request is already pending for this.' },
   approval_not_pending: { es: 'La solicitud ya fue resuelta ({status}).', en: 'The request was already decided ({status}).' },
   approver_is_requester: { es: 'Quien solicita no puede aprobar su propia solicitud.', en: 'The requester cannot approve their own request.' },
+  approver_not_independent: { es: 'Quien solicita le otorgó el rol {role}: no puede aprobar su solicitud.', en: 'The requester granted you the {role} role: you cannot approve their request.' },
   approver_lacks_role: { es: 'Se requiere el rol {role} para decidir.', en: 'The {role} role is required to decide.' },
   conflict: { es: 'El recurso cambió o está en un estado que no permite esta acción.', en: 'The resource changed or is in a state that does not allow this action.' },
   invalid_witness_checkpoint: { es: 'El punto de control del testigo no es válido: {why}.', en: 'The witness checkpoint is not valid: {why}.' },

@@ -134,6 +134,14 @@ describe('four-eyes MFA reset', () => {
     const changed = await s.request({ method: 'POST', url: '/api/auth/password', cookie: second, body: { currentPassword: SECOND_ADMIN_PASSWORD, newPassword: 'Second-Admin-Own-2026' } });
     expect(changed.statusCode).toBe(204);
 
+    // The requester granted this administrator her role: she is not an independent second person.
+    const dependent = await decide(second, approvalId, 'approve');
+    expect(dependent.statusCode).toBe(403);
+    expect(dependent.json().code).toBe('approver_not_independent');
+    expect((await s.request({ method: 'GET', url: '/api/approvals', cookie: second })).json().items.find((a: { id: string }) => a.id === approvalId).canDecide).toBe(false);
+    // Factory step: as if the role had been granted at installation, not by the requester.
+    await s.database.db.updateTable('user_roles').set({ granted_by: null }).where('user_id', '=', ids[SECOND_ADMIN]!).execute();
+
     const supervisorSession = await s.loginAs('supervisor');
     const queue = await s.request({ method: 'GET', url: '/api/approvals', cookie: second });
     expect(queue.json().items.find((a: { id: string }) => a.id === approvalId).canDecide).toBe(true);

@@ -9,8 +9,9 @@ export async function listApprovals(db: Kysely<DB>, principal: Principal, status
     .innerJoin('users as r', 'r.id', 'a.requested_by')
     .leftJoin('users as d', 'd.id', 'a.decided_by')
     .leftJoin('reason_codes as rc', (j) => j.onRef('rc.action', '=', 'a.action').onRef('rc.code', '=', 'a.reason_code'))
+    .leftJoin('user_roles as g', (j) => j.onRef('g.role', '=', 'a.approver_role').on('g.user_id', '=', principal.userId))
     .selectAll('a')
-    .select(['r.username as requester_username', 'd.username as decider_username', 'rc.label_es', 'rc.label_en'])
+    .select(['r.username as requester_username', 'd.username as decider_username', 'rc.label_es', 'rc.label_en', 'g.granted_by as my_role_granted_by'])
     .orderBy('a.requested_at', 'desc')
     .limit(200);
   if (status === 'pending') q = q.where('a.status', '=', 'pending');
@@ -32,6 +33,10 @@ export async function listApprovals(db: Kysely<DB>, principal: Principal, status
     decidedAt: a.decided_at?.toISOString() ?? null,
     decisionNote: a.decision_note,
     canDecide:
-      a.status === 'pending' && a.requested_by !== principal.userId && principal.roles.includes(a.approver_role) && principal.permissions.has('approvals:decide'),
+      a.status === 'pending' &&
+      a.requested_by !== principal.userId &&
+      principal.roles.includes(a.approver_role) &&
+      principal.permissions.has('approvals:decide') &&
+      a.my_role_granted_by !== a.requested_by,
   }));
 }

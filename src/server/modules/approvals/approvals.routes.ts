@@ -84,7 +84,7 @@ export function approvalsRoutes(app: App, deps: { db: Kysely<DB>; discretion: Di
   app.post(
     '/approvals/:id/withdraw',
     {
-      config: { access: { authenticated: true } },
+      config: { access: { authenticated: true, sessionOnly: true } },
       schema: { operationId: 'withdrawRequest', tags, summary: 'The requester withdraws an undecided request', params: uuidParam, response: { 204: z.null(), ...problemResponses(401, 403, 404, 409) } },
     },
     async (req, reply) => {

@@ -89,7 +89,11 @@ export function auditRoutes(app: App, deps: { db: Kysely<DB> }) {
       config: { access: { permission: 'audit:read' } },
       schema: { operationId: 'getAuditCheckpoint', tags, summary: 'The latest signed checkpoint (tree head) and the key that signed it', response: { 200: checkpointSchema, ...problemResponses(401, 403, 404) } },
     },
-    async () => latestWithKey(),
+    async (req) => {
+      const cp = await latestWithKey();
+      await recordRead(req, 'checkpoint', { treeSize: cp.treeSize });
+      return cp;
+    },
   );
 
   app.get(
@@ -130,6 +134,7 @@ export function auditRoutes(app: App, deps: { db: Kysely<DB> }) {
       const leaves = await loadLeafHashes(db, treeSize);
       if (leaves.length < treeSize) throw notFound();
       const index = req.query.seq - 1;
+      await recordRead(req, 'inclusion_proof', { seq: req.query.seq, treeSize });
       return {
         seq: req.query.seq,
         leafIndex: index,
@@ -161,6 +166,7 @@ export function auditRoutes(app: App, deps: { db: Kysely<DB> }) {
       if (from > to) throw new AppError('validation_failed', 422, {}, { why: 'from must not exceed to' });
       const leaves = await loadLeafHashes(db, to);
       if (leaves.length < to) throw notFound();
+      await recordRead(req, 'consistency_proof', { from, to });
       return {
         from,
         to,

@@ -112,9 +112,9 @@ export class DispatchService {
     const updated = await updateIncident(tx, incident, incident.status === 'received' ? { status: 'dispatched', first_dispatched_at: incident.first_dispatched_at ?? now } : {});
     await appendTimeline(tx, ctx, incidentId, 'assignment', { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank, ...(reason ? { reason } : {}) });
     if (incident.status === 'received') await appendTimeline(tx, ctx, incidentId, 'status', { from: 'received', to: 'dispatched' });
-    await appendAudit(tx, ctx, { action: 'incident.unit_assigned', entityType: 'incident', entityId: incidentId, changes: { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank }, reason });
     await announceIncident(tx, updated, incident.status === 'received' ? 'status' : 'updated');
     await announceUnit(tx, updatedUnit, 'status');
+    await appendAudit(tx, ctx, { action: 'incident.unit_assigned', entityType: 'incident', entityId: incidentId, changes: { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank }, reason });
     return updated;
   }
 }

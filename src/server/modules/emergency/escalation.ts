@@ -34,9 +34,9 @@ export async function escalateOverdue(db: Kysely<DB>, now = new Date()): Promise
       const updated = await updateIncident(tx, row, { [column]: now });
       const data = { target: o.target, targetSeconds: o.seconds, priority: row.priority, number: row.number };
       await appendTimeline(tx, SYSTEM_CONTEXT, row.id, 'escalation', data);
-      await appendAudit(tx, SYSTEM_CONTEXT, { action: 'incident.escalated', entityType: 'incident', entityId: row.id, changes: data });
       await publishEvent(tx, { topic: 'alerts', kind: 'escalation', entityType: 'incident', entityId: row.id, version: updated.version, department: row.department, data });
       await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, SYSTEM_CONTEXT, { action: 'incident.escalated', entityType: 'incident', entityId: row.id, changes: data });
       return true;
     });
     if (done) raised++;

@@ -49,8 +49,8 @@ export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 /** Callers' personal data only reaches those whose role needs it (incidents:read_caller). */
-export function presentIncident(r: IncidentRow, principal: Principal | null): IncidentSummary {
-  const seesCaller = principal?.permissions.has('incidents:read_caller') ?? false;
+export function presentIncident(r: IncidentRow, principal: Principal | null, opts: { caller: boolean } = { caller: true }): IncidentSummary {
+  const seesCaller = opts.caller && (principal?.permissions.has('incidents:read_caller') ?? false);
   return {
     id: r.id,
     number: r.number,

@@ -278,12 +278,14 @@ describe('limits on discretion', () => {
   it('merges a duplicate into the original keeping both histories, and un-merges only with a reason', async () => {
     const original = await createIncident({ description: 'Riña frente a la catedral' });
     const dup = await createIncident({ description: 'Pelea en la catedral' });
-    const merged = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/merge`, cookie: dispatcher, body: { intoId: original.id, duplicate: true } });
+    const noReason = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/merge`, cookie: dispatcher, body: { intoId: original.id, duplicate: true } });
+    expect(noReason.statusCode).toBe(400);
+    const merged = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/merge`, cookie: dispatcher, body: { intoId: original.id, duplicate: true, reason: { code: 'duplicate_call', text: 'Segunda llamada por la misma riña' } } });
     expect(merged.json()).toMatchObject({ status: 'merged', mergedInto: original.id, duplicateOf: original.id });
     expect((await get(original.id)).timeline.some((t: { kind: string; data: { from?: string } }) => t.kind === 'merge' && t.data.from === dup.id)).toBe(true);
     expect((await get(dup.id)).timeline.map((t: { kind: string }) => t.kind)).toEqual(['created', 'duplicate']);
-    const noReason = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/unmerge`, cookie: dispatcher, body: { reason: { code: 'other', text: '' } } });
-    expect(noReason.statusCode).toBe(422);
+    const noUnmergeReason = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/unmerge`, cookie: dispatcher, body: { reason: { code: 'other', text: '' } } });
+    expect(noUnmergeReason.statusCode).toBe(422);
     const split = await s.request({ method: 'POST', url: `/api/incidents/${dup.id}/unmerge`, cookie: dispatcher, body: { reason: { code: 'not_same_event', text: 'Son dos riñas distintas en la misma plaza' } } });
     expect(split.json()).toMatchObject({ status: 'received', mergedInto: null });
   });
@@ -378,3 +380,47 @@ describe('sensitive reads', () => {
     expect((await reads()).filter((v) => v.actor_username === 'supervisor')).toHaveLength(2);
   });
 });
+
+describe('no back doors around a supervisor', () => {
+  it('keeps a P1 folded into a P4, or closed unattended, active until a supervisor approves', async () => {
+    const p1 = await createIncident({ typeCode: 'HOM' });
+    const p4 = await createIncident({ typeCode: 'ASST' });
+    const merge = await s.request({ method: 'POST', url: `/api/incidents/${p1.id}/merge`, cookie: dispatcher, body: { intoId: p4.id, reason: { code: 'same_event', text: 'Parece el mismo hecho, según el llamante' } } });
+    expect(merge.statusCode).toBe(202);
+    expect((await get(p1.id)).status).toBe('received');
+    const approve = await s.request({ method: 'POST', url: `/api/approvals/${merge.json().approvalId}/decision`, cookie: supervisor, body: { decision: 'approve' } });
+    expect(approve.statusCode, approve.body).toBe(200);
+    expect((await get(p1.id)).status).toBe('merged');
+
+    const other = await createIncident({ typeCode: 'KID' });
+    const close = await s.request({ method: 'POST', url: `/api/incidents/${other.id}/close`, cookie: dispatcher, body: { dispositionCode: 'false_alarm', summary: 'Sin novedad', reason: { code: 'resolved_by_phone', text: 'La familia encontró a la persona' } } });
+    expect(close.statusCode).toBe(202);
+    expect((await get(other.id)).status).toBe('received');
+  });
+
+  it('files a cancellation for approval once an answer has raised the incident to P1', async () => {
+    const inc = await createIncident({ typeCode: 'DIST' });
+    await s.request({ method: 'POST', url: `/api/incidents/${inc.id}/answers`, cookie: callTaker, body: { answers: { weapons: true } } });
+    const cancel = await s.request({ method: 'POST', url: `/api/incidents/${inc.id}/cancel`, cookie: dispatcher, body: { reason: { code: 'caller_cancelled', text: 'El llamante dice que ya se fueron' } } });
+    expect(cancel.statusCode).toBe(202);
+    expect((await get(inc.id)).status).toBe('received');
+  });
+});
+
+describe('input the database cannot store', () => {
+  it('answers NUL characters, lone surrogates and bad origins with 4xx, never a 500', async () => {
+    const nul = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', description: 'a\u0000b', location: { ...CENTRE, source: 'map_click' } } });
+    expect(nul.statusCode).toBe(400);
+    const lone = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'SUSP', answers: { description: 'x\ud800' }, location: { ...CENTRE, source: 'map_click' } } });
+    expect(lone.statusCode).toBe(400);
+    const login = await s.request({ method: 'POST', url: '/api/auth/login', body: { username: 'a\u0000', password: 'x' } });
+    expect(login.statusCode).toBe(400);
+    const origin = await s.request({ method: 'POST', url: '/api/incidents/related', cookie: callTaker, body: {}, headers: { origin: 'null', host: 'localhost' } });
+    expect(origin.statusCode).toBe(403);
+    const crew = await s.request({ method: 'POST', url: '/api/units', cookie: admin, body: { callSign: 'X-99', unitType: 'patrol_car', homeStation: 'x', department: 'SV.SS', crew: ['00000000-0000-4000-8000-000000000000'] } });
+    expect(crew.statusCode).toBe(422);
+    const future = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', callReceivedAt: '2099-01-01T00:00:00Z', location: { ...CENTRE, source: 'map_click' } } });
+    expect(future.statusCode).toBe(400);
+  });
+});
+

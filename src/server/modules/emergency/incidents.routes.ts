@@ -102,7 +102,10 @@ export function incidentsRoutes(app: App, deps: Deps) {
         body: z.strictObject({
           typeCode: z.string().min(1).max(20),
           source: z.enum(['call', 'web', 'whatsapp', 'telegram', 'sms', 'open311', 'field', 'camera']).default('call'),
-          callReceivedAt: z.iso.datetime({ offset: true }).optional(),
+          callReceivedAt: z.iso
+            .datetime({ offset: true })
+            .refine((v) => Math.abs(Date.now() - Date.parse(v)) < 24 * 3600_000 && Date.parse(v) < Date.now() + 5 * 60_000, 'within the last 24 hours (and not in the future)')
+            .optional(),
           caller: z.strictObject({ number: z.string().trim().max(40).nullish(), name: z.string().trim().max(120).nullish() }).optional(),
           description: z.string().max(4000).optional(),
           location: locationInput,
@@ -132,7 +135,8 @@ export function incidentsRoutes(app: App, deps: Deps) {
         response: { 200: z.object({ items: z.array(incidentSummarySchema) }), ...problemResponses(400, 401, 403) },
       },
     },
-    async (req) => ({ items: (await incidents.list(req.query)).map((r) => presentIncident(r, req.principal)) }),
+    // Lists never carry callers: their data is read one incident at a time, and each read is recorded.
+    async (req) => ({ items: (await incidents.list(req.query)).map((r) => presentIncident(r, req.principal, { caller: false })) }),
   );
 
   app.get(
@@ -164,7 +168,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
     },
     async (req) => {
       const items = await incidents.related({ lat: req.body.lat ?? null, lon: req.body.lon ?? null, typeCode: req.body.typeCode ?? null, description: req.body.description, at: new Date() }, req.body.excludeId);
-      return { items: items.map((i) => ({ ...i, incident: presentIncident(i.incident, req.principal) })) };
+      return { items: items.map((i) => ({ ...i, incident: presentIncident(i.incident, req.principal, { caller: false }) })) };
     },
   );
 
@@ -289,12 +293,14 @@ export function incidentsRoutes(app: App, deps: Deps) {
         summary: 'Closes with a disposition; closing when no unit was ever on scene needs a reason',
         params: uuidParam,
         body: z.strictObject({ dispositionCode: z.string().min(1).max(40), summary: z.string().trim().min(1).max(4000), version: versionField, reason: reasonBodySchema.optional() }),
-        response: { 200: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: incidentSummarySchema, 202: outcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const { reason, ...closure } = req.body;
-      return presentIncident(await lifecycle.close(auditContextOf(req), req.params.id, closure, reason), req.principal);
+      const { outcome, incident } = await lifecycle.close(auditContextOf(req), req.params.id, closure, reason);
+      if (outcome.status === 'pending') return reply.status(202).send({ status: 'pending', approvalId: outcome.approvalId, incident: presentIncident(incident, req.principal) });
+      return presentIncident(incident, req.principal);
     },
   );
 
@@ -333,13 +339,17 @@ export function incidentsRoutes(app: App, deps: Deps) {
       schema: {
         operationId: 'mergeIncident',
         tags,
-        summary: 'Merges this incident into another (or marks it a duplicate of it); both histories are kept',
+        summary: 'Merges this incident into another (or marks it a duplicate of it) with a reason; both histories are kept; a P1/P2 folded into a less urgent incident waits for a supervisor',
         params: uuidParam,
-        body: z.strictObject({ intoId: z.uuid(), duplicate: z.boolean().default(false), version: versionField }),
-        response: { 200: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        body: z.strictObject({ intoId: z.uuid(), duplicate: z.boolean().default(false), version: versionField, reason: reasonBodySchema }),
+        response: { 200: incidentSummarySchema, 202: outcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (req) => presentIncident(await lifecycle.merge(auditContextOf(req), req.params.id, req.body.intoId, req.body.version, req.body.duplicate), req.principal),
+    async (req, reply) => {
+      const { outcome, incident } = await lifecycle.merge(auditContextOf(req), req.params.id, req.body.intoId, req.body.version, req.body.duplicate, req.body.reason);
+      if (outcome.status === 'pending') return reply.status(202).send({ status: 'pending', approvalId: outcome.approvalId, incident: presentIncident(incident, req.principal) });
+      return presentIncident(incident, req.principal);
+    },
   );
 
   app.post(
@@ -360,7 +370,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
     async (req) => {
       const d = await incidents.details(req.params.id, req.principal!);
       // An export leaves the system: every one is recorded, never folded into an earlier view.
-      if (d.caller) await recordSensitiveRead(db, auditContextOf(req), { entityType: 'incident', entityId: d.id, fields: ['caller', 'eido_export'], throttleSeconds: 0 });
+      await recordSensitiveRead(db, auditContextOf(req), { entityType: 'incident', entityId: d.id, fields: d.caller ? ['eido_export', 'caller'] : ['eido_export'], throttleSeconds: 0 });
       return toEido(db, d, agencyId);
     },
   );

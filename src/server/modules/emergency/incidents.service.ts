@@ -146,7 +146,7 @@ export class IncidentsService {
         action: 'incident.created',
         entityType: 'incident',
         entityId: row.id,
-        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, answers } },
+        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, callReceivedAt: receivedAt.toISOString(), answers } },
       });
       await announceIncident(tx, created, 'created');
       return created;
@@ -246,8 +246,8 @@ export class IncidentsService {
       }
       const updated = await updateIncident(tx, row, {});
       await appendTimeline(tx, ctx, id, 'note', { text, ...(amends !== undefined ? { amends } : {}) });
-      await appendAudit(tx, ctx, { action: 'incident.note_added', entityType: 'incident', entityId: id, changes: { amends: amends ?? null, length: text.length } });
       await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, ctx, { action: 'incident.note_added', entityType: 'incident', entityId: id, changes: { amends: amends ?? null, length: text.length } });
       return updated;
     });
   }
@@ -258,8 +258,8 @@ export class IncidentsService {
       const l = await this.insertLocation(tx, ctx, id, loc);
       const updated = await updateIncident(tx, row, makeCurrent ? { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department } : {});
       await appendTimeline(tx, ctx, id, 'location', { locationId: l.id, source: l.source, current: makeCurrent });
-      await appendAudit(tx, ctx, { action: 'incident.location_added', entityType: 'incident', entityId: id, changes: { locationId: l.id, source: l.source, current: makeCurrent } });
       await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, ctx, { action: 'incident.location_added', entityType: 'incident', entityId: id, changes: { locationId: l.id, source: l.source, current: makeCurrent } });
       return updated;
     });
   }
@@ -272,8 +272,8 @@ export class IncidentsService {
       if (!l) throw notFound();
       const updated = await updateIncident(tx, row, { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department });
       await appendTimeline(tx, ctx, id, 'location_selected', { locationId, previous: row.current_location_id });
-      await appendAudit(tx, ctx, { action: 'incident.location_selected', entityType: 'incident', entityId: id, changes: { before: row.current_location_id, after: locationId } });
       await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, ctx, { action: 'incident.location_selected', entityType: 'incident', entityId: id, changes: { before: row.current_location_id, after: locationId } });
       return updated;
     });
   }
@@ -295,8 +295,8 @@ export class IncidentsService {
       const updated = await updateIncident(tx, row, priority < row.priority ? { priority } : {});
       await appendTimeline(tx, ctx, id, 'answer', { answers });
       if (priority < row.priority) await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, raisedBy: fired.map((f) => f.questionKey) });
-      await appendAudit(tx, ctx, { action: 'incident.answered', entityType: 'incident', entityId: id, changes: { answers, priority: { before: row.priority, after: updated.priority } } });
       await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, ctx, { action: 'incident.answered', entityType: 'incident', entityId: id, changes: { answers, priority: { before: row.priority, after: updated.priority } } });
       return updated;
     });
   }
@@ -313,11 +313,13 @@ export class IncidentsService {
 
   private async applyPriority(tx: Transaction<DB>, ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | null) {
     const row = await lockIncident(tx, id, version);
+    // Raised meanwhile by an answer: what was a raise is now a lowering, which needs a reason.
+    if (priority > row.priority && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10, currentPriority: row.priority });
     if (!ACTIVE_STATUSES.includes(row.status)) throw new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
     const updated = await updateIncident(tx, row, { priority });
     await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, ...(reason ? { reason } : {}) });
-    await appendAudit(tx, ctx, { action: 'incident.priority_changed', entityType: 'incident', entityId: id, changes: { before: { priority: row.priority }, after: { priority } }, reason });
     await announceIncident(tx, updated, 'updated');
+    await appendAudit(tx, ctx, { action: 'incident.priority_changed', entityType: 'incident', entityId: id, changes: { before: { priority: row.priority }, after: { priority } }, reason });
     return updated;
   }
 }

@@ -10,6 +10,11 @@ import { releaseUnits } from './units.service.js';
 import { announceIncident, appendTimeline } from './timeline.js';
 
 type Closure = { dispositionCode: string; summary: string; version?: number };
+type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number };
+
+/** The rule changed under the request (the incident was raised to P1/P2 meanwhile): ask again. */
+const recheck = (row: IncidentRow) =>
+  new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
 
 /** Closing, cancelling, reopening, merging: the end of an incident's life and the ways back. */
 export class LifecycleService {
@@ -17,10 +22,21 @@ export class LifecycleService {
     private readonly db: Kysely<DB>,
     private readonly discretion: Discretion,
   ) {
-    discretion.declare<Closure>({
+    discretion.declare<Closure & { priority: number }>({
       action: 'emergency.close_without_on_scene',
       entityType: 'incident',
+      // Closing a P1/P2 that nobody attended is as serious as cancelling it.
+      approval: { role: 'supervisor', when: (p) => p.priority <= 2 },
       execute: (tx, ctx, id, p, reason) => this.applyClose(tx, ctx, id, p, reason),
+      onPending: async (tx, ctx, id, approvalId, reason) => appendTimeline(tx, ctx, id, 'close_requested', { approvalId, reason }),
+    });
+    discretion.declare<MergeRequest>({
+      action: 'emergency.merge',
+      entityType: 'incident',
+      // Folding a P1/P2 into a less urgent incident takes it off the urgent queue: a supervisor decides.
+      approval: { role: 'supervisor', when: (p) => p.priority <= 2 && p.targetPriority > p.priority },
+      execute: (tx, ctx, id, p, reason) => this.applyMerge(tx, ctx, id, p, reason),
+      onPending: async (tx, ctx, id, approvalId, reason) => appendTimeline(tx, ctx, id, 'merge_requested', { approvalId, reason }),
     });
     discretion.declare<{ version?: number; priority: number }>({
       action: 'emergency.cancel',
@@ -53,16 +69,20 @@ export class LifecycleService {
     const row = await findIncident(this.db, id);
     if (!row) throw notFound();
     if (!row.first_on_scene_at) {
-      await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, input, reason);
-      return (await findIncident(this.db, id))!;
+      const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority }, reason);
+      return { outcome, incident: (await findIncident(this.db, id))! };
     }
-    return this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, reason ?? null));
+    const incident = await this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, reason ?? null));
+    return { outcome: { status: 'done' as const, result: null }, incident };
   }
 
   private async applyClose(tx: Transaction<DB>, ctx: AuditContext, id: string, input: Closure, reason: ApprovedReason | null) {
     await this.disposition(tx, input.dispositionCode);
     await lockUnitsOf(tx, [id]);
-    let row = await lockIncident(tx, id, input.version);
+    let row = await lockIncident(tx, id, reason?.approvalId ? undefined : input.version);
+    // Decided on a read before the lock: if the incident changed meanwhile, the rule is applied again.
+    if (!row.first_on_scene_at && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10 });
+    if (!row.first_on_scene_at && row.priority <= 2 && !reason?.approvalId) throw recheck(row);
     const now = new Date();
     if (row.status !== 'resolved') {
       assertTransition(row, 'resolved');
@@ -72,8 +92,8 @@ export class LifecycleService {
     await releaseUnits(tx, ctx, id);
     const updated = await updateIncident(tx, row, { status: 'closed', closed_at: now, disposition_code: input.dispositionCode, closure_summary: input.summary });
     await appendTimeline(tx, ctx, id, 'closure', { dispositionCode: input.dispositionCode, summary: input.summary, ...(reason ? { reason } : {}) });
-    await appendAudit(tx, ctx, { action: 'incident.closed', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'closed', dispositionCode: input.dispositionCode } }, reason });
     await announceIncident(tx, updated, 'status');
+    await appendAudit(tx, ctx, { action: 'incident.closed', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'closed', dispositionCode: input.dispositionCode } }, reason });
     return updated;
   }
 
@@ -99,12 +119,13 @@ export class LifecycleService {
     // An approved request runs later: the version the requester saw may have moved since, by design.
     await lockUnitsOf(tx, [id]);
     const row = await lockIncident(tx, id, reason.approvalId ? undefined : version);
+    if (row.priority <= 2 && !reason.approvalId) throw recheck(row);
     assertTransition(row, 'cancelled');
     await releaseUnits(tx, ctx, id);
     const updated = await updateIncident(tx, row, { status: 'cancelled', pending_cancellation: null, closed_at: new Date() });
     await appendTimeline(tx, ctx, id, 'status', { from: row.status, to: 'cancelled', reason });
-    await appendAudit(tx, ctx, { action: 'incident.cancelled', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'cancelled' } }, reason });
     await announceIncident(tx, updated, 'status');
+    await appendAudit(tx, ctx, { action: 'incident.cancelled', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'cancelled' } }, reason });
     return updated;
   }
 
@@ -127,39 +148,47 @@ export class LifecycleService {
     assertTransition(row, 'received');
     const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null });
     await appendTimeline(tx, ctx, id, 'reopen', { from: row.status, reason });
-    await appendAudit(tx, ctx, { action: 'incident.reopened', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'received' } }, reason });
     await announceIncident(tx, updated, 'status');
+    await appendAudit(tx, ctx, { action: 'incident.reopened', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'received' } }, reason });
     return updated;
   }
 
   /**
    * Merges an incident into another (both histories kept, each timeline names the other); its
    * committed units move to the surviving incident. `duplicate` also records it as a duplicate.
+   * Discretionary: a reason always; a supervisor when a P1/P2 would fold into a less urgent incident.
    */
-  async merge(ctx: AuditContext, id: string, intoId: string, version: number | undefined, duplicate: boolean) {
+  async merge(ctx: AuditContext, id: string, intoId: string, version: number | undefined, duplicate: boolean, reason: Reason | undefined) {
     if (id === intoId) throw new AppError('validation_failed', 422, {}, { why: 'cannot merge an incident into itself' });
-    return this.db.transaction().execute(async (tx) => {
-      // Units first, then incidents in id order, so two opposite merges cannot deadlock.
-      await lockUnitsOf(tx, [id, intoId]);
-      const [first, second] = [id, intoId].sort();
-      const a = await lockIncident(tx, first!);
-      const b = await lockIncident(tx, second!);
-      const row: IncidentRow = a.id === id ? a : b;
-      const target: IncidentRow = a.id === id ? b : a;
-      if (version !== undefined && row.version !== version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
-      if (!ACTIVE_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
-      assertTransition(row, 'merged');
-      await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();
-      await tx.updateTable('units').set({ current_incident_id: intoId }).where('current_incident_id', '=', id).execute();
-      const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of });
-      const survivor = await updateIncident(tx, target, {});
-      await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number });
-      await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate });
-      await appendAudit(tx, ctx, { action: duplicate ? 'incident.marked_duplicate' : 'incident.merged', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'merged', mergedInto: intoId } } });
-      await announceIncident(tx, updated, 'status');
-      await announceIncident(tx, survivor, 'updated');
-      return updated;
-    });
+    const [row, target] = await Promise.all([findIncident(this.db, id), findIncident(this.db, intoId)]);
+    if (!row || !target) throw notFound();
+    const outcome = await this.discretion.request<MergeRequest>(ctx, 'emergency.merge', id, { intoId, duplicate, version, priority: row.priority, targetPriority: target.priority }, reason);
+    return { outcome, incident: (await findIncident(this.db, id))! };
+  }
+
+  private async applyMerge(tx: Transaction<DB>, ctx: AuditContext, id: string, p: MergeRequest, reason: ApprovedReason) {
+    const { intoId, duplicate } = p;
+    // Units first, then incidents in id order, so two opposite merges cannot deadlock.
+    await lockUnitsOf(tx, [id, intoId]);
+    const [first, second] = [id, intoId].sort();
+    const a = await lockIncident(tx, first!);
+    const b = await lockIncident(tx, second!);
+    const row: IncidentRow = a.id === id ? a : b;
+    const target: IncidentRow = a.id === id ? b : a;
+    if (!reason.approvalId && p.version !== undefined && row.version !== p.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+    if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw recheck(row);
+    if (!ACTIVE_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
+    assertTransition(row, 'merged');
+    await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();
+    await tx.updateTable('units').set({ current_incident_id: intoId }).where('current_incident_id', '=', id).execute();
+    const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of });
+    const survivor = await updateIncident(tx, target, {});
+    await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number, reason });
+    await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate });
+    await announceIncident(tx, updated, 'status');
+    await announceIncident(tx, survivor, 'updated');
+    await appendAudit(tx, ctx, { action: duplicate ? 'incident.marked_duplicate' : 'incident.merged', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'merged', mergedInto: intoId } }, reason });
+    return updated;
   }
 
   async unmerge(ctx: AuditContext, id: string, version: number | undefined, reason: Reason | undefined) {
@@ -173,8 +202,8 @@ export class LifecycleService {
     const updated = await updateIncident(tx, row, { status: 'received', merged_into: null, duplicate_of: null });
     await appendTimeline(tx, ctx, id, 'unmerge', { from: row.merged_into, reason });
     if (row.merged_into) await appendTimeline(tx, ctx, row.merged_into, 'unmerge', { split: id, reason });
-    await appendAudit(tx, ctx, { action: 'incident.unmerged', entityType: 'incident', entityId: id, changes: { before: { mergedInto: row.merged_into }, after: { mergedInto: null } }, reason });
     await announceIncident(tx, updated, 'status');
+    await appendAudit(tx, ctx, { action: 'incident.unmerged', entityType: 'incident', entityId: id, changes: { before: { mergedInto: row.merged_into }, after: { mergedInto: null } }, reason });
     return updated;
   }
 }

@@ -18,6 +18,8 @@ export type TimelineKind =
   | 'merge'
   | 'unmerge'
   | 'cancel_requested'
+  | 'close_requested'
+  | 'merge_requested'
   | 'cancel_rejected'
   | 'closure'
   | 'reopen'

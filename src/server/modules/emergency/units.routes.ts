@@ -120,7 +120,10 @@ export function unitsRoutes(app: App, deps: { db: Kysely<DB>; units: UnitsServic
                 accuracyM: z.number().min(0).max(100_000).nullish(),
                 heading: z.number().min(0).max(360).nullish(),
                 speedMps: z.number().min(0).max(200).nullish(),
-                recordedAt: z.iso.datetime({ offset: true }),
+                // Offline devices send old fixes; a clock far in the future would freeze the unit's position.
+                recordedAt: z.iso
+                  .datetime({ offset: true })
+                  .refine((v) => Date.parse(v) > Date.now() - 7 * 86_400_000 && Date.parse(v) < Date.now() + 5 * 60_000, 'within the last 7 days (and not in the future)'),
               }),
             )
             .min(1)

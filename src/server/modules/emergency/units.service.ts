@@ -61,8 +61,8 @@ export class UnitsService {
         .returningAll()
         .executeTakeFirstOrThrow();
       if (input.crew?.length) await tx.insertInto('unit_crew').values(input.crew.map((user_id) => ({ unit_id: unit.id, user_id }))).execute();
-      await appendAudit(tx, ctx, { action: 'unit.created', entityType: 'unit', entityId: unit.id, changes: { after: { ...input } } });
       await announceUnit(tx, unit, 'created');
+      await appendAudit(tx, ctx, { action: 'unit.created', entityType: 'unit', entityId: unit.id, changes: { after: { ...input } } });
       return unit;
     });
   }
@@ -103,6 +103,8 @@ export class UnitsService {
       if (!committed && (status === 'en_route' || status === 'on_scene')) {
         throw new AppError('illegal_transition', 409, { from: unit.status, to: status }, { why: 'the unit has no assignment' });
       }
+      // Unit, then its incident, before any row that references the incident (a foreign key share-locks it).
+      const incident = committed ? await lockIncident(tx, committed) : null;
       const now = new Date();
       const releasing = committed !== null && !['en_route', 'on_scene'].includes(status);
       const updated = await tx
@@ -112,11 +114,10 @@ export class UnitsService {
         .returningAll()
         .executeTakeFirstOrThrow();
       await tx.insertInto('unit_status_history').values({ unit_id: unitId, status, incident_id: committed, actor_id: ctx.actorId }).execute();
-      if (committed) {
+      if (committed && incident) {
         if (releasing) await tx.updateTable('assignments').set({ released_at: now }).where('unit_id', '=', unitId).where('released_at', 'is', null).execute();
         await appendTimeline(tx, ctx, committed, 'unit_status', { unitId, callSign: unit.call_sign, status, released: releasing });
         const move = INCIDENT_FOR_UNIT[status];
-        const incident = await lockIncident(tx, committed);
         const order = ['received', 'dispatched', 'en_route', 'on_scene'];
         if (move && order.indexOf(incident.status) < order.indexOf(move.status)) {
           const next = await updateIncident(tx, incident, { status: move.status, [move.stamp]: incident[move.stamp] ?? now });
@@ -127,8 +128,8 @@ export class UnitsService {
         }
       }
       // The audit chain's head is the last lock a transaction takes, so no two orders can deadlock.
-      await appendAudit(tx, ctx, { action: 'unit.status_changed', entityType: 'unit', entityId: unitId, changes: { before: { status: unit.status }, after: { status }, incidentId: committed } });
       await announceUnit(tx, updated, 'status');
+      await appendAudit(tx, ctx, { action: 'unit.status_changed', entityType: 'unit', entityId: unitId, changes: { before: { status: unit.status }, after: { status }, incidentId: committed } });
       return updated;
     });
   }

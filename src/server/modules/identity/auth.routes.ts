@@ -132,13 +132,13 @@ export function authRoutes(app: App, deps: { auth: AuthService; config: Config; 
   app.post(
     '/auth/password',
     {
-      config: { access: { authenticated: true, stages: ['active', 'password_change'] }, rateLimit: authLimit },
+      config: { access: { authenticated: true, stages: ['active', 'password_change'], sessionOnly: true }, rateLimit: authLimit },
       schema: {
         operationId: 'changePassword',
         tags: ['auth'],
         summary: 'Changes the own password and ends every other session',
         body: z.strictObject({ currentPassword: z.string().min(1).max(256), newPassword: z.string().min(1).max(256) }),
-        response: { 204: z.null(), ...problemResponses(400, 401, 422) },
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 422, 429) },
       },
     },
     async (req, reply) => {

@@ -8,7 +8,7 @@ import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
 import { newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from '../../platform/auth/totp.js';
 import type { DB, SessionsTable } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { findUserById, findUserByUsername, revokeSessionsOfUser, rolesOfUser } from './users.repository.js';
+import { findUserById, findUserByUsername, revokeSessionsOfUser, revokeTokensOfUser, rolesOfUser } from './users.repository.js';
 
 export type AuthPolicy = {
   maxFailures: number;
@@ -220,6 +220,7 @@ export class AuthService {
     await this.db.transaction().execute(async (tx) => {
       await tx.updateTable('users').set({ password_hash: hash, must_change_password: false, password_changed_at: new Date(), updated_at: new Date() }).where('id', '=', user.id).execute();
       await revokeSessionsOfUser(tx, user.id, principal.sessionId);
+      await revokeTokensOfUser(tx, user.id);
       await appendAudit(tx, ctx, { action: 'auth.password_changed', entityType: 'user', entityId: user.id });
     });
   }

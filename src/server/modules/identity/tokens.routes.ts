@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { PERMISSIONS } from '../../../common/roles.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { problemResponses, uuidParam } from '../../platform/http/schemas.js';
-import { AppError } from '../../platform/errors.js';
 import type { TokensService } from './tokens.service.js';
 
 const tokenSchema = z.object({
@@ -22,7 +21,7 @@ export function tokensRoutes(app: App, deps: { tokens: TokensService }) {
   app.post(
     '/auth/tokens',
     {
-      config: { access: { authenticated: true } },
+      config: { access: { authenticated: true, sessionOnly: true } },
       schema: {
         operationId: 'createApiToken',
         tags,
@@ -36,8 +35,6 @@ export function tokensRoutes(app: App, deps: { tokens: TokensService }) {
       },
     },
     async (req, reply) => {
-      // A token must not mint tokens: only a person in a web session may.
-      if (req.principal!.via !== 'session') throw new AppError('forbidden', 403);
       return reply.status(201).send(await tokens.create(req.principal!, auditContextOf(req), req.body));
     },
   );
@@ -45,7 +42,7 @@ export function tokensRoutes(app: App, deps: { tokens: TokensService }) {
   app.get(
     '/auth/tokens',
     {
-      config: { access: { authenticated: true } },
+      config: { access: { authenticated: true, sessionOnly: true } },
       schema: { operationId: 'listApiTokens', tags, response: { 200: z.object({ items: z.array(tokenSchema) }), ...problemResponses(401) } },
     },
     async (req) => ({ items: await tokens.list(req.principal!) }),
@@ -54,7 +51,7 @@ export function tokensRoutes(app: App, deps: { tokens: TokensService }) {
   app.delete(
     '/auth/tokens/:id',
     {
-      config: { access: { authenticated: true } },
+      config: { access: { authenticated: true, sessionOnly: true } },
       schema: { operationId: 'revokeApiToken', tags, params: uuidParam, response: { 204: z.null(), ...problemResponses(401, 404) } },
     },
     async (req, reply) => {

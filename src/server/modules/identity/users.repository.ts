@@ -57,3 +57,8 @@ export async function revokeSessionsOfUser(db: Db, userId: string, exceptSession
   if (exceptSessionId) q = q.where('id', '<>', exceptSessionId);
   await q.execute();
 }
+
+/** Bearer tokens end with the credentials that created them (password change, MFA reset, deactivation). */
+export async function revokeTokensOfUser(db: Db, userId: string) {
+  await db.updateTable('api_tokens').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+}

@@ -14,6 +14,7 @@ import {
   listUsersWithRoles,
   replaceRoles,
   revokeSessionsOfUser,
+  revokeTokensOfUser,
   rolesOfUser,
 } from './users.repository.js';
 
@@ -118,7 +119,7 @@ export class UsersService {
     const roles = await rolesOfUser(tx, userId);
     if (roles.includes('administrator') && (await countActiveAdministrators(tx)) < 1) throw new AppError('last_administrator', 409);
     await revokeSessionsOfUser(tx, userId);
-    await tx.updateTable('api_tokens').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
+    await revokeTokensOfUser(tx, userId);
     await appendAudit(tx, ctx, { action: 'user.deactivated', entityType: 'user', entityId: userId, changes: { before: { active: true }, after: { active: false } }, reason });
   }
 
@@ -151,6 +152,7 @@ export class UsersService {
     await tx.updateTable('users').set({ mfa_enabled: false, mfa_secret: null, mfa_last_step: null, updated_at: new Date() }).where('id', '=', userId).execute();
     await tx.deleteFrom('mfa_recovery_codes').where('user_id', '=', userId).execute();
     await revokeSessionsOfUser(tx, userId);
+    await revokeTokensOfUser(tx, userId);
     await appendAudit(tx, ctx, { action: 'user.mfa_reset', entityType: 'user', entityId: userId, changes: { before: { mfaEnabled: true }, after: { mfaEnabled: false } }, reason });
   }
 }

@@ -70,16 +70,22 @@ export function leafHashOf(content: AuditEntryContent): string {
 const normalise = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
 /**
+ * JCS sorts keys and "seq" sorts last among an entry's keys, so the canonical text of an entry is
+ * the canonical text of everything else with `,"seq":N}` appended: the database can finish it once
+ * it knows N, under the chain-head lock, in the same statement.
+ */
+export function canonicalPrefix(content: Omit<AuditEntryContent, 'seq'>): string {
+  return canonicalize(content).slice(0, -1);
+}
+
+/**
  * Appends an audit entry inside the caller's transaction, so the entry exists if and only if the
- * change it records was committed. Locks the chain head: appends are serialised.
+ * change it records was committed. One statement locks the chain head, numbers the entry, hashes it
+ * (PostgreSQL's sha256, the same bytes as `chainHash`/`leafHashOf`) and moves the head: the lock is
+ * held from here to commit, so call it as the transaction's last write.
  */
 export async function appendAudit(tx: Transaction<DB> | Kysely<DB>, ctx: AuditContext, input: AuditInput): Promise<number> {
-  const head = await sql<{ last_seq: number; last_hash: string }>`
-    SELECT last_seq, last_hash FROM audit_head FOR UPDATE`.execute(tx);
-  const last = head.rows[0];
-  if (!last) throw new Error('audit_head row is missing: the audit migration did not run');
-  const content: AuditEntryContent = {
-    seq: Number(last.last_seq) + 1,
+  const content: Omit<AuditEntryContent, 'seq'> = {
     occurredAt: new Date().toISOString(),
     actor: { id: ctx.actorId, username: ctx.actorUsername, roles: [...ctx.actorRoles], tokenId: ctx.actorTokenId },
     action: input.action,
@@ -89,28 +95,23 @@ export async function appendAudit(tx: Transaction<DB> | Kysely<DB>, ctx: AuditCo
     requestId: ctx.requestId,
     clientIp: ctx.clientIp,
   };
-  const entryHash = chainHash(last.last_hash, content);
-  await tx
-    .insertInto('audit_log')
-    .values({
-      seq: content.seq,
-      occurred_at: content.occurredAt,
-      actor_id: content.actor.id,
-      actor_username: content.actor.username,
-      actor_roles: content.actor.roles,
-      actor_token_id: content.actor.tokenId,
-      action: content.action,
-      entity_type: content.entity.type,
-      entity_id: content.entity.id,
-      changes: content.changes === null ? null : JSON.stringify(content.changes),
-      reason: content.reason === null ? null : JSON.stringify(content.reason),
-      request_id: content.requestId,
-      client_ip: content.clientIp,
-      prev_hash: last.last_hash,
-      entry_hash: entryHash,
-      leaf_hash: leafHashOf(content),
-    })
-    .execute();
-  await tx.updateTable('audit_head').set({ last_seq: content.seq, last_hash: entryHash }).execute();
-  return content.seq;
+  const prefix = canonicalPrefix(content);
+  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
+  const r = await sql<{ seq: number }>`
+    WITH head AS (SELECT last_seq, last_hash FROM audit_head FOR UPDATE),
+    entry AS (SELECT last_seq + 1 AS seq, last_hash AS prev_hash, ${prefix}::text || ',"seq":' || (last_seq + 1)::text || '}' AS canonical FROM head),
+    ins AS (
+      INSERT INTO audit_log (seq, occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
+                             changes, reason, request_id, client_ip, prev_hash, entry_hash, leaf_hash)
+      SELECT seq, ${content.occurredAt}::timestamptz, ${content.actor.id}::uuid, ${content.actor.username}::text, ${content.actor.roles}::text[],
+             ${content.actor.tokenId}::uuid, ${content.action}::text, ${content.entity.type}::text, ${content.entity.id}::text,
+             ${json(content.changes)}::jsonb, ${json(content.reason)}::jsonb, ${content.requestId}::text, ${content.clientIp}::text, prev_hash,
+             encode(sha256(convert_to(prev_hash || E'\\n' || canonical, 'UTF8')), 'hex'),
+             encode(sha256('\\x00'::bytea || convert_to(canonical, 'UTF8')), 'hex')
+        FROM entry
+      RETURNING seq, entry_hash)
+    UPDATE audit_head SET last_seq = ins.seq, last_hash = ins.entry_hash FROM ins RETURNING ins.seq AS seq`.execute(tx);
+  const seq = r.rows[0]?.seq;
+  if (seq === undefined) throw new Error('audit_head row is missing: the audit migration did not run');
+  return Number(seq);
 }

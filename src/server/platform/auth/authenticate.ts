@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { permissionsOf, type Permission } from '../../../common/roles.js';
+import { permissionsOf, requiresMfa, type Permission } from '../../../common/roles.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { hashSecret } from './secrets.js';
@@ -12,6 +12,13 @@ export type SessionPolicy = { idleMinutes: number };
 async function rolesOf(db: Kysely<DB>, userId: string): Promise<string[]> {
   const rows = await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute();
   return rows.map((r) => r.role);
+}
+
+/** A role that demands MFA, granted after sign-in, sends the session back to enrolment at once. */
+function stageOf(stage: Principal['stage'], roles: string[], u: { must_change_password: boolean; mfa_enabled: boolean }): Principal['stage'] {
+  if (stage !== 'active') return stage;
+  if (requiresMfa(roles) && !u.mfa_enabled) return 'mfa_enrolment';
+  return u.must_change_password ? 'password_change' : 'active';
 }
 
 /** Resolves a session cookie to its user, enforcing revocation, idle and absolute timeouts. */
@@ -35,6 +42,7 @@ export async function principalFromSession(
       'users.display_name',
       'users.active',
       'users.must_change_password',
+      'users.mfa_enabled',
     ])
     .where('sessions.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
@@ -55,7 +63,7 @@ export async function principalFromSession(
     via: 'session',
     sessionId: row.session_id,
     tokenId: null,
-    stage: row.stage === 'active' && row.must_change_password ? 'password_change' : row.stage,
+    stage: stageOf(row.stage, roles, row),
   };
 }
 

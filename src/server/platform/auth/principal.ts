@@ -17,7 +17,7 @@ export type Principal = {
 /** How a route may be reached; every /api route declares one (checked when routes are registered). */
 export type Access =
   | { public: true }
-  | { authenticated: true; stages?: Principal['stage'][] }
+  | { authenticated: true; stages?: Principal['stage'][]; sessionOnly?: true }
   | { permission: Permission };
 
 export type AuditContext = {

@@ -124,6 +124,9 @@ export class Discretion {
       if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { currentStatus: req.status });
       if (req.requested_by === principal.userId) throw new AppError('approver_is_requester', 403);
       if (!principal.roles.includes(req.approver_role)) throw new AppError('approver_lacks_role', 403, { role: req.approver_role });
+      // Four eyes means two independent people: not someone whose approving role the requester granted.
+      const grant = await tx.selectFrom('user_roles').select('granted_by').where('user_id', '=', principal.userId).where('role', '=', req.approver_role).executeTakeFirst();
+      if (grant?.granted_by === req.requested_by) throw new AppError('approver_not_independent', 403, { role: req.approver_role });
       if (decision === 'reject' && (!note || note.trim().length < MIN_REASON_TEXT)) {
         throw new AppError('reason_required', 422, {}, { minTextLength: MIN_REASON_TEXT });
       }
@@ -165,8 +168,8 @@ export class Discretion {
       if (req.requested_by !== principal.userId) throw new AppError('forbidden', 403);
       if (req.status !== 'pending') throw new AppError('approval_not_pending', 409, { status: req.status }, { currentStatus: req.status });
       await tx.updateTable('approval_requests').set({ status: 'withdrawn', decided_at: new Date() }).where('id', '=', approvalId).execute();
-      await appendAudit(tx, ctx, { action: 'approval.withdrawn', entityType: 'approval_request', entityId: approvalId });
       await this.get(req.action).onReject?.(tx, ctx, req.entity_id, approvalId);
+      await appendAudit(tx, ctx, { action: 'approval.withdrawn', entityType: 'approval_request', entityId: approvalId });
     });
   }
 }

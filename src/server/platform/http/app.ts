@@ -66,10 +66,35 @@ function checkAccess(access: Access, principal: Principal | null): void {
   if ('authenticated' in access) {
     const stages = access.stages ?? ['active'];
     if (!stages.includes(principal.stage)) throw stageError(principal);
+    // The account itself (password, tokens, own requests) is managed by a person, never by a token.
+    if (access.sessionOnly && principal.via !== 'session') throw new AppError('forbidden', 403);
     return;
   }
   if (principal.stage !== 'active') throw stageError(principal);
   if (!principal.permissions.has(access.permission)) throw new AppError('forbidden', 403, {}, { permission: access.permission });
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The path of the first string holding a NUL or a lone UTF-16 surrogate, or null. */
+export function findUnstorableText(value: unknown, path = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') || LONE_SURROGATE.test(value) ? path || '.' : null;
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      const found = findUnstorableText(k, path ? `${path}.${k}` : k) ?? findUnstorableText(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  }
+  return null;
+}
+
+/** The host of an Origin header, or null for "null" and anything unparsable (which then never matches). */
+export function originHost(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null;
+  }
 }
 
 const stageError = (p: Principal) =>
@@ -187,10 +212,16 @@ export async function buildHttp(opts: HttpOptions): Promise<App> {
       if (req.principal && !['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         const origin = req.headers.origin;
         const host = req.headers.host;
-        if (origin && host && new URL(origin).host !== host) throw new AppError('csrf_origin_mismatch', 403);
+        if (origin && host && originHost(origin) !== host) throw new AppError('csrf_origin_mismatch', 403);
       }
     }
     checkAccess(access, req.principal);
+  });
+
+  // PostgreSQL text cannot hold NUL or half a surrogate pair: refuse them up front as bad input, not a 500.
+  app.addHook('preValidation', async (req) => {
+    const bad = findUnstorableText({ body: req.body, query: req.query, params: req.params });
+    if (bad) throw new AppError('validation_failed', 400, {}, { errors: [{ path: bad, code: 'invalid_string', message: 'NUL characters and lone surrogates are not allowed' }] });
   });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -47,6 +47,18 @@ function validationIssues(error: FastifyError): FieldIssue[] {
   }));
 }
 
+const PG_CLIENT_ERRORS: Record<string, [400 | 409 | 422, 'validation_failed' | 'conflict']> = {
+  '23503': [422, 'validation_failed'], // foreign key: a referenced id does not exist
+  '23505': [409, 'conflict'], // unique
+  '23514': [422, 'validation_failed'], // check constraint
+  '22P02': [400, 'validation_failed'], // invalid text representation
+  '22001': [400, 'validation_failed'], // string too long
+  '22003': [400, 'validation_failed'], // numeric out of range
+  '22007': [400, 'validation_failed'], // invalid datetime format
+  '22008': [400, 'validation_failed'], // datetime out of range
+  '22021': [400, 'validation_failed'], // character not in repertoire
+};
+
 /** One place maps every failure to problem+json; nothing internal (stack, SQL) reaches the client. */
 export function errorHandler(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   if (error instanceof AppError) return sendProblem(req, reply, error.status, error.code, error.params, error.extra);
@@ -66,6 +78,13 @@ export function errorHandler(error: FastifyError, req: FastifyRequest, reply: Fa
       break;
   }
   if (error.statusCode === 429) return sendProblem(req, reply, 429, 'rate_limited');
+  const pgCode = (error as { code?: unknown }).code;
+  if (typeof pgCode === 'string' && PG_CLIENT_ERRORS[pgCode]) {
+    // A constraint or type the database enforces and the schema did not: still the client's input.
+    req.log.warn({ pgCode, constraint: (error as { constraint?: string }).constraint }, 'database refused client input');
+    const [status, code] = PG_CLIENT_ERRORS[pgCode];
+    return sendProblem(req, reply, status, code);
+  }
   if (error instanceof SyntaxError && error.statusCode === 400) return sendProblem(req, reply, 400, 'malformed_body');
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return sendProblem(req, reply, error.statusCode, 'validation_failed');

@@ -1,6 +1,6 @@
 import websocket from '@fastify/websocket';
 import { AppError } from '../errors.js';
-import type { App } from '../http/app.js';
+import { originHost, type App } from '../http/app.js';
 import type { Hub } from './hub.js';
 
 // Client frames are small JSON commands; anything bigger is refused by ws (close 1009).
@@ -33,7 +33,7 @@ export async function liveRoutes(app: App, hub: Hub): Promise<void> {
       // SameSite=Strict keeps other sites' cookies out; this also refuses a sibling subdomain (cross-site WebSocket hijacking).
       preValidation: async (req) => {
         const origin = req.headers.origin;
-        if (req.principal?.via === 'session' && origin && new URL(origin).host !== req.headers.host) {
+        if (req.principal?.via === 'session' && origin && originHost(origin) !== req.headers.host) {
           throw new AppError('csrf_origin_mismatch', 403);
         }
       },

@@ -1,0 +1,35 @@
+import fs from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+// Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream kernel build.
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc; null where /proc is absent. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the command name: state is field 3 of stat(5), utime 14 and stime 15.
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+export type CpuShare = { server: number | null; bench: number };
+
+/** Starts measuring; the returned function gives each process's CPU use since, in % of one core. */
+export function cpuMeter(serverPid: number): () => CpuShare {
+  const s0 = processCpuSeconds(serverPid);
+  const b0 = process.cpuUsage();
+  const t0 = performance.now();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const s1 = processCpuSeconds(serverPid);
+    const b = process.cpuUsage(b0);
+    return {
+      server: s0 === null || s1 === null ? null : (100 * (s1 - s0)) / wall,
+      bench: (100 * (b.user + b.system)) / 1e6 / wall,
+    };
+  };
+}

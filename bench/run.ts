@@ -1,0 +1,304 @@
+/**
+ * `npm run bench`: performance figures of Centinela on embedded PGlite and on PostgreSQL, printed as
+ * a markdown table beside their goals. Not a test: it measures and reports, it does not fail on a miss.
+ * See bench/README.md for what each figure means.
+ */
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { migrate } from '../src/server/platform/db/migrate.js';
+import { loadSettings } from '../src/server/modules/emergency/incident-store.js';
+import type { CandidateUnit, RecommendSettings } from '../src/server/modules/emergency/recommend.js';
+import { pgliteTarget, postgresTarget, type BenchTarget } from './lib/database.js';
+import { insertUnits } from './lib/fixtures.js';
+import { HttpClient, login } from './lib/http.js';
+import { startServer, type ServerProcess } from './lib/server.js';
+import type { Summary } from './lib/stats.js';
+import { createScratchTable, incidentCreation, INTAKE_CONCURRENCY, rawInsertTransactions, type Rate } from './scenarios/intake.js';
+import { liveDelivery, liveLatency, type LiveResult, type LiveRun } from './scenarios/live.js';
+import { POSITION_BATCH, POSITION_CONCURRENCY, positionIngestion } from './scenarios/positions.js';
+import { candidateRead, createRecommendationIncident, rankingInFreshProcess, recommendationOverHttp } from './scenarios/recommend.js';
+import { cpuMeter, type CpuShare } from './lib/cpu.js';
+import { sampleWaits } from './lib/waits.js';
+
+const UNITS = 5_000;
+const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10 };
+
+type Result = {
+  target: string;
+  raw?: Rate;
+  create?: Rate;
+  recommendHttp?: Summary & { needed: string[] };
+  ranking?: Summary & { ranked: number };
+  candidates?: Summary & { rows: number };
+  live?: LiveRun;
+  liveResult?: LiveResult;
+  positions?: { requests: number; positions: number; seconds: number; perSecond: number };
+  /** CPU use of the server process and of the benchmark process during each HTTP/WebSocket figure. */
+  cpu: Record<string, CpuShare>;
+  /** PostgreSQL: what busy backends were doing during incident creation. */
+  createWaits?: { samples: number; top: { what: string; share: number }[] };
+  serverOutput: string[];
+  errors: string[];
+};
+
+const progress = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
+
+async function benchOne(target: BenchTarget): Promise<Result> {
+  const r: Result = { target: target.label, cpu: {}, serverOutput: [], errors: [] };
+  const tag = `[${target.kind}]`;
+  let units: CandidateUnit[] = [];
+  let settings: RecommendSettings | null = null;
+
+  try {
+    await target.withDb(async (database) => {
+      progress(`${tag} migrating, inserting ${UNITS} units`);
+      await migrate(database.pool);
+      await createScratchTable(database.pool);
+      units = await insertUnits(database.db, UNITS);
+      settings = await loadSettings(database.db);
+      r.candidates = await candidateRead(database.db);
+      progress(`${tag} raw INSERT transactions (baseline)`);
+      r.raw = await rawInsertTransactions(database.pool);
+    });
+  } catch (e) {
+    r.errors.push(`preparation: ${(e as Error).message}`);
+    return r;
+  }
+
+  let server: ServerProcess | null = null;
+  try {
+    progress(`${tag} starting the server process`);
+    server = await startServer({ dataDir: target.dataDir, databaseUrl: target.databaseUrl });
+    const http = new HttpClient(server.url, 32);
+    try {
+      const callTaker = await login(http, 'call_taker');
+      const dispatcher = await login(http, 'dispatcher');
+
+      const step = async (key: string, name: string, fn: () => Promise<void>) => {
+        progress(`${tag} ${name}`);
+        const cpu = cpuMeter(server!.pid);
+        try {
+          await fn();
+        } catch (e) {
+          r.errors.push(`${name}: ${(e as Error).message}`);
+        }
+        r.cpu[key] = cpu();
+      };
+      await step('1', '1. incident creation over HTTP', async () => {
+        const stopSampling = target.databaseUrl ? await sampleWaits(target.databaseUrl) : null;
+        try {
+          r.create = await incidentCreation(http, callTaker);
+        } finally {
+          if (stopSampling) r.createWaits = await stopSampling();
+        }
+      });
+      await step('2', '2. recommendations over 5,000 units', async () => {
+        const id = await createRecommendationIncident(http, callTaker);
+        r.recommendHttp = await recommendationOverHttp(http, dispatcher, id);
+      });
+      if (r.recommendHttp) {
+        progress(`${tag} 2. rankUnits in a fresh process`);
+        try {
+          r.ranking = await rankingInFreshProcess(units, r.recommendHttp.needed, settings!);
+        } catch (e) {
+          r.errors.push(`rankUnits: ${(e as Error).message}`);
+        }
+      }
+      await step('3', `3. live delivery to ${LIVE.clients} WebSocket clients`, async () => {
+        r.live = await liveDelivery(server!.wsUrl, http, dispatcher, callTaker, LIVE);
+      });
+      await step('4', '4. position ingestion', async () => {
+        r.positions = await positionIngestion(http, dispatcher, units);
+      });
+    } finally {
+      http.close();
+    }
+  } catch (e) {
+    r.errors.push((e as Error).message);
+  } finally {
+    if (server) {
+      progress(`${tag} stopping the server`);
+      await server.stop();
+      r.serverOutput = server.output.filter((l) => !isBanner(l));
+    }
+  }
+
+  if (r.live) {
+    try {
+      await target.withDb(async (database) => {
+        r.liveResult = await liveLatency(database.db, r.live!);
+      });
+    } catch (e) {
+      r.errors.push(`reading event times: ${(e as Error).message}`);
+    }
+  }
+  return r;
+}
+
+// The start banner (URL, demo accounts) is not a warning.
+const isBanner = (l: string) => !l.startsWith('{');
+
+// ---------------------------------------------------------------------------------------------------
+
+const f0 = (n: number) => Math.round(n).toLocaleString('en-US');
+const f2 = (n: number) => n.toFixed(2);
+const ms = (s: Summary | undefined) => (s && s.n > 0 ? `${f2(s.p50)} / ${f2(s.p99)} ms` : '—');
+const mark = (ok: boolean) => (ok ? ' ✅' : ' ❌');
+
+function rows(results: Result[]): string[] {
+  const cell = (fn: (r: Result) => string) => results.map((r) => fn(r));
+  const lines: [string, string, string[]][] = [
+    ['1. Incident creation, HTTP (POST /api/incidents, 8 concurrent, keep-alive)', 'vs baseline', cell((r) => (r.create ? `${f0(r.create.perSecond)} /s` : '—'))],
+    ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, 8 concurrent)', 'baseline', cell((r) => (r.raw ? `${f0(r.raw.perSecond)} /s` : '—'))],
+    [
+      '1. Ratio HTTP creation / raw INSERT',
+      '≥ 0.40 on PostgreSQL',
+      cell((r) => {
+        if (!r.create || !r.raw) return '—';
+        const ratio = r.create.perSecond / r.raw.perSecond;
+        return r.target.startsWith('PostgreSQL') ? `${f2(ratio)}${mark(ratio >= 0.4)}` : `${f2(ratio)} (no goal)`;
+      }),
+    ],
+    ['2. Recommendation, HTTP GET …/recommendations, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.recommendHttp ? ms(r.recommendHttp) + mark(r.recommendHttp.p99 < 5) : '—'))],
+    ['2. Recommendation, rankUnits in-process, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.ranking ? ms(r.ranking) + mark(r.ranking.p99 < 5) : '—'))],
+    [
+      `3. Commit → WebSocket, ${f0(LIVE.clients)} clients, ${LIVE.ratePerSecond} creates/s for ${LIVE.seconds} s, from events.occurred_at (transaction start): p50 / p99`,
+      'p99 < 100 ms',
+      cell((r) => (r.liveResult && r.liveResult.latency.n > 0 ? ms(r.liveResult.latency) + mark(r.liveResult.latency.p99 < 100) : '—')),
+    ],
+    [
+      '3. Same deliveries, from the incident.created audit entry (stamped a few statements before commit): p50 / p99',
+      'p99 < 100 ms',
+      cell((r) => (r.liveResult && r.liveResult.fromAudit.n > 0 ? ms(r.liveResult.fromAudit) + mark(r.liveResult.fromAudit.p99 < 100) : '—')),
+    ],
+    [
+      '3. WebSocket messages delivered / expected',
+      'all',
+      cell((r) => (r.liveResult ? `${f0(r.liveResult.delivered)} / ${f0(r.liveResult.expected)}${mark(r.liveResult.delivered === r.liveResult.expected && r.liveResult.expected > 0)}` : '—')),
+    ],
+    [
+      `4. Positions ingested (batches of ${POSITION_BATCH}, ${POSITION_CONCURRENCY} concurrent, many units)`,
+      '≥ 2,000 /s',
+      cell((r) => (r.positions ? `${f0(r.positions.perSecond)} /s${mark(r.positions.perSecond >= 2000)}` : '—')),
+    ],
+  ];
+  return [
+    `| Figure | Goal / baseline | ${results.map((r) => r.target).join(' | ')} |`,
+    `|---|---|${results.map(() => '---:').join('|')}|`,
+    ...lines.map(([name, goal, values]) => `| ${name} | ${goal} | ${values.join(' | ')} |`),
+  ];
+}
+
+const cpuOf = (r: Result, key: string) => {
+  const c = r.cpu[key];
+  if (!c) return '';
+  return ` CPU: server process ${c.server === null ? '?' : `${f0(c.server)}%`}, benchmark process ${f0(c.bench)}% (of one core).`;
+};
+
+function details(r: Result): string[] {
+  const out: string[] = [`**${r.target}**`];
+  if (r.raw && r.create) {
+    out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}`);
+  }
+  if (r.createWaits?.samples) {
+    out.push(`- 1: busy PostgreSQL backends during creation (${f0(r.createWaits.samples)} samples): ${r.createWaits.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`);
+  }
+  if (r.recommendHttp) out.push(`- 2: HTTP: ${f0(r.recommendHttp.n)} sequential requests (max ${f2(r.recommendHttp.max)} ms), capabilities needed: ${r.recommendHttp.needed.join(', ')}.${cpuOf(r, '2')}`);
+  if (r.ranking) out.push(`- 2: rankUnits in a fresh process: ${f0(r.ranking.ranked)} units ranked per call, ${f0(r.ranking.n)} calls, max ${f2(r.ranking.max)} ms.`);
+  if (r.candidates) out.push(`- 2: the candidate read alone (the service's SELECT of all ${f0(r.candidates.rows)} available units, Kysely over pg in the benchmark process, server stopped): p50 ${f2(r.candidates.p50)} ms, p99 ${f2(r.candidates.p99)} ms.`);
+  if (r.live) {
+    const l = r.live;
+    out.push(
+      `- 3: ${f0(l.connected)}/${f0(l.opts.clients)} clients subscribed in ${f2(l.connectSeconds)} s; ${f0(l.created)} incidents created in ${f2(l.createSeconds)} s ` +
+        `(${f0(l.created / l.createSeconds)} /s achieved of ${l.opts.ratePerSecond} /s scheduled)${l.createFailures.length ? `, ${l.createFailures.length} creates failed (first: ${l.createFailures[0]})` : ''}; ` +
+        `${l.drained ? 'every client received an event per create' : 'NOT every client received an event per create within 15 s of the last response'}.${cpuOf(r, '3')}`,
+    );
+    if (r.liveResult) {
+      const x = r.liveResult;
+      out.push(
+        `- 3: ${f0(x.events)} incidents events in the window. Latency max ${f2(x.latency.max)} ms from occurred_at, ${f2(x.fromAudit.max)} ms from the audit entry; ` +
+          `from the create's HTTP response (arrives after the commit: optimistic) p50 ${f2(x.fromResponse.p50)} ms, p99 ${f2(x.fromResponse.p99)} ms.`,
+      );
+    }
+    const other = Object.entries(l.otherMessages).map(([k, v]) => `${k}×${v}`);
+    const closed = Object.entries(l.closedEarly).map(([k, v]) => `${k}×${v}`);
+    if (other.length || closed.length || l.outOfOrder) out.push(`- 3: other messages: ${other.join(', ') || 'none'}; sockets closed by the server: ${closed.join(', ') || 'none'}; out of order: ${l.outOfOrder}.`);
+  }
+  if (r.positions) out.push(`- 4: ${f0(r.positions.requests)} requests, ${f0(r.positions.positions)} positions in ${f2(r.positions.seconds)} s.${cpuOf(r, '4')}`);
+  if (r.serverOutput.length) out.push(`- server logged ${r.serverOutput.length} warning/error line(s); first: \`${r.serverOutput[0]!.slice(0, 300)}\``);
+  for (const e of r.errors) out.push(`- ERROR: ${e}`);
+  return out;
+}
+
+async function main() {
+  const t0 = performance.now();
+  const only = process.env.BENCH_ONLY;
+  if (only && only !== 'pglite' && only !== 'postgres') throw new Error(`BENCH_ONLY must be pglite or postgres, not ${only}`);
+  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const results: Result[] = [];
+  const notes: string[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
+  let interrupted = false;
+  process.once('SIGINT', () => {
+    interrupted = true;
+    progress('interrupted: cleaning up');
+    void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(130));
+  });
+
+  if (only !== 'postgres') {
+    const target = pgliteTarget();
+    cleanups.push(target.dispose);
+    try {
+      results.push(await benchOne(target));
+    } finally {
+      await target.dispose();
+    }
+  }
+  if (only !== 'pglite' && !interrupted) {
+    const pg = await postgresTarget(adminUrl);
+    if ('error' in pg) {
+      notes.push(`PostgreSQL at ${redact(adminUrl)} is unreachable (${pg.error}): measured on PGlite only. Set BENCH_DATABASE_URL to a server where the user may CREATE DATABASE.`);
+    } else {
+      cleanups.push(pg.target.dispose);
+      try {
+        results.push(await benchOne(pg.target));
+      } finally {
+        await pg.target.dispose();
+      }
+    }
+  }
+
+  const cpus = os.cpus();
+  const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
+  const wall = (performance.now() - t0) / 1000;
+  const out = [
+    '',
+    `## Centinela benchmark — ${new Date().toISOString()}`,
+    '',
+    `Machine: ${machine}`,
+    '',
+    ...rows(results),
+    '',
+    ...notes.map((n) => `> ${n}`),
+    ...(notes.length ? [''] : []),
+    ...results.flatMap((r) => [...details(r), '']),
+    `Wall time: ${wall.toFixed(1)} s. Server: a separate process (\`node --import tsx src/server/main.ts\`) on a fresh database; clients in the benchmark process.`,
+    '',
+  ];
+  console.log(out.join('\n'));
+}
+
+const redact = (url: string) => {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+};
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.stack : e);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import type pg from 'pg';
+import type { HttpClient } from '../lib/http.js';
+import { incidentBody, mulberry32 } from '../lib/fixtures.js';
+import { closedLoop } from '../lib/stats.js';
+
+export const INTAKE_CONCURRENCY = 8;
+
+export type Rate = { count: number; seconds: number; perSecond: number };
+const rateOf = (r: { done: number; elapsedMs: number }): Rate => ({ count: r.done, seconds: r.elapsedMs / 1000, perSecond: r.done / (r.elapsedMs / 1000) });
+
+/** 1a. POST /api/incidents through real HTTP (keep-alive), 8 at a time: validation, transaction, timeline, audit, outbox. */
+export async function incidentCreation(http: HttpClient, cookie: string, opts = { warmup: 60, count: 500, maxMs: 12_000 }): Promise<Rate> {
+  const rnd = mulberry32(1);
+  const bodies = Array.from({ length: opts.warmup + opts.count }, (_, i) => incidentBody(rnd, i));
+  const r = await closedLoop(
+    async (i) => {
+      await http.expect(201, 'POST', '/api/incidents', { cookie, body: bodies[i % bodies.length] });
+    },
+    { concurrency: INTAKE_CONCURRENCY, ...opts },
+  );
+  return rateOf(r);
+}
+
+/** A scratch table about as wide as `incidents` (same kinds of columns, primary key only, no triggers). */
+export async function createScratchTable(pool: pg.Pool) {
+  await pool.query(`CREATE TABLE IF NOT EXISTS bench_scratch (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    number text NOT NULL, type_code text NOT NULL, priority smallint NOT NULL, status text NOT NULL,
+    version integer NOT NULL DEFAULT 1, source text NOT NULL, caller_number text, caller_name text,
+    description text NOT NULL, department text, lat double precision, lon double precision,
+    call_received_at timestamptz NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), created_by uuid,
+    updated_at timestamptz NOT NULL DEFAULT now())`);
+}
+
+/** 1b. The floor under any write path: BEGIN; INSERT one row; COMMIT through a pg.Pool, 8 at a time. */
+export async function rawInsertTransactions(pool: pg.Pool, opts = { warmup: 200, count: 5_000, maxMs: 5_000 }): Promise<Rate> {
+  const r = await closedLoop(
+    async (i) => {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(
+          `INSERT INTO bench_scratch (number, type_code, priority, status, source, caller_number, caller_name, description, department, lat, lon, call_received_at)
+           VALUES ($1, 'DIST', 3, 'received', 'call', '+503 7000 0000', 'Persona llamante', 'Riña entre vecinos en la colonia, varias personas involucradas', 'SV.SS', 13.69, -89.19, now())`,
+          [`B-${i}`],
+        );
+        await client.query('COMMIT');
+      } finally {
+        client.release();
+      }
+    },
+    { concurrency: INTAKE_CONCURRENCY, ...opts },
+  );
+  return rateOf(r);
+}

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../src/server/platform/db/schema.js';
+import { rankUnits, type CandidateUnit, type RecommendSettings } from '../../src/server/modules/emergency/recommend.js';
+import type { HttpClient } from '../lib/http.js';
+import { REPO_ROOT } from '../lib/server.js';
+import { summarize, type Summary } from '../lib/stats.js';
+
+// Plaza Gerardo Barrios, San Salvador: a central point, so the ranking has near and far units.
+export const RECOMMEND_TARGET = { lat: 13.6989, lon: -89.1914 };
+
+/** An INJ incident (needs a patrol car and an ambulance): every benchmark unit is a candidate. */
+export async function createRecommendationIncident(http: HttpClient, cookie: string): Promise<string> {
+  const body = {
+    typeCode: 'INJ',
+    description: 'Persona herida tras una riña frente al mercado',
+    location: { ...RECOMMEND_TARGET, source: 'map_click' },
+    answers: { weapons: false, conscious: true, victims: 1 },
+  };
+  return (await http.expect<{ id: string }>(201, 'POST', '/api/incidents', { cookie, body })).id;
+}
+
+/** 2a. GET /api/incidents/:id/recommendations one at a time over keep-alive HTTP; latency per request. */
+export async function recommendationOverHttp(
+  http: HttpClient,
+  cookie: string,
+  incidentId: string,
+  opts = { warmup: 30, count: 400, maxMs: 12_000 },
+): Promise<Summary & { needed: string[] }> {
+  const path = `/api/incidents/${incidentId}/recommendations`;
+  let needed: string[] = [];
+  for (let i = 0; i < opts.warmup; i++) ({ needed } = await http.expect<{ needed: string[] }>(200, 'GET', path, { cookie }));
+  const times: number[] = [];
+  const start = performance.now();
+  while (times.length < opts.count && performance.now() - start < opts.maxMs) {
+    const t0 = performance.now();
+    await http.expect(200, 'GET', path, { cookie });
+    times.push(performance.now() - t0);
+  }
+  return { ...summarize(times), needed };
+}
+
+/** 2b. rankUnits in this process over the same units: the pure ranking, without SQL or HTTP. */
+export function rankingInProcess(units: CandidateUnit[], needed: string[], settings: RecommendSettings, opts = { warmup: 50, count: 500 }): Summary & { ranked: number } {
+  let ranked = 0;
+  for (let i = 0; i < opts.warmup; i++) ranked = rankUnits(RECOMMEND_TARGET, units, needed, settings).length;
+  const times: number[] = [];
+  for (let i = 0; i < opts.count; i++) {
+    const t0 = performance.now();
+    rankUnits(RECOMMEND_TARGET, units, needed, settings);
+    times.push(performance.now() - t0);
+  }
+  return { ...summarize(times), ranked };
+}
+
+/** 2b, isolated: the same measurement in a fresh `node` process, so this process's heap and timers do not disturb it. */
+export async function rankingInFreshProcess(units: CandidateUnit[], needed: string[], settings: RecommendSettings): Promise<Summary & { ranked: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/scenarios/rank-child.ts'], { cwd: REPO_ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const out: Buffer[] = [];
+  child.stdout.on('data', (c: Buffer) => out.push(c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.stdin.end(JSON.stringify({ units, needed, settings }));
+  const code = await exited;
+  if (code !== 0) throw new Error(`rank-child exited with ${code}`);
+  return JSON.parse(Buffer.concat(out).toString('utf8')) as Summary & { ranked: number };
+}
+
+/** Diagnostic: the candidate read the service does on every recommendation (all available units), timed alone. */
+export async function candidateRead(db: Kysely<DB>, count = 100): Promise<Summary & { rows: number }> {
+  const q = () =>
+    db
+      .selectFrom('units')
+      .select(['id', 'call_sign', 'unit_type', 'capabilities', 'department', 'lat', 'lon', 'position_at'])
+      .where('status', '=', 'available')
+      .where('active', '=', true)
+      .where('current_incident_id', 'is', null)
+      .execute();
+  let rows = 0;
+  for (let i = 0; i < 10; i++) rows = (await q()).length;
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await q();
+    times.push(performance.now() - t0);
+  }
+  return { ...summarize(times), rows };
+}
