@@ -26,12 +26,14 @@ export type IncidentType = z.infer<typeof incidentTypeSchema>;
 /** The incident-type catalogue with each type's protocol questions and priority rules. */
 export async function loadIncidentTypes(db: Db, onlyCode?: string): Promise<IncidentType[]> {
   let tq = db.selectFrom('incident_types').selectAll().where('active', '=', true).orderBy('code');
-  if (onlyCode) tq = tq.where('code', '=', onlyCode);
-  const [types, questions, rules] = await Promise.all([
-    tq.execute(),
-    db.selectFrom('protocol_questions').selectAll().orderBy('type_code').orderBy('position').execute(),
-    db.selectFrom('priority_rules').selectAll().execute(),
-  ]);
+  let qq = db.selectFrom('protocol_questions').selectAll().orderBy('type_code').orderBy('position');
+  let rq = db.selectFrom('priority_rules').selectAll();
+  if (onlyCode) {
+    tq = tq.where('code', '=', onlyCode);
+    qq = qq.where('type_code', '=', onlyCode);
+    rq = rq.where('type_code', '=', onlyCode);
+  }
+  const [types, questions, rules] = await Promise.all([tq.execute(), qq.execute(), rq.execute()]);
   return types.map((t) => ({
     code: t.code,
     name: { es: t.name_es, en: t.name_en },

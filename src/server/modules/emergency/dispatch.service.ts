@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { ACTIVE_STATUSES } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
@@ -11,6 +11,9 @@ import { rankUnits, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type AssignPayload = { unitId: string; version?: number; rank: number | null };
+
+// Nearest units ranked exactly; a unit beyond them is never the top recommendation in practice.
+const CANDIDATES = 60;
 
 /** Which units to send, and sending them: safe when two dispatchers reach for the same unit. */
 export class DispatchService {
@@ -48,14 +51,21 @@ export class DispatchService {
     const incident = await findIncident(this.db, incidentId);
     if (!incident) throw notFound();
     const [settings, needed] = await Promise.all([loadSettings(this.db), this.neededCapabilities(incident)]);
-    const units = await this.db
+    const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
+    let q = this.db
       .selectFrom('units')
       .select(['id', 'call_sign', 'unit_type', 'capabilities', 'department', 'lat', 'lon', 'position_at'])
       .where('status', '=', 'available')
       .where('active', '=', true)
-      .where('current_incident_id', 'is', null)
-      .execute();
-    const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
+      .where('current_incident_id', 'is', null);
+    if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
+    if (target) {
+      // The database picks the nearest candidates (flat-earth distance is fine at this scale) and the
+      // exact ranking, with speeds and stale-position penalties, runs on those: 5,000 units stay cheap.
+      const k = Math.cos((target.lat * Math.PI) / 180);
+      q = q.orderBy(sql`(lat - ${target.lat}) * (lat - ${target.lat}) + (lon - ${target.lon}) * (lon - ${target.lon}) * ${k * k}`, sql`asc nulls last`).limit(Math.max(CANDIDATES, limit));
+    }
+    const units = await q.execute();
     const ranked = rankUnits(
       target,
       units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),

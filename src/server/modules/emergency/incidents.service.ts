@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
@@ -67,12 +68,13 @@ export class IncidentsService {
     return loc.department ?? null;
   }
 
-  private async insertLocation(tx: Transaction<DB>, ctx: AuditContext, incidentId: string, loc: LocationInput) {
+  private async insertLocation(tx: Transaction<DB>, ctx: AuditContext, incidentId: string, loc: LocationInput, id: string = crypto.randomUUID()) {
     if (loc.lat == null && !loc.addressText && !loc.landmark && !loc.department) throw new AppError('location_required', 422);
     const department = this.resolveDepartment(loc);
     return tx
       .insertInto('incident_locations')
       .values({
+        id,
         incident_id: incidentId,
         lat: loc.lat ?? null,
         lon: loc.lon ?? null,
@@ -92,6 +94,9 @@ export class IncidentsService {
     const answers = this.checkAnswers(t, input.answers ?? {});
     const { priority, fired } = priorityFromAnswers(t.defaultPriority, t.priorityRules, answers);
     const receivedAt = input.callReceivedAt ? new Date(input.callReceivedAt) : new Date();
+    if (input.location.lat == null && !input.location.addressText && !input.location.landmark && !input.location.department) throw new AppError('location_required', 422);
+    // Few round trips: the lock on the audit chain queues every writer, so each statement counts.
+    const locationId = crypto.randomUUID();
     return this.db.transaction().execute(async (tx) => {
       const number = await nextIncidentNumber(tx, receivedAt);
       const department = this.resolveDepartment(input.location);
@@ -109,7 +114,7 @@ export class IncidentsService {
           department,
           lat: input.location.lat ?? null,
           lon: input.location.lon ?? null,
-          current_location_id: null,
+          current_location_id: locationId,
           duplicate_of: null,
           merged_into: null,
           disposition_code: null,
@@ -127,10 +132,11 @@ export class IncidentsService {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      const loc = await this.insertLocation(tx, ctx, row.id, input.location);
-      const created = await tx.updateTable('incidents').set({ current_location_id: loc.id }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
-      for (const [key, value] of Object.entries(answers)) {
-        await tx.insertInto('incident_answers').values({ incident_id: row.id, question_key: key, value: JSON.stringify(value), answered_by: ctx.actorId }).execute();
+      const created = row;
+      const loc = await this.insertLocation(tx, ctx, row.id, input.location, locationId);
+      const entries = Object.entries(answers);
+      if (entries.length > 0) {
+        await tx.insertInto('incident_answers').values(entries.map(([key, value]) => ({ incident_id: row.id, question_key: key, value: JSON.stringify(value), answered_by: ctx.actorId }))).execute();
       }
       await appendTimeline(tx, ctx, row.id, 'created', {
         typeCode: t.code,

@@ -6,6 +6,7 @@ import { catchUp } from './catch-up.js';
 import type { LiveEvent } from './outbox.js';
 import {
   defaultSubscriptionSchema,
+  eventFrame,
   eventMessage,
   parseClientMessage,
   type ClientMessage,
@@ -58,12 +59,16 @@ export class LiveConnection {
 
   /** Sends unless the client has fallen too far behind, in which case it is closed (1013: try again later). */
   send(msg: ServerMessage): void {
+    this.sendFrame(JSON.stringify(msg));
+  }
+
+  private sendFrame(frame: string): void {
     if (!this.open) return;
     if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
       void this.close(1013, 'slow consumer');
       return;
     }
-    this.socket.send(JSON.stringify(msg));
+    this.socket.send(frame);
   }
 
   close(code: number, reason: string): Promise<void> {
@@ -93,7 +98,7 @@ export class LiveConnection {
 
   private deliver(e: LiveEvent): void {
     if (e.seq > this.skip.above && e.seq <= this.skip.through) return;
-    if (this.subs.some((a) => a.def.match(e, a.sub))) this.send(eventMessage(e));
+    if (this.subs.some((a) => a.def.match(e, a.sub))) this.sendFrame(eventFrame(e));
   }
 
   private async handle(msg: ClientMessage | null): Promise<void> {

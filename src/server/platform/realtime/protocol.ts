@@ -50,6 +50,14 @@ export type ServerMessage =
   | ({ type: 'event' } & Omit<LiveEvent, 'occurredAt'>)
   | { type: 'error'; code: 'validation_failed' | 'forbidden'; topic?: string };
 
+// One event goes to many sockets: serialise it once, not once per socket.
+const frames = new WeakMap<LiveEvent, string>();
+export function eventFrame(e: LiveEvent): string {
+  let f = frames.get(e);
+  if (f === undefined) frames.set(e, (f = JSON.stringify(eventMessage(e))));
+  return f;
+}
+
 export const eventMessage = (e: LiveEvent): ServerMessage => ({
   type: 'event',
   seq: e.seq,
