@@ -5,8 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { loadIncidentTypes } from './catalogue.js';
-import { findIncident, loadSettings, lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
+import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings, type IncidentRow } from './incident-store.js';
 import { rankUnits, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -14,6 +13,7 @@ type AssignPayload = { unitId: string; version?: number; rank: number | null };
 
 // Nearest units ranked exactly; a unit beyond them is never the top recommendation in practice.
 const CANDIDATES = 60;
+const REFERENCE_TTL_MS = 5_000;
 
 /** Which units to send, and sending them: safe when two dispatchers reach for the same unit. */
 export class DispatchService {
@@ -29,8 +29,18 @@ export class DispatchService {
   }
 
   /** Capabilities the incident type needs and that no committed unit covers yet. */
+  // Settings and unit requirements change rarely and are read on every recommendation: kept a few seconds.
+  private cached: { at: number; settings: DispatchSettings; requiredUnits: Map<string, { capability: string; count: number }[]> } | null = null;
+
+  private async reference() {
+    if (this.cached && Date.now() - this.cached.at < REFERENCE_TTL_MS) return this.cached;
+    const [settings, types] = await Promise.all([loadSettings(this.db), this.db.selectFrom('incident_types').select(['code', 'required_units']).execute()]);
+    this.cached = { at: Date.now(), settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
+    return this.cached;
+  }
+
   private async neededCapabilities(incident: IncidentRow): Promise<string[]> {
-    const [type] = await loadIncidentTypes(this.db, incident.type_code);
+    const required = (await this.reference()).requiredUnits.get(incident.type_code) ?? [];
     const committed = await this.db
       .selectFrom('assignments')
       .innerJoin('units', 'units.id', 'assignments.unit_id')
@@ -39,18 +49,19 @@ export class DispatchService {
       .where('assignments.released_at', 'is', null)
       .execute();
     const needed: string[] = [];
-    for (const req of type?.requiredUnits ?? []) {
+    for (const req of required) {
       const have = committed.filter((c) => c.capabilities.includes(req.capability)).length;
       if (have < req.count) needed.push(req.capability);
     }
     // Once the type's needs are covered, any available unit may still be sent as backup.
-    return needed.length > 0 ? needed : [...new Set((type?.requiredUnits ?? []).map((r) => r.capability))];
+    return needed.length > 0 ? needed : [...new Set(required.map((r) => r.capability))];
   }
 
   async recommend(incidentId: string, limit = 10): Promise<{ needed: string[]; items: Recommendation[] }> {
     const incident = await findIncident(this.db, incidentId);
     if (!incident) throw notFound();
-    const [settings, needed] = await Promise.all([loadSettings(this.db), this.neededCapabilities(incident)]);
+    const needed = await this.neededCapabilities(incident);
+    const { settings } = await this.reference();
     const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
     let q = this.db
       .selectFrom('units')
