@@ -70,13 +70,20 @@ export class DispatchService {
       .where('active', '=', true)
       .where('current_incident_id', 'is', null);
     if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
+    let units;
     if (target) {
-      // The database picks the nearest candidates (flat-earth distance is fine at this scale) and the
-      // exact ranking, with speeds and stale-position penalties, runs on those: 5,000 units stay cheap.
-      const k = Math.cos((target.lat * Math.PI) / 180);
-      q = q.orderBy(sql`(lat - ${target.lat}) * (lat - ${target.lat}) + (lon - ${target.lon}) * (lon - ${target.lon}) * ${k * k}`, sql`asc nulls last`).limit(Math.max(CANDIDATES, limit));
+      // The nearest candidates come from a KNN index scan (migrations/0006); the exact ranking, with
+      // speeds and stale-position penalties, runs on those. Units with no position follow, last.
+      const nearest = await q
+        .where('lat', 'is not', null)
+        .orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`)
+        .limit(Math.max(CANDIDATES, limit))
+        .execute();
+      const lost = await q.where('lat', 'is', null).limit(limit).execute();
+      units = [...nearest, ...lost];
+    } else {
+      units = await q.execute();
     }
-    const units = await q.execute();
     const ranked = rankUnits(
       target,
       units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
