@@ -5,7 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings, type IncidentRow } from './incident-store.js';
+import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
 import { rankUnits, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -28,7 +28,6 @@ export class DispatchService {
     });
   }
 
-  /** Capabilities the incident type needs and that no committed unit covers yet. */
   // Settings and unit requirements change rarely and are read on every recommendation: kept a few seconds.
   private cached: { at: number; settings: DispatchSettings; requiredUnits: Map<string, { capability: string; count: number }[]> } | null = null;
 
@@ -39,20 +38,9 @@ export class DispatchService {
     return this.cached;
   }
 
-  private async neededCapabilities(incident: IncidentRow): Promise<string[]> {
-    const required = (await this.reference()).requiredUnits.get(incident.type_code) ?? [];
-    const committed = await this.db
-      .selectFrom('assignments')
-      .innerJoin('units', 'units.id', 'assignments.unit_id')
-      .select('units.capabilities')
-      .where('assignments.incident_id', '=', incident.id)
-      .where('assignments.released_at', 'is', null)
-      .execute();
-    const needed: string[] = [];
-    for (const req of required) {
-      const have = committed.filter((c) => c.capabilities.includes(req.capability)).length;
-      if (have < req.count) needed.push(req.capability);
-    }
+  /** Capabilities the incident type needs and that no committed unit covers yet. */
+  private neededCapabilities(required: { capability: string; count: number }[], committed: { capabilities: string[] }[]): string[] {
+    const needed = required.filter((req) => committed.filter((c) => c.capabilities.includes(req.capability)).length < req.count).map((r) => r.capability);
     // Once the type's needs are covered, any available unit may still be sent as backup.
     return needed.length > 0 ? needed : [...new Set(required.map((r) => r.capability))];
   }
@@ -60,8 +48,8 @@ export class DispatchService {
   async recommend(incidentId: string, limit = 10): Promise<{ needed: string[]; items: Recommendation[] }> {
     const incident = await findIncident(this.db, incidentId);
     if (!incident) throw notFound();
-    const needed = await this.neededCapabilities(incident);
-    const { settings } = await this.reference();
+    const { settings, requiredUnits } = await this.reference();
+    const required = requiredUnits.get(incident.type_code) ?? [];
     const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
     let q = this.db
       .selectFrom('units')
@@ -69,21 +57,30 @@ export class DispatchService {
       .where('status', '=', 'available')
       .where('active', '=', true)
       .where('current_incident_id', 'is', null);
-    if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
-    let units;
-    if (target) {
-      // The nearest candidates come from a KNN index scan (migrations/0006); the exact ranking, with
-      // speeds and stale-position penalties, runs on those. Units with no position follow, last.
-      const nearest = await q
-        .where('lat', 'is not', null)
-        .orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`)
-        .limit(Math.max(CANDIDATES, limit))
-        .execute();
-      const lost = await q.where('lat', 'is', null).limit(limit).execute();
-      units = [...nearest, ...lost];
-    } else {
-      units = await q.execute();
-    }
+    // Candidates for any capability the type uses; which of them are still needed is known below.
+    if (required.length > 0) q = q.where(sql<boolean>`capabilities && ${required.map((r) => r.capability)}::text[]`);
+    const committedQuery = this.db
+      .selectFrom('assignments')
+      .innerJoin('units', 'units.id', 'assignments.unit_id')
+      .select('units.capabilities')
+      .where('assignments.incident_id', '=', incident.id)
+      .where('assignments.released_at', 'is', null)
+      .execute();
+    // The nearest candidates come from a KNN index scan (migrations/0006); the exact ranking, with
+    // speeds and stale-position penalties, runs on those. Units with no position follow, last.
+    const [committed, nearest, lost] = await Promise.all([
+      committedQuery,
+      target
+        ? q
+            .where('lat', 'is not', null)
+            .orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`)
+            .limit(Math.max(CANDIDATES, limit))
+            .execute()
+        : q.execute(),
+      target ? q.where('lat', 'is', null).limit(limit).execute() : Promise.resolve([]),
+    ]);
+    const needed = this.neededCapabilities(required, committed);
+    const units = [...nearest, ...lost];
     const ranked = rankUnits(
       target,
       units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
