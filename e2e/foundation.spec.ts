@@ -62,6 +62,31 @@ test('a new account must replace its temporary password before anything else', a
   await context.close();
 });
 
+test('resetting a second factor asks for a reason and waits for another administrator', async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, 'administrator');
+  await page.getByLabel('Código de verificación').fill(totpNow(TOTP_SECRET, Date.now() + 30_000));
+  await page.getByLabel('Código de verificación').press('Enter');
+  await page.getByRole('link', { name: 'Usuarios' }).click();
+  await page.getByRole('row', { name: /^supervisor/ }).getByRole('button', { name: 'Restablecer MFA' }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByText('un segundo administrador debe aprobarla')).toBeVisible();
+  const confirm = dialog.getByRole('button', { name: 'Confirmar' });
+  await confirm.click();
+  // Nothing discretionary happens without a reason: the dialog stays, saying what is missing.
+  await expect(dialog.getByText('Seleccione un motivo del catálogo.')).toBeVisible();
+  await dialog.getByLabel('Motivo', { exact: true }).selectOption('device_lost');
+  await dialog.getByLabel('Explicación').fill('Reportó el robo de su teléfono institucional');
+  await page.screenshot({ path: 'docs/screenshots/reason-dialog.png' });
+  await confirm.click();
+  await expect(page.getByText('Otro administrador debe aprobarla')).toBeVisible();
+  await page.getByRole('link', { name: 'Aprobaciones' }).click();
+  await expect(page.getByRole('cell', { name: /Reportó el robo/ })).toBeVisible();
+  await page.screenshot({ path: 'docs/screenshots/approvals.png' });
+  await context.close();
+});
+
 test('the interface switches to English and back', async ({ page }) => {
   await page.goto('/');
   await page.getByRole('button', { name: 'English' }).click();

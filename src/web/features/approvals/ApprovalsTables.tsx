@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { useFormat, useT } from '../../app/i18n';
+import { useFormat, useLang, useT } from '../../app/i18n';
 import { roleLabel } from '../../app/labels';
 import { Chip } from '../../ui/Chip';
 import { TableWrap } from '../../ui/Page';
@@ -18,9 +18,10 @@ function ActionCell({ a }: { a: Approval }) {
 }
 
 function ReasonCell({ a }: { a: Approval }) {
+  const { lang } = useLang();
   return (
     <>
-      <span className="mono">{a.reason.code}</span>
+      <span className="cell-strong">{a.reason.label?.[lang] ?? a.reason.code}</span>
       <span className="cell-sub">{a.reason.text}</span>
     </>
   );

@@ -8,7 +8,7 @@ export type Approval = {
   entityType: string;
   entityId: string;
   payload: unknown;
-  reason: { code: string; text: string };
+  reason: { code: string; text: string; label: { es: string; en: string } | null };
   approverRole: string;
   status: ApprovalStatus | string;
   requestedBy: { id: string; username: string };
