@@ -41,7 +41,12 @@ export function usersRoutes(app: App, deps: { users: UsersService; db: Kysely<DB
       config: { access: { permission: 'users:read' } },
       schema: { operationId: 'listUsers', tags, summary: 'All user accounts', response: { 200: z.object({ items: z.array(userSchema) }), ...problemResponses(401, 403) } },
     },
-    async () => ({ items: await users.list() }),
+    async (req) => {
+      const items = await users.list();
+      // The list carries e-mails: its reads are recorded like a record's (once per person in ten minutes).
+      if (items.some((u) => u.email)) await recordSensitiveRead(db, auditContextOf(req), { entityType: 'user', entityId: 'list', fields: ['email'] });
+      return { items };
+    },
   );
 
   app.get(
