@@ -230,11 +230,16 @@ describe('deactivation', () => {
     expect((await userRow('administrator')).active).toBe(true);
   });
 
-  it('reactivates the account so the user can sign in again', async () => {
-    const res = await s.request({ method: 'POST', url: `/api/users/${leaver.id}/reactivate`, cookie: admin });
+  it('reactivates the account only with a reason, so the user can sign in again', async () => {
+    const bare = await s.request({ method: 'POST', url: `/api/users/${leaver.id}/reactivate`, cookie: admin, body: { reason: { code: 'returned', text: 'corto' } } });
+    expect(bare.statusCode).toBe(422);
+    expect((await userRow('leaver')).active).toBe(false);
+    const res = await s.request({ method: 'POST', url: `/api/users/${leaver.id}/reactivate`, cookie: admin, body: { reason: { code: 'returned', text: 'Regresó de su traslado a otra delegación' } } });
     expect(res.statusCode).toBe(200);
     expect(res.json().active).toBe(true);
-    expect(await auditOf('user.reactivated', leaver.id)).toHaveLength(1);
+    const entries = await auditOf('user.reactivated', leaver.id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.reason).toMatchObject({ code: 'returned' });
     expect((await login('leaver', STRONG)).statusCode).toBe(200);
   });
 });

@@ -119,9 +119,16 @@ export function usersRoutes(app: App, deps: { users: UsersService; db: Kysely<DB
     '/users/:id/reactivate',
     {
       config: { access: { permission: 'users:manage' } },
-      schema: { operationId: 'reactivateUser', tags, params: uuidParam, response: { 200: userSchema, ...problemResponses(401, 403, 404) } },
+      schema: {
+        operationId: 'reactivateUser',
+        tags,
+        summary: 'Reactivates an account (discretionary: needs a reason)',
+        params: uuidParam,
+        body: z.strictObject({ reason: reasonSchema }),
+        response: { 200: userSchema, ...problemResponses(400, 401, 403, 404, 422) },
+      },
     },
-    async (req) => users.reactivate(auditContextOf(req), req.params.id),
+    async (req) => users.reactivate(req.principal!, auditContextOf(req), req.params.id, req.body.reason),
   );
 
   app.post(

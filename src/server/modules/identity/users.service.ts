@@ -36,6 +36,11 @@ export class UsersService {
       execute: (tx, ctx, userId, _p, reason) => this.applyDeactivation(tx, ctx, userId, reason),
     });
     discretion.declare<{ username: string }>({
+      action: 'identity.reactivate_user',
+      entityType: 'user',
+      execute: (tx, ctx, userId, _p, reason) => this.applyReactivation(tx, ctx, userId, reason),
+    });
+    discretion.declare<{ username: string }>({
       action: 'identity.reset_mfa',
       entityType: 'user',
       // Resetting a second factor hands over an account: a second administrator must agree.
@@ -123,13 +128,18 @@ export class UsersService {
     await appendAudit(tx, ctx, { action: 'user.deactivated', entityType: 'user', entityId: userId, changes: { before: { active: true }, after: { active: false } }, reason });
   }
 
-  async reactivate(ctx: AuditContext, userId: string) {
-    await this.db.transaction().execute(async (tx) => {
-      const res = await tx.updateTable('users').set({ active: true, failed_logins: 0, locked_until: null, updated_at: new Date() }).where('id', '=', userId).executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) throw notFound();
-      await appendAudit(tx, ctx, { action: 'user.reactivated', entityType: 'user', entityId: userId, changes: { after: { active: true } } });
-    });
+  /** Reactivation is discretionary: an account deactivated as compromised must not come back silently. */
+  async reactivate(principal: Principal, ctx: AuditContext, userId: string, reason: Reason | undefined) {
+    if (userId === principal.userId) throw new AppError('self_action', 403);
+    const u = await findUserById(this.db, userId);
+    if (!u) throw notFound();
+    await this.discretion.request(ctx, 'identity.reactivate_user', userId, { username: u.username }, reason);
     return this.get(userId);
+  }
+
+  private async applyReactivation(tx: Transaction<DB>, ctx: AuditContext, userId: string, reason: Reason) {
+    await tx.updateTable('users').set({ active: true, failed_logins: 0, locked_until: null, updated_at: new Date() }).where('id', '=', userId).execute();
+    await appendAudit(tx, ctx, { action: 'user.reactivated', entityType: 'user', entityId: userId, changes: { before: { active: false }, after: { active: true } }, reason });
   }
 
   async unlock(ctx: AuditContext, userId: string) {

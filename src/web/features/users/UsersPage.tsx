@@ -12,7 +12,7 @@ import { CreateUserForm } from './CreateUserForm';
 import { EditRolesDialog } from './EditRolesDialog';
 import { UsersTable, type UserAction } from './UsersTable';
 
-type OpenDialog = { kind: 'roles' | 'deactivate' | 'mfa'; user: User } | null;
+type OpenDialog = { kind: 'roles' | 'deactivate' | 'reactivate' | 'mfa'; user: User } | null;
 
 /** `/users`: accounts, their roles and state; changes need `users:manage`. */
 export function UsersPage() {
@@ -28,13 +28,21 @@ export function UsersPage() {
 
   const refresh = () => void queryClient.invalidateQueries({ queryKey: usersKeys.all });
 
-  // One-click actions (no reason needed): reactivate and unlock.
+  // The one-click action (no reason needed): unlock after failed sign-ins.
   const quick = useMutation({
-    mutationFn: ({ action, user }: { action: 'reactivate' | 'unlock'; user: User }) =>
-      action === 'reactivate' ? usersApi.reactivate(user.id) : usersApi.unlock(user.id),
-    onSuccess: (u, { action }) => {
+    mutationFn: ({ user }: { action: 'unlock'; user: User }) => usersApi.unlock(user.id),
+    onSuccess: (u) => {
       refresh();
-      setNotice(t(action === 'reactivate' ? 'users.reactivated' : 'users.unlocked', { username: u.username }));
+      setNotice(t('users.unlocked', { username: u.username }));
+    },
+  });
+
+  const reactivate = useMutation({
+    mutationFn: ({ user, reason }: { user: User; reason: Reason }) => usersApi.reactivate(user.id, reason),
+    onSuccess: (u) => {
+      refresh();
+      setDialog(null);
+      setNotice(t('users.reactivated', { username: u.username }));
     },
   });
 
@@ -59,8 +67,11 @@ export function UsersPage() {
   const onAction = (action: UserAction, user: User) => {
     setNotice(null);
     quick.reset();
-    if (action === 'reactivate' || action === 'unlock') quick.mutate({ action, user });
-    else if (action === 'deactivate') {
+    if (action === 'unlock') quick.mutate({ action, user });
+    else if (action === 'reactivate') {
+      reactivate.reset();
+      setDialog({ kind: 'reactivate', user });
+    } else if (action === 'deactivate') {
       deactivate.reset();
       setDialog({ kind: 'deactivate', user });
     } else if (action === 'mfa') {
@@ -137,6 +148,17 @@ export function UsersPage() {
           pending={deactivate.isPending}
           error={deactivate.error}
           onConfirm={(reason) => deactivate.mutate({ user: dialog.user, reason })}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+      {dialog?.kind === 'reactivate' ? (
+        <ReasonDialog
+          title={`${t('users.reactivate')}: ${dialog.user.username}`}
+          action="identity.reactivate_user"
+          confirmLabel={t('common.confirm')}
+          pending={reactivate.isPending}
+          error={reactivate.error}
+          onConfirm={(reason) => reactivate.mutate({ user: dialog.user, reason })}
           onClose={() => setDialog(null)}
         />
       ) : null}

@@ -30,7 +30,7 @@ export const usersApi = {
   create: (input: NewUser) => apiFetch<User>('/users', { method: 'POST', body: input }),
   setRoles: (id: string, roles: string[]) => apiFetch<User>(`/users/${encodeURIComponent(id)}/roles`, { method: 'PUT', body: { roles } }),
   deactivate: (id: string, reason: Reason) => apiFetch<User>(`/users/${encodeURIComponent(id)}/deactivate`, { method: 'POST', body: { reason } }),
-  reactivate: (id: string) => apiFetch<User>(`/users/${encodeURIComponent(id)}/reactivate`, { method: 'POST', body: {} }),
+  reactivate: (id: string, reason: Reason) => apiFetch<User>(`/users/${encodeURIComponent(id)}/reactivate`, { method: 'POST', body: { reason } }),
   unlock: (id: string) => apiFetch<User>(`/users/${encodeURIComponent(id)}/unlock`, { method: 'POST', body: {} }),
   resetMfa: (id: string, reason: Reason) => apiFetch<PendingApproval>(`/users/${encodeURIComponent(id)}/mfa-reset`, { method: 'POST', body: { reason } }),
 };
