@@ -1,4 +1,8 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { Principal } from '../../platform/auth/principal.js';
+import type { Outcome } from '../../platform/discretion/discretion.js';
+import type { IncidentRow } from './incident-store.js';
 import { INCIDENT_STATUSES, LOCATION_SOURCES } from '../../../common/emergency.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { latSchema, lonSchema, problemResponses, reasonBodySchema, uuidParam } from '../../platform/http/schemas.js';
@@ -53,6 +57,13 @@ const detailSchema = incidentSummarySchema.extend({
   assignments: z.array(z.object({ id: z.uuid(), unitId: z.uuid(), callSign: z.string(), unitStatus: z.string(), assignedAt: z.string(), releasedAt: z.string().nullable(), recommendedRank: z.number().nullable() })),
 });
 const outcomeSchema = z.object({ status: z.enum(['done', 'pending']), approvalId: z.uuid().nullable(), incident: incidentSummarySchema });
+
+/** 200 with the incident when the action ran; 202 with the approval request when a supervisor must decide. */
+function sendOutcome(reply: FastifyReply, r: { outcome: Outcome; incident: IncidentRow }, principal: Principal | null) {
+  const incident = presentIncident(r.incident, principal);
+  if (r.outcome.status === 'pending') return reply.status(202).send({ status: 'pending' as const, approvalId: r.outcome.approvalId, incident });
+  return reply.status(200).send(incident);
+}
 
 type Deps = { db: Kysely<DB>; incidents: IncidentsService; lifecycle: LifecycleService; dispatch: DispatchService; agencyId: string };
 
@@ -298,9 +309,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
     },
     async (req, reply) => {
       const { reason, ...closure } = req.body;
-      const { outcome, incident } = await lifecycle.close(auditContextOf(req), req.params.id, closure, reason);
-      if (outcome.status === 'pending') return reply.status(202).send({ status: 'pending', approvalId: outcome.approvalId, incident: presentIncident(incident, req.principal) });
-      return presentIncident(incident, req.principal);
+      return sendOutcome(reply, await lifecycle.close(auditContextOf(req), req.params.id, closure, reason), req.principal);
     },
   );
 
@@ -345,11 +354,8 @@ export function incidentsRoutes(app: App, deps: Deps) {
         response: { 200: incidentSummarySchema, 202: outcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (req, reply) => {
-      const { outcome, incident } = await lifecycle.merge(auditContextOf(req), req.params.id, req.body.intoId, req.body.version, req.body.duplicate, req.body.reason);
-      if (outcome.status === 'pending') return reply.status(202).send({ status: 'pending', approvalId: outcome.approvalId, incident: presentIncident(incident, req.principal) });
-      return presentIncident(incident, req.principal);
-    },
+    async (req, reply) =>
+      sendOutcome(reply, await lifecycle.merge(auditContextOf(req), req.params.id, req.body.intoId, req.body.version, req.body.duplicate, req.body.reason), req.principal),
   );
 
   app.post(
