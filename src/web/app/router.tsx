@@ -3,6 +3,9 @@ import { AccountPage } from '../features/account/AccountPage';
 import { ApprovalsPage } from '../features/approvals/ApprovalsPage';
 import { AuditPage } from '../features/audit/AuditPage';
 import { LoginPage } from '../features/auth/LoginPage';
+import { DispatchPage } from '../features/console/DispatchPage';
+import { IntakePage } from '../features/console/IntakePage';
+import { SupervisorPage } from '../features/console/SupervisorPage';
 import { HomePage } from '../features/home/HomePage';
 import { UsersPage } from '../features/users/UsersPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
@@ -16,6 +19,9 @@ export const ROUTES = {
   audit: '/audit',
   approvals: '/approvals',
   account: '/account',
+  dispatch: '/console/dispatch',
+  intake: '/console/intake',
+  supervisor: '/console/supervisor',
 } as const;
 
 export const router = createBrowserRouter([
@@ -50,6 +56,32 @@ export const router = createBrowserRouter([
         element: (
           <RequirePermission permission="approvals:read">
             <ApprovalsPage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'console/dispatch',
+        element: (
+          <RequirePermission permission="incidents:dispatch">
+            <DispatchPage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'console/intake',
+        element: (
+          <RequirePermission permission="incidents:create">
+            <IntakePage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'console/supervisor',
+        element: (
+          <RequirePermission permission="approvals:decide">
+            <RequirePermission permission="incidents:read">
+              <SupervisorPage />
+            </RequirePermission>
           </RequirePermission>
         ),
       },

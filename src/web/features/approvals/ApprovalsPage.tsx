@@ -10,7 +10,7 @@ import { DecidedTable, PendingTable } from './ApprovalsTables';
 import { RejectDialog } from './RejectDialog';
 
 /** `/approvals`: the four-eyes queue; deciding needs `approvals:decide` and never one's own request. */
-export function ApprovalsPage() {
+export function ApprovalsPage({ embedded = false }: { embedded?: boolean } = {}) {
   const t = useT();
   const me = useMe();
   const can = useCan();
@@ -70,7 +70,7 @@ export function ApprovalsPage() {
 
   return (
     <section>
-      <PageHeader title={t('approvals.title')} intro={t('approvals.intro')} />
+      {embedded ? <h2 className="section-title">{t('approvals.title')}</h2> : <PageHeader title={t('approvals.title')} intro={t('approvals.intro')} />}
       {notice ? <Notice onDismiss={() => setNotice(null)}>{notice}</Notice> : null}
       <ErrorAlert error={approve.error} />
 

@@ -1,0 +1,149 @@
+import { Map as MapLibreMap, setWorkerUrl, type GeoJSONSource, type MapLayerMouseEvent, type StyleSpecification } from 'maplibre-gl';
+import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
+import 'maplibre-gl/dist/maplibre-gl.css';
+import type { FeatureCollection, Point } from 'geojson';
+import { useEffect, useRef } from 'react';
+import departmentsUrl from '../../assets/sv-departments.geojson?url';
+import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS, type IncidentSummary, type Unit } from './api';
+
+setWorkerUrl(workerUrl);
+
+type Props = {
+  incidents: IncidentSummary[];
+  units: Unit[];
+  selectedId: string | null;
+  onSelectIncident?: (id: string) => void;
+  onSelectUnit?: (id: string) => void;
+  /** Intake: a click on the map picks a point. */
+  onPick?: (lat: number, lon: number) => void;
+  picked?: { lat: number; lon: number } | null;
+  label: string;
+};
+
+type FC = FeatureCollection<Point>;
+
+const incidentsFc = (items: IncidentSummary[], selectedId: string | null): FC => ({
+  type: 'FeatureCollection',
+  features: items
+    .filter((i) => i.lat !== null && i.lon !== null)
+    .map((i) => ({
+      type: 'Feature',
+      id: i.id,
+      properties: { id: i.id, colour: PRIORITY_COLOURS[i.priority] ?? '#1565c0', selected: i.id === selectedId ? 1 : 0, priority: i.priority },
+      geometry: { type: 'Point', coordinates: [i.lon as number, i.lat as number] },
+    })),
+});
+
+const unitsFc = (items: Unit[]): FC => ({
+  type: 'FeatureCollection',
+  features: items
+    .filter((u) => u.position)
+    .map((u) => ({
+      type: 'Feature',
+      properties: { id: u.id, colour: UNIT_STATUS_COLOURS[u.status] ?? '#616161' },
+      geometry: { type: 'Point', coordinates: [u.position!.lon, u.position!.lat] },
+    })),
+});
+
+const pickFc = (p: { lat: number; lon: number } | null | undefined): FC => ({
+  type: 'FeatureCollection',
+  features: p ? [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [p.lon, p.lat] } }] : [],
+});
+
+const style = (): StyleSpecification => ({
+  version: 8,
+  sources: {
+    departments: { type: 'geojson', data: new URL(departmentsUrl, window.location.href).href },
+    units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+    pick: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
+  },
+  layers: [
+    { id: 'sea', type: 'background', paint: { 'background-color': '#dbe7f0' } },
+    { id: 'dept-fill', type: 'fill', source: 'departments', paint: { 'fill-color': '#f4f1ea', 'fill-opacity': 1 } },
+    { id: 'dept-line', type: 'line', source: 'departments', paint: { 'line-color': '#8a8f98', 'line-width': 1 } },
+    {
+      id: 'units',
+      type: 'circle',
+      source: 'units',
+      paint: { 'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, 3, 12, 6], 'circle-color': ['get', 'colour'], 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
+    },
+    {
+      id: 'incidents',
+      type: 'circle',
+      source: 'incidents',
+      paint: {
+        'circle-radius': ['interpolate', ['linear'], ['zoom'], 7, ['case', ['==', ['get', 'selected'], 1], 10, 6], 12, ['case', ['==', ['get', 'selected'], 1], 13, 9]],
+        'circle-color': ['get', 'colour'],
+        'circle-stroke-color': ['case', ['==', ['get', 'selected'], 1], '#000000', '#ffffff'],
+        'circle-stroke-width': ['case', ['==', ['get', 'selected'], 1], 3, 2],
+      },
+    },
+    { id: 'pick', type: 'circle', source: 'pick', paint: { 'circle-radius': 8, 'circle-color': '#000000', 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 3 } },
+  ],
+});
+
+/** MapLibre over the offline department boundaries; incidents by priority and units by status, as circle layers. */
+export default function IncidentMap({ incidents, units, selectedId, onSelectIncident, onSelectUnit, onPick, picked, label }: Props) {
+  const container = useRef<HTMLDivElement>(null);
+  const map = useRef<MapLibreMap | null>(null);
+  const ready = useRef(false);
+  const latest = useRef({ incidents, units, selectedId, picked, onSelectIncident, onSelectUnit, onPick });
+  latest.current = { incidents, units, selectedId, picked, onSelectIncident, onSelectUnit, onPick };
+
+  const push = () => {
+    const m = map.current;
+    if (!m || !ready.current) return;
+    const l = latest.current;
+    void (m.getSource('incidents') as GeoJSONSource | undefined)?.setData(incidentsFc(l.incidents, l.selectedId));
+    void (m.getSource('units') as GeoJSONSource | undefined)?.setData(unitsFc(l.units));
+    void (m.getSource('pick') as GeoJSONSource | undefined)?.setData(pickFc(l.picked));
+  };
+
+  useEffect(() => {
+    if (!container.current) return undefined;
+    const m = new MapLibreMap({
+      container: container.current,
+      style: style(),
+      bounds: [
+        [-90.15, 13.13],
+        [-87.68, 14.45],
+      ],
+      attributionControl: false,
+      dragRotate: false,
+      pitchWithRotate: false,
+    });
+    map.current = m;
+    m.on('load', () => {
+      ready.current = true;
+      push();
+    });
+    const clickIncident = (e: MapLayerMouseEvent) => {
+      const id = e.features?.[0]?.properties?.id as string | undefined;
+      if (id) latest.current.onSelectIncident?.(id);
+    };
+    const clickUnit = (e: MapLayerMouseEvent) => {
+      const id = e.features?.[0]?.properties?.id as string | undefined;
+      if (id) latest.current.onSelectUnit?.(id);
+    };
+    m.on('click', 'incidents', clickIncident);
+    m.on('click', 'units', clickUnit);
+    m.on('click', (e) => {
+      const hits = m.queryRenderedFeatures(e.point, { layers: ['incidents', 'units'] });
+      if (hits.length === 0) latest.current.onPick?.(e.lngLat.lat, e.lngLat.lng);
+    });
+    for (const layer of ['incidents', 'units']) {
+      m.on('mouseenter', layer, () => (m.getCanvas().style.cursor = 'pointer'));
+      m.on('mouseleave', layer, () => (m.getCanvas().style.cursor = ''));
+    }
+    return () => {
+      ready.current = false;
+      map.current = null;
+      m.remove();
+    };
+  }, []);
+
+  useEffect(push, [incidents, units, selectedId, picked]);
+
+  return <div ref={container} className="incident-map" role="region" aria-label={label} />;
+}

@@ -1,0 +1,371 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { isProblem } from '../../app/api';
+import { useFormat, useT } from '../../app/i18n';
+import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
+import { Chip } from '../../ui/Chip';
+import { Dialog } from '../../ui/Dialog';
+import { SelectField, TextAreaField } from '../../ui/Field';
+import { ReasonDialog, type Reason } from '../../ui/ReasonDialog';
+import { useCan } from '../auth/session';
+import { consoleApi, consoleKeys, departmentName, isOutcome, type IncidentDetail, type IncidentType, type Recommendation } from './api';
+import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
+
+type Props = { id: string; types: IncidentType[] | undefined; onClose: () => void };
+
+/** Everything about one incident: timeline, answers, locations, units, and the dispatcher's actions. */
+export function IncidentPanel({ id, types, onClose }: Props) {
+  const t = useT();
+  const fmt = useFormat();
+  const can = useCan();
+  const typeName = useTypeName(types);
+  const detail = useQuery({ queryKey: consoleKeys.incident(id), queryFn: () => consoleApi.incident(id), staleTime: 5_000 });
+  const d = detail.data;
+  const active = d ? ['received', 'dispatched', 'en_route', 'on_scene', 'resolved'].includes(d.status) : false;
+
+  return (
+    <section className="console-panel incident-panel" aria-labelledby="incident-panel-title">
+      <div className="panel-header">
+        <h2 id="incident-panel-title">{d ? `${d.number} · ${typeName(d.typeCode)}` : t('console.panel.title')}</h2>
+        <button type="button" className="button button--ghost button--small" onClick={onClose}>
+          {t('console.panel.closePanel')}
+        </button>
+      </div>
+      {detail.isPending ? <Loading /> : null}
+      <ErrorAlert error={detail.error} />
+      {d ? (
+        <div className="incident-panel-body">
+          <p className="chip-row">
+            <PriorityChip priority={d.priority} />
+            <StatusChip status={d.status} />
+            {d.pendingCancellation ? <Chip tone="warn">{t('console.panel.pendingCancellation')}</Chip> : null}
+          </p>
+          <p className="incident-desc">{d.description || '—'}</p>
+          <dl className="kv">
+            <dt>{t('console.panel.department')}</dt>
+            <dd>{departmentName(d.department)}</dd>
+            <dt>{t('console.panel.received')}</dt>
+            <dd>{fmt.compact(d.times.callReceivedAt)}</dd>
+            {d.caller ? (
+              <>
+                <dt>{t('console.panel.caller')}</dt>
+                <dd>{[d.caller.name, d.caller.number].filter(Boolean).join(' · ') || '—'}</dd>
+              </>
+            ) : null}
+          </dl>
+
+          {active && can('incidents:dispatch') ? <Recommendations incident={d} /> : null}
+
+          <h3>{t('console.panel.units')}</h3>
+          {d.assignments.length === 0 ? (
+            <p className="muted">{t('console.panel.noUnits')}</p>
+          ) : (
+            <ul className="plain-list" aria-label={t('console.panel.units')}>
+              {d.assignments.map((a) => (
+                <li key={a.id}>
+                  <strong className="mono">{a.callSign}</strong> <UnitStatusChip status={a.releasedAt ? 'released' : a.unitStatus} />{' '}
+                  <span className="muted">{fmt.compact(a.assignedAt)}</span>
+                </li>
+              ))}
+            </ul>
+          )}
+
+          {active ? <Actions incident={d} /> : null}
+
+          <h3>{t('console.panel.answers')}</h3>
+          <Answers detail={d} types={types} />
+
+          <h3>{t('console.panel.locations')}</h3>
+          <ul className="plain-list">
+            {d.locations.map((l) => (
+              <li key={l.id}>
+                {l.current ? <Chip tone="info">{t('console.panel.current')}</Chip> : null} {[l.addressText, l.landmark].filter(Boolean).join(' · ') || departmentName(l.department)}{' '}
+                {l.lat !== null && l.lon !== null ? <span className="mono muted">({l.lat.toFixed(4)}, {l.lon.toFixed(4)})</span> : null}{' '}
+                <span className="muted">
+                  {t.maybe(`console.source.${l.source}`, l.source)} · {fmt.compact(l.createdAt)}
+                </span>
+              </li>
+            ))}
+          </ul>
+
+          <h3>{t('console.panel.timeline')}</h3>
+          <ol className="timeline" aria-label={t('console.panel.timeline')}>
+            {[...d.timeline].reverse().map((e) => (
+              <li key={e.id}>
+                <span className="muted">{fmt.compact(e.at)}</span> <strong>{t.maybe(`console.timeline.${e.kind}`, e.kind)}</strong>
+                {e.actor ? <span className="muted"> · {e.actor}</span> : null}
+                {typeof e.data.text === 'string' ? <span className="timeline-text"> — {e.data.text}</span> : null}
+                {typeof e.data.callSign === 'string' ? <span className="mono"> {e.data.callSign}</span> : null}
+                {typeof e.data.status === 'string' ? <span> → {t.maybe(`console.status.${e.data.status}`, e.data.status)}</span> : null}
+              </li>
+            ))}
+          </ol>
+        </div>
+      ) : null}
+    </section>
+  );
+}
+
+function Answers({ detail, types }: { detail: IncidentDetail; types: IncidentType[] | undefined }) {
+  const t = useT();
+  const type = types?.find((x) => x.code === detail.typeCode);
+  const entries = Object.entries(detail.answers);
+  if (entries.length === 0) return <p className="muted">{t('console.panel.noAnswers')}</p>;
+  return (
+    <dl className="kv">
+      {entries.map(([k, v]) => {
+        const q = type?.questions.find((x) => x.key === k);
+        const opt = q?.options?.find((o) => o.value === v);
+        const value = typeof v === 'boolean' ? (v ? t('console.yes') : t('console.no')) : opt ? opt[t.lang] : String(v);
+        return (
+          <div key={k} className="kv-row">
+            <dt>{q ? q.prompt[t.lang] : k}</dt>
+            <dd>{value}</dd>
+          </div>
+        );
+      })}
+    </dl>
+  );
+}
+
+const formatEta = (s: number | null) => (s === null ? '—' : `${Math.round(s / 60)} min`);
+
+function Recommendations({ incident }: { incident: IncidentDetail }) {
+  const t = useT();
+  const qc = useQueryClient();
+  const recs = useQuery({ queryKey: consoleKeys.recommendations(incident.id), queryFn: () => consoleApi.recommendations(incident.id), staleTime: 5_000 });
+  const [override, setOverride] = useState<Recommendation | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const assign = useMutation({
+    mutationFn: ({ unit, reason }: { unit: Recommendation; reason?: Reason }) => consoleApi.assign(incident.id, unit.unitId, incident.version, reason),
+    onSuccess: (_r, { unit }) => {
+      setOverride(null);
+      setDone(t('console.rec.assigned', { unit: unit.callSign }));
+      void qc.invalidateQueries({ queryKey: ['incidents'] });
+      void qc.invalidateQueries({ queryKey: consoleKeys.units });
+    },
+  });
+  const items = recs.data?.items ?? [];
+  return (
+    <section aria-labelledby="rec-title">
+      <h3 id="rec-title">{t('console.rec.title')}</h3>
+      {done ? <Notice onDismiss={() => setDone(null)}>{done}</Notice> : null}
+      {recs.isPending ? <Loading /> : null}
+      <ErrorAlert error={recs.error} />
+      {override ? null : <ErrorAlert error={assign.error} />}
+      {recs.data && items.length === 0 ? <p className="muted">{t('console.rec.none')}</p> : null}
+      {items.length > 0 ? (
+        <table className="table table--compact" aria-labelledby="rec-title">
+          <thead>
+            <tr>
+              <th scope="col">{t('console.rec.unit')}</th>
+              <th scope="col">{t('console.rec.eta')}</th>
+              <th scope="col">{t('common.actions')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((r, i) => (
+              <tr key={r.unitId}>
+                <th scope="row">
+                  <span className="mono">{r.callSign}</span>
+                  {i === 0 ? <span className="rec-top"> ★ {t('console.rec.top')}</span> : null}
+                  <span className="cell-sub">
+                    {t.maybe(`console.unitType.${r.unitType}`, r.unitType)} ·{' '}
+                    {r.reasons
+                      .filter((x) => x.code !== 'capability')
+                      .map((x) => t.maybe(`console.reason.${x.code}`, x.code, { value: x.code === 'distance_m' && typeof x.value === 'number' ? `${(x.value / 1000).toFixed(1)} km` : String(x.value ?? '') }))
+                      .join(' · ')}
+                  </span>
+                </th>
+                <td>{formatEta(r.etaSeconds)}</td>
+                <td>
+                  <button
+                    type="button"
+                    className={`button button--small ${i === 0 ? 'button--primary' : 'button--secondary'}`}
+                    disabled={assign.isPending}
+                    onClick={() => {
+                      assign.reset();
+                      setDone(null);
+                      if (i === 0) assign.mutate({ unit: r });
+                      else setOverride(r);
+                    }}
+                  >
+                    {t('console.rec.assign', { unit: r.callSign })}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {override ? (
+        <ReasonDialog
+          title={t('console.rec.overrideTitle', { unit: override.callSign })}
+          action="emergency.override_recommendation"
+          intro={t('console.rec.overrideIntro', { top: items[0]?.callSign ?? '—' })}
+          confirmLabel={t('console.rec.assign', { unit: override.callSign })}
+          pending={assign.isPending}
+          error={assign.error}
+          onConfirm={(reason) => assign.mutate({ unit: override, reason })}
+          onClose={() => {
+            setOverride(null);
+            assign.reset();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function Actions({ incident }: { incident: IncidentDetail }) {
+  const t = useT();
+  const can = useCan();
+  const qc = useQueryClient();
+  const [note, setNote] = useState('');
+  const [dialog, setDialog] = useState<'close' | 'cancel' | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const refresh = () => void qc.invalidateQueries({ queryKey: ['incidents'] });
+
+  const addNote = useMutation({
+    mutationFn: (text: string) => consoleApi.note(incident.id, text),
+    onSuccess: () => {
+      setNote('');
+      refresh();
+    },
+  });
+  const cancel = useMutation({
+    mutationFn: (reason: Reason) => consoleApi.cancel(incident.id, incident.version, reason),
+    onSuccess: (r) => {
+      setDialog(null);
+      setNotice(r.status === 'pending' ? t('console.actions.waitingSupervisor') : t('console.actions.cancelled'));
+      refresh();
+    },
+  });
+
+  const submitNote = (e: FormEvent) => {
+    e.preventDefault();
+    if (note.trim()) addNote.mutate(note.trim());
+  };
+
+  return (
+    <section aria-labelledby="actions-title" className="incident-actions">
+      <h3 id="actions-title">{t('console.actions.title')}</h3>
+      {notice ? (
+        <Notice tone="info" onDismiss={() => setNotice(null)}>
+          {notice}
+        </Notice>
+      ) : null}
+      <form onSubmit={submitNote} className="note-form">
+        <TextAreaField label={t('console.actions.note')} value={note} onChange={setNote} rows={2} maxLength={4000} />
+        <ErrorAlert error={addNote.error} />
+        <div className="button-row">
+          <button type="submit" className="button button--secondary button--small" disabled={addNote.isPending || !note.trim()}>
+            {t('console.actions.addNote')}
+          </button>
+          {can('incidents:close') ? (
+            <>
+              <button type="button" className="button button--primary button--small" onClick={() => setDialog('close')}>
+                {t('console.actions.close')}
+              </button>
+              <button
+                type="button"
+                className="button button--danger-outline button--small"
+                onClick={() => {
+                  cancel.reset();
+                  setDialog('cancel');
+                }}
+              >
+                {t('console.actions.cancel')}
+              </button>
+            </>
+          ) : null}
+        </div>
+      </form>
+      {dialog === 'close' ? (
+        <CloseDialog
+          incident={incident}
+          onDone={(pending) => {
+            setDialog(null);
+            setNotice(pending ? t('console.actions.waitingSupervisor') : t('console.actions.closed'));
+            refresh();
+          }}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+      {dialog === 'cancel' ? (
+        <ReasonDialog
+          title={t('console.actions.cancelTitle', { number: incident.number })}
+          action="emergency.cancel"
+          warning={incident.priority <= 2 ? t('console.actions.cancelNeedsSupervisor') : undefined}
+          confirmLabel={t('console.actions.cancelConfirm')}
+          pending={cancel.isPending}
+          error={cancel.error}
+          onConfirm={(reason) => cancel.mutate(reason)}
+          onClose={() => setDialog(null)}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function CloseDialog({ incident, onDone, onClose }: { incident: IncidentDetail; onDone: (pending: boolean) => void; onClose: () => void }) {
+  const t = useT();
+  const catalogue = useQuery({ queryKey: consoleKeys.catalogue, queryFn: consoleApi.catalogue, staleTime: 5 * 60_000 });
+  const [code, setCode] = useState('');
+  const [summary, setSummary] = useState('');
+  const [touched, setTouched] = useState(false);
+  const [needReason, setNeedReason] = useState(false);
+  const close = useMutation({
+    mutationFn: (reason?: Reason) => consoleApi.close(incident.id, { dispositionCode: code, summary: summary.trim(), version: incident.version, ...(reason ? { reason } : {}) }),
+    onSuccess: (r) => onDone(isOutcome(r) && r.status === 'pending'),
+    onError: (e) => {
+      if (isProblem(e) && e.status === 422 && e.code === 'reason_required') setNeedReason(true);
+    },
+  });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    setTouched(true);
+    if (!code || !summary.trim()) return;
+    close.mutate(undefined);
+  };
+  if (needReason) {
+    return (
+      <ReasonDialog
+        title={t('console.close.reasonTitle', { number: incident.number })}
+        action="emergency.close_without_on_scene"
+        intro={t('console.close.reasonIntro')}
+        warning={incident.priority <= 2 ? t('console.close.needsSupervisor') : undefined}
+        confirmLabel={t('console.close.confirm')}
+        pending={close.isPending}
+        error={isProblem(close.error) && close.error.code === 'reason_required' ? null : close.error}
+        onConfirm={(reason) => close.mutate(reason)}
+        onClose={onClose}
+      />
+    );
+  }
+  return (
+    <Dialog title={t('console.close.title', { number: incident.number })} onClose={onClose}>
+      <ErrorAlert error={close.error} />
+      <form onSubmit={submit} noValidate className="form-stack">
+        <SelectField
+          label={t('console.close.disposition')}
+          value={code}
+          onChange={setCode}
+          placeholder={t('reason.choose')}
+          options={(catalogue.data?.dispositions ?? []).map((d) => ({ value: d.code, label: d.label[t.lang] }))}
+          required
+          error={touched && !code ? t('common.required') : undefined}
+        />
+        <TextAreaField label={t('console.close.summary')} value={summary} onChange={setSummary} rows={3} required error={touched && !summary.trim() ? t('common.required') : undefined} />
+        <div className="button-row">
+          <button type="submit" className="button button--primary" disabled={close.isPending}>
+            {close.isPending ? t('common.sending') : t('console.close.confirm')}
+          </button>
+          <button type="button" className="button button--secondary" onClick={onClose}>
+            {t('common.cancel')}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

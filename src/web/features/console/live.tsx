@@ -1,0 +1,182 @@
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useT } from '../../app/i18n';
+import { consoleKeys, type Unit } from './api';
+
+type EventMessage = {
+  type: 'event';
+  seq: number;
+  topic: string;
+  kind: string;
+  entityType: string;
+  entityId: string;
+  version: number;
+  department: string | null;
+  data: unknown;
+};
+type ServerMessage = { type: 'subscribed'; lastSeq: number } | { type: 'reload'; lastSeq: number } | EventMessage | { type: 'error'; code: string; topic?: string };
+
+export type LiveState = 'connecting' | 'open' | 'down';
+
+/** Plays a short local tone (no audio file, no network) for alerts. */
+function beep() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.value = 0.08;
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.18);
+    osc.onended = () => void ctx.close();
+  } catch {
+    /* audio unavailable */
+  }
+}
+
+/** Applies one live event to the TanStack cache: unit positions in place, everything else by invalidation. */
+function applyEvent(qc: QueryClient, e: EventMessage, pending: Set<string>) {
+  if (e.topic === 'units' && e.kind === 'position' && e.data && typeof e.data === 'object') {
+    const p = e.data as { lat: number; lon: number; at: string; accuracyM?: number | null };
+    qc.setQueryData<Unit[]>(consoleKeys.units, (prev) =>
+      prev?.map((u) => (u.id === e.entityId ? { ...u, version: Math.max(u.version, e.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM ?? null } } : u)),
+    );
+    return;
+  }
+  if (e.topic === 'units') {
+    pending.add('units');
+    pending.add('recommendations');
+    return;
+  }
+  // incidents and alerts
+  pending.add('incidents');
+  if (e.entityType === 'incident') pending.add(`incident:${e.entityId}`);
+  if (e.topic === 'alerts') pending.add('approvals');
+}
+
+function flush(qc: QueryClient, pending: Set<string>) {
+  for (const key of pending) {
+    if (key === 'units') void qc.invalidateQueries({ queryKey: consoleKeys.units });
+    else if (key === 'recommendations') void qc.invalidateQueries({ queryKey: ['incidents', 'recommendations'] });
+    else if (key === 'incidents') {
+      void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+      void qc.invalidateQueries({ queryKey: ['incidents', 'metrics'] });
+    } else if (key === 'approvals') void qc.invalidateQueries({ queryKey: ['approvals'] });
+    else if (key.startsWith('incident:')) {
+      const id = key.slice('incident:'.length);
+      void qc.invalidateQueries({ queryKey: consoleKeys.incident(id) });
+      void qc.invalidateQueries({ queryKey: consoleKeys.recommendations(id) });
+    }
+  }
+  pending.clear();
+}
+
+export type LiveAlert = { seq: number; kind: string; entityId: string; at: number };
+
+/**
+ * The console's live connection: subscribes to incidents, units and alerts; reconnects with
+ * backoff passing `since`; on `reload` (or after a gap it cannot replay) refetches everything.
+ */
+export function useLive(options: { alerts?: boolean } = {}): { state: LiveState; alerts: LiveAlert[]; dismissAlert: (seq: number) => void } {
+  const qc = useQueryClient();
+  const [state, setState] = useState<LiveState>('connecting');
+  const [alerts, setAlerts] = useState<LiveAlert[]>([]);
+  const wantAlerts = options.alerts ?? true;
+  const lastSeq = useRef<number | null>(null);
+
+  useEffect(() => {
+    let ws: WebSocket | null = null;
+    let stopped = false;
+    let attempt = 0;
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
+    let flushTimer: ReturnType<typeof setTimeout> | undefined;
+    const pending = new Set<string>();
+    let wasDown = false;
+
+    const scheduleFlush = () => {
+      if (flushTimer !== undefined) return;
+      flushTimer = setTimeout(() => {
+        flushTimer = undefined;
+        flush(qc, pending);
+      }, 50);
+    };
+
+    const connect = () => {
+      if (stopped) return;
+      setState((s) => (s === 'down' ? 'down' : 'connecting'));
+      const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+      ws = new WebSocket(`${proto}//${window.location.host}/api/live`);
+      ws.onopen = () => {
+        const topics = [{ topic: 'incidents' }, { topic: 'units' }, ...(wantAlerts ? [{ topic: 'alerts' }] : [])];
+        ws?.send(JSON.stringify(lastSeq.current === null ? { type: 'subscribe', topics } : { type: 'subscribe', topics, since: lastSeq.current }));
+      };
+      ws.onmessage = (msg) => {
+        let m: ServerMessage;
+        try {
+          m = JSON.parse(String(msg.data)) as ServerMessage;
+        } catch {
+          return;
+        }
+        if (m.type === 'subscribed') {
+          attempt = 0;
+          setState('open');
+          // After a reconnection the replay covers what was missed, but refetching is cheap insurance.
+          if (wasDown) void qc.invalidateQueries();
+          wasDown = false;
+          lastSeq.current = Math.max(lastSeq.current ?? 0, m.lastSeq);
+        } else if (m.type === 'reload') {
+          lastSeq.current = m.lastSeq;
+          void qc.invalidateQueries();
+        } else if (m.type === 'event') {
+          lastSeq.current = Math.max(lastSeq.current ?? 0, m.seq);
+          applyEvent(qc, m, pending);
+          scheduleFlush();
+          if (m.topic === 'alerts') {
+            setAlerts((prev) => [{ seq: m.seq, kind: m.kind, entityId: m.entityId, at: Date.now() }, ...prev].slice(0, 5));
+            beep();
+          }
+        }
+      };
+      ws.onclose = () => {
+        ws = null;
+        if (stopped) return;
+        wasDown = true;
+        setState('down');
+        const delay = Math.min(10_000, 500 * 2 ** attempt) * (0.75 + Math.random() * 0.5);
+        attempt += 1;
+        retryTimer = setTimeout(connect, delay);
+      };
+    };
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retryTimer);
+      clearTimeout(flushTimer);
+      ws?.close();
+    };
+  }, [qc, wantAlerts]);
+
+  return { state, alerts, dismissAlert: (seq) => setAlerts((prev) => prev.filter((a) => a.seq !== seq)) };
+}
+
+/** The "connection lost" banner; silent while connected. */
+export function LiveBanner({ state }: { state: LiveState }) {
+  const t = useT();
+  if (state !== 'down') return null;
+  return (
+    <div className="banner banner--warning live-banner" role="alert">
+      <span aria-hidden="true">⚠ </span>
+      {t('console.live.down')}
+    </div>
+  );
+}
+
+export function LiveIndicator({ state }: { state: LiveState }) {
+  const t = useT();
+  return (
+    <span className={`live-dot live-dot--${state}`} role="status">
+      <span aria-hidden="true">●</span> {state === 'open' ? t('console.live.open') : state === 'down' ? t('console.live.offline') : t('console.live.connecting')}
+    </span>
+  );
+}
