@@ -1,38 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { totpNow } from '../src/server/platform/auth/totp.js';
-
-const PASSWORD = 'Centinela-Demo-2026';
-const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-
-async function signedIn(browser: Browser, username: string, totpOffsetMs?: number): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  await page.getByLabel('Usuario').fill(username);
-  await page.getByLabel('Contraseña').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
-  if (totpOffsetMs !== undefined) {
-    const code = page.getByLabel('Código de verificación');
-    await code.fill(totpNow(TOTP_SECRET, Date.now() + totpOffsetMs));
-    await code.press('Enter');
-  }
-  await expect(page.getByRole('link', { name: 'Mi cuenta' })).toBeVisible();
-  return page;
-}
-
-/** Fills the intake form up to (and including) the description; returns the description. */
-async function fillIntake(page: Page, description: string) {
-  const type = page.getByRole('combobox', { name: 'Tipo de incidente' });
-  await type.fill('DV');
-  await type.press('Enter');
-  await page.getByLabel('¿La agresión está ocurriendo ahora?').selectOption({ label: 'Sí' });
-  await expect(page.getByText('Prioridad resultante: P1', { exact: true })).toBeVisible();
-  await page.getByLabel('Dirección').fill('Colonia Escalón, calle principal 12');
-  await page.getByLabel('Departamento del incidente').selectOption({ label: 'San Salvador' });
-  await page.getByLabel('Número del llamante').fill('+503 7000 0000');
-  await page.getByLabel('Nombre del llamante').fill('María Pérez');
-  await page.getByLabel('Descripción').fill(description);
-}
+import { expect, test } from '@playwright/test';
+import { fillIntake, signedIn } from './helpers.js';
 
 test('a call-taker creates an incident, a dispatcher sees it live, assigns the recommended unit and closes it', async ({ browser }) => {
   const dispatcher = await signedIn(browser, 'dispatcher');
@@ -100,7 +67,7 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await expect(panel.getByText('Esperando la aprobación de un supervisor.')).toBeVisible();
 
   // The supervisor dashboard shows the request in its approval queue.
-  const supervisor = await signedIn(browser, 'supervisor', 0);
+  const supervisor = await signedIn(browser, 'supervisor', { totpOffsetMs: 0 });
   await supervisor.getByRole('link', { name: 'Supervisión' }).click();
   await expect(supervisor.getByRole('heading', { level: 1, name: 'Supervisión' })).toBeVisible();
   await expect(supervisor.getByRole('table', { name: 'Tiempos de hoy: mediana / percentil 90' })).toBeVisible();
@@ -113,43 +80,6 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await request.getByRole('button', { name: 'Aprobar' }).click();
   await expect(supervisor.getByText('Solicitud aprobada')).toBeVisible();
   await expect(dispatcher.getByRole('button', { name: new RegExp(`${number} `) })).toBeHidden();
-});
-
-test('when the live connection drops the console says so, then catches up on reconnection', async ({ browser }) => {
-  const dispatcher = await signedIn(browser, 'dispatcher');
-  let blocked = false;
-  const sockets: { close: () => Promise<void> }[] = [];
-  await dispatcher.routeWebSocket('**/api/live', (ws) => {
-    if (blocked) {
-      void ws.close({ code: 1013, reason: 'test: server unavailable' });
-      return;
-    }
-    ws.connectToServer();
-    sockets.push(ws);
-  });
-  await dispatcher.getByRole('link', { name: 'Despacho', exact: true }).click();
-  await expect(dispatcher.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
-
-  // The "server" goes away: the banner appears.
-  blocked = true;
-  for (const ws of sockets) await ws.close();
-  await expect(dispatcher.getByRole('alert').filter({ hasText: 'Sin conexión con el centro' })).toBeVisible();
-
-  // Meanwhile a call-taker records an incident.
-  const callTaker = await signedIn(browser, 'call_taker');
-  await callTaker.getByRole('link', { name: 'Recepción de llamadas' }).click();
-  await fillIntake(callTaker, `Durante el corte, prueba ${Date.now()}`);
-  await callTaker.getByRole('button', { name: 'Crear incidente' }).click();
-  const created = callTaker.getByRole('heading', { name: /Incidente SV-\d{4}-\d+ creado/ });
-  await expect(created).toBeVisible();
-  const number = (await created.textContent())!.match(/SV-\d{4}-\d+/)![0];
-  await dispatcher.screenshot({ path: 'docs/screenshots/console-offline.png' });
-  await expect(dispatcher.getByRole('button', { name: new RegExp(number) })).toBeHidden();
-
-  // The connection comes back: the banner clears and the missed incident is there.
-  blocked = false;
-  await expect(dispatcher.getByRole('alert').filter({ hasText: 'Sin conexión con el centro' })).toBeHidden({ timeout: 15_000 });
-  await expect(dispatcher.getByRole('button', { name: new RegExp(number) })).toBeVisible();
 });
 
 test('a dispatcher takes a P1 call and sends the recommended unit in at most 6 actions after the description', async ({ browser }) => {

@@ -3,3 +3,9 @@ declare module '*?url' {
   const src: string;
   export default src;
 }
+
+/** `?raw` inlines a file's text into the bundle. */
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}

@@ -3,7 +3,7 @@ import workerUrl from 'maplibre-gl/dist/maplibre-gl-worker.mjs?url';
 import 'maplibre-gl/dist/maplibre-gl.css';
 import type { FeatureCollection, Point } from 'geojson';
 import { useEffect, useRef } from 'react';
-import departmentsUrl from '../../assets/sv-departments.geojson?url';
+import departmentsText from '../../assets/sv-departments.geojson?raw';
 import { PRIORITY_COLOURS, UNIT_STATUS_COLOURS, type IncidentSummary, type Unit } from './api';
 
 setWorkerUrl(workerUrl);
@@ -53,7 +53,8 @@ const pickFc = (p: { lat: number; lon: number } | null | undefined): FC => ({
 const style = (): StyleSpecification => ({
   version: 8,
   sources: {
-    departments: { type: 'geojson', data: new URL(departmentsUrl, window.location.href).href },
+    // Bundled with the map's code: the boundaries never depend on a request that could fail mid-shift.
+    departments: { type: 'geojson', data: JSON.parse(departmentsText) as FeatureCollection },
     units: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     incidents: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },
     pick: { type: 'geojson', data: { type: 'FeatureCollection', features: [] } },

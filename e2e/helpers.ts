@@ -1,0 +1,36 @@
+import { expect, type Browser, type Page } from '@playwright/test';
+import { totpNow } from '../src/server/platform/auth/totp.js';
+
+export const PASSWORD = 'Centinela-Demo-2026';
+export const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+/** A new browser context signed in as a demo account; `totpOffsetMs` for accounts with MFA. */
+export async function signedIn(browser: Browser, username: string, opts: { totpOffsetMs?: number; baseURL?: string } = {}): Promise<Page> {
+  const context = await browser.newContext(opts.baseURL ? { baseURL: opts.baseURL } : {});
+  const page = await context.newPage();
+  await page.goto('/');
+  await page.getByLabel('Usuario').fill(username);
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  if (opts.totpOffsetMs !== undefined) {
+    const code = page.getByLabel('Código de verificación');
+    await code.fill(totpNow(TOTP_SECRET, Date.now() + opts.totpOffsetMs));
+    await code.press('Enter');
+  }
+  await expect(page.getByRole('link', { name: 'Mi cuenta' })).toBeVisible();
+  return page;
+}
+
+/** Fills the intake form up to (and including) the description: a P1 domestic-violence call. */
+export async function fillIntake(page: Page, description: string) {
+  const type = page.getByRole('combobox', { name: 'Tipo de incidente' });
+  await type.fill('DV');
+  await type.press('Enter');
+  await page.getByLabel('¿La agresión está ocurriendo ahora?').selectOption({ label: 'Sí' });
+  await expect(page.getByText('Prioridad resultante: P1', { exact: true })).toBeVisible();
+  await page.getByLabel('Dirección').fill('Colonia Escalón, calle principal 12');
+  await page.getByLabel('Departamento del incidente').selectOption({ label: 'San Salvador' });
+  await page.getByLabel('Número del llamante').fill('+503 7000 0000');
+  await page.getByLabel('Nombre del llamante').fill('María Pérez');
+  await page.getByLabel('Descripción').fill(description);
+}
