@@ -52,33 +52,66 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: Despachada` })).toBeVisible();
   await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch.png' });
 
-  // Closing a P1 nobody reached: the server asks for a reason, then a supervisor's approval.
+  // The unit reports by radio that it is on scene; then the incident is closed with a disposition.
+  await panel.getByRole('button', { name: `${topUnit}: marcar En el lugar` }).click();
+  await expect(panel.getByRole('list', { name: 'Unidades asignadas' }).getByText('En el lugar')).toBeVisible();
+  await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: En el lugar` })).toBeVisible();
   await panel.getByRole('button', { name: 'Cerrar incidente' }).click();
   const close = dispatcher.getByRole('dialog', { name: `Cerrar el incidente ${number}` });
-  await close.getByLabel('Disposición').selectOption({ label: 'Falsa alarma' });
-  await close.getByLabel('Resumen del cierre').fill('El llamante confirmó que fue un malentendido.');
+  await close.getByLabel('Disposición').selectOption({ label: 'Detención en flagrancia' });
+  await close.getByLabel('Resumen del cierre').fill('Agresor detenido y remitido; víctima atendida.');
   await close.getByRole('button', { name: 'Cerrar incidente' }).click();
-  const reason = dispatcher.getByRole('dialog', { name: `Cerrar ${number} sin unidad en el lugar` });
-  await expect(reason).toBeVisible();
-  await expect(reason.getByText('un supervisor debe aprobar el cierre')).toBeVisible();
-  await reason.getByLabel('Motivo', { exact: true }).selectOption({ index: 1 });
-  await reason.getByLabel('Explicación').fill('La unidad confirmó por radio que no hay emergencia.');
-  await reason.getByRole('button', { name: 'Cerrar incidente' }).click();
-  await expect(panel.getByText('Esperando la aprobación de un supervisor.')).toBeVisible();
+  await expect(dispatcher.getByText('Incidente cerrado.')).toBeVisible();
+  await expect(dispatcher.getByRole('button', { name: new RegExp(`${number} `) })).toBeHidden();
+  // The unit became available again.
+  await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: Disponible` })).toBeVisible();
+});
 
-  // The supervisor dashboard shows the request in its approval queue.
+test('lowering a priority or cancelling a P1 needs a reason; the supervisor approves the cancellation', async ({ browser }) => {
+  const callTaker = await signedIn(browser, 'call_taker');
+  await callTaker.getByRole('link', { name: 'Recepción de llamadas' }).click();
+  await fillIntake(callTaker, `Llamada que resultará falsa, prueba ${Date.now()}`);
+  await callTaker.getByRole('button', { name: 'Crear incidente' }).click();
+  const created = callTaker.getByRole('heading', { name: /Incidente SV-\d{4}-\d+ creado/ });
+  await expect(created).toBeVisible();
+  const number = (await created.textContent())!.match(/SV-\d{4}-\d+/)![0];
+
+  const dispatcher = await signedIn(browser, 'dispatcher');
+  await dispatcher.getByRole('link', { name: 'Despacho', exact: true }).click();
+  await dispatcher.getByRole('button', { name: new RegExp(number) }).click();
+  const panel = dispatcher.getByRole('region', { name: new RegExp(number) });
+
+  // Lowering P1 → P3 asks for a reason; confirming without one sends nothing.
+  await panel.getByLabel('Prioridad', { exact: true }).selectOption('3');
+  await panel.getByRole('button', { name: 'Cambiar prioridad' }).click();
+  const lower = dispatcher.getByRole('dialog', { name: `Bajar ${number} de P1 a P3` });
+  await lower.getByRole('button', { name: 'Cambiar prioridad' }).click();
+  await expect(lower.getByText('Seleccione un motivo del catálogo.')).toBeVisible();
+  await lower.getByRole('button', { name: 'Cancelar' }).click();
+  await expect(panel.getByText('P1', { exact: true }).first()).toBeVisible();
+
+  // Cancelling a P1 asks for a reason and then waits for a supervisor; the incident stays active.
+  await panel.getByRole('button', { name: 'Anular incidente' }).click();
+  const cancel = dispatcher.getByRole('dialog', { name: `Anular el incidente ${number}` });
+  await expect(cancel.getByText('la anulación requiere la aprobación de un supervisor')).toBeVisible();
+  await cancel.getByLabel('Motivo', { exact: true }).selectOption({ label: 'Llamada falsa' });
+  await cancel.getByLabel('Explicación').fill('Se devolvió la llamada y el número no existe.');
+  await cancel.getByRole('button', { name: 'Solicitar anulación' }).click();
+  await expect(panel.getByText('Esperando la aprobación de un supervisor.')).toBeVisible();
+  await expect(panel.getByText('Anulación pendiente de aprobación')).toBeVisible();
+
+  // The supervisor sees the request with its reason on the dashboard and approves it.
   const supervisor = await signedIn(browser, 'supervisor', { totpOffsetMs: 0 });
   await supervisor.getByRole('link', { name: 'Supervisión' }).click();
   await expect(supervisor.getByRole('heading', { level: 1, name: 'Supervisión' })).toBeVisible();
   await expect(supervisor.getByRole('table', { name: 'Tiempos de hoy: mediana / percentil 90' })).toBeVisible();
-  const incidentId = new URL(dispatcher.url()).searchParams.get('incident')!;
-  const request = supervisor.getByRole('row').filter({ hasText: incidentId });
-  await expect(request.getByRole('button', { name: 'Aprobar' })).toBeVisible();
+  const request = supervisor.getByRole('row').filter({ hasText: number });
+  await expect(request.getByText('Llamada falsa')).toBeVisible();
   await supervisor.screenshot({ path: 'docs/screenshots/console-supervisor.png' });
-
-  // The supervisor approves; the closed incident leaves the dispatcher's queue without a reload.
   await request.getByRole('button', { name: 'Aprobar' }).click();
   await expect(supervisor.getByText('Solicitud aprobada')).toBeVisible();
+
+  // The cancelled incident leaves the dispatcher's queue without a reload.
   await expect(dispatcher.getByRole('button', { name: new RegExp(`${number} `) })).toBeHidden();
 });
 

@@ -24,6 +24,8 @@ import { DispatchService } from './modules/emergency/dispatch.service.js';
 import { UnitsService } from './modules/emergency/units.service.js';
 import { incidentsRoutes } from './modules/emergency/incidents.routes.js';
 import { unitsRoutes } from './modules/emergency/units.routes.js';
+import { linksRoutes } from './modules/emergency/links.routes.js';
+import { LinksService } from './modules/emergency/links.service.js';
 import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
@@ -72,6 +74,7 @@ export async function createCentinela(config: Config, database: Database, logger
       auditRoutes(a, { db });
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });
       unitsRoutes(a, { db, units });
+      linksRoutes(a, { db, links: new LinksService(db) });
       catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
     },
     { prefix: '/api' },

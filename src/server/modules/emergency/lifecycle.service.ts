@@ -10,7 +10,7 @@ import { releaseUnits } from './units.service.js';
 import { announceIncident, appendTimeline } from './timeline.js';
 
 type Closure = { dispositionCode: string; summary: string; version?: number };
-type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number };
+type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number; number?: string };
 
 /** The rule changed under the request (the incident was raised to P1/P2 meanwhile): ask again. */
 const recheck = (row: IncidentRow) =>
@@ -69,7 +69,7 @@ export class LifecycleService {
     const row = await findIncident(this.db, id);
     if (!row) throw notFound();
     if (!row.first_on_scene_at) {
-      const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority }, reason);
+      const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority, number: row.number }, reason);
       return { outcome, incident: (await findIncident(this.db, id))! };
     }
     const incident = await this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, reason ?? null));
@@ -103,7 +103,7 @@ export class LifecycleService {
     if (!row) throw notFound();
     if (!ACTIVE_STATUSES.includes(row.status)) assertTransition(row, 'cancelled');
     if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
-    const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority }, reason);
+    const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
 
@@ -162,7 +162,7 @@ export class LifecycleService {
     if (id === intoId) throw new AppError('validation_failed', 422, {}, { why: 'cannot merge an incident into itself' });
     const [row, target] = await Promise.all([findIncident(this.db, id), findIncident(this.db, intoId)]);
     if (!row || !target) throw notFound();
-    const outcome = await this.discretion.request<MergeRequest>(ctx, 'emergency.merge', id, { intoId, duplicate, version, priority: row.priority, targetPriority: target.priority }, reason);
+    const outcome = await this.discretion.request<MergeRequest>(ctx, 'emergency.merge', id, { intoId, duplicate, version, priority: row.priority, targetPriority: target.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
 

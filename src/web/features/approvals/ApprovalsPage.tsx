@@ -26,10 +26,9 @@ export function ApprovalsPage({ embedded = false }: { embedded?: boolean } = {})
 
   const entityName = useCallback(
     (a: Approval) => {
-      const payloadName =
-        a.payload && typeof a.payload === 'object' && 'username' in a.payload && typeof (a.payload as { username: unknown }).username === 'string'
-          ? (a.payload as { username: string }).username
-          : undefined;
+      // The request's payload names its entity for people: a username, or an incident's number.
+      const p = (a.payload && typeof a.payload === 'object' ? a.payload : {}) as { username?: unknown; number?: unknown };
+      const payloadName = typeof p.username === 'string' ? p.username : typeof p.number === 'string' ? p.number : undefined;
       const name = a.entityType === 'user' ? (usernames.get(a.entityId) ?? payloadName) : payloadName;
       return (
         <>

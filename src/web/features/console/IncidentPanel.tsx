@@ -62,9 +62,10 @@ export function IncidentPanel({ id, types, onClose }: Props) {
           ) : (
             <ul className="plain-list" aria-label={t('console.panel.units')}>
               {d.assignments.map((a) => (
-                <li key={a.id}>
+                <li key={a.id} className="assignment-row">
                   <strong className="mono">{a.callSign}</strong> <UnitStatusChip status={a.releasedAt ? 'released' : a.unitStatus} />{' '}
                   <span className="muted">{fmt.compact(a.assignedAt)}</span>
+                  {!a.releasedAt && can('units:status') ? <UnitStatusButtons unitId={a.unitId} callSign={a.callSign} status={a.unitStatus} /> : null}
                 </li>
               ))}
             </ul>
@@ -255,6 +256,7 @@ function Actions({ incident }: { incident: IncidentDetail }) {
           {notice}
         </Notice>
       ) : null}
+      {can('incidents:update') ? <PriorityControl incident={incident} /> : null}
       <form onSubmit={submitNote} className="note-form">
         <TextAreaField label={t('console.actions.note')} value={note} onChange={setNote} rows={2} maxLength={4000} />
         <ErrorAlert error={addNote.error} />
@@ -367,5 +369,94 @@ function CloseDialog({ incident, onDone, onClose }: { incident: IncidentDetail; 
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** Radio-reported progress of an assigned unit: the next statuses only, one click each (none is discretionary). */
+const NEXT_UNIT_STATUS: Record<string, readonly string[]> = {
+  dispatched: ['en_route', 'on_scene'],
+  en_route: ['on_scene'],
+  on_scene: ['available'],
+  busy: ['available'],
+};
+
+function UnitStatusButtons({ unitId, callSign, status }: { unitId: string; callSign: string; status: string }) {
+  const t = useT();
+  const qc = useQueryClient();
+  const change = useMutation({
+    mutationFn: (next: string) => consoleApi.unitStatus(unitId, next),
+    onSuccess: () => {
+      void qc.invalidateQueries({ queryKey: ['incidents'] });
+      void qc.invalidateQueries({ queryKey: consoleKeys.units });
+    },
+  });
+  const next = NEXT_UNIT_STATUS[status] ?? [];
+  if (next.length === 0) return null;
+  return (
+    <span className="unit-status-buttons">
+      {next.map((s) => (
+        <button
+          key={s}
+          type="button"
+          className="button button--tiny button--secondary"
+          disabled={change.isPending}
+          aria-label={t('console.unitAction.label', { unit: callSign, status: t(`console.unitAction.${s}` as 'console.unitAction.en_route') })}
+          onClick={() => change.mutate(s)}
+        >
+          {t(`console.unitAction.${s}` as 'console.unitAction.en_route')}
+        </button>
+      ))}
+      <ErrorAlert error={change.error} />
+    </span>
+  );
+}
+
+/** Raising the priority is immediate; lowering it is discretionary and asks for a reason first. */
+function PriorityControl({ incident }: { incident: IncidentDetail }) {
+  const t = useT();
+  const qc = useQueryClient();
+  const [value, setValue] = useState(String(incident.priority));
+  const [asking, setAsking] = useState(false);
+  const change = useMutation({
+    mutationFn: (reason?: Reason) => consoleApi.priority(incident.id, Number(value), incident.version, reason),
+    onSuccess: () => {
+      setAsking(false);
+      void qc.invalidateQueries({ queryKey: ['incidents'] });
+    },
+  });
+  const target = Number(value);
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (target === incident.priority) return;
+    change.reset();
+    if (target > incident.priority) setAsking(true);
+    else change.mutate(undefined);
+  };
+  // The reason dialog sits outside the form: a submit inside it must not bubble to this form.
+  return (
+    <>
+    <form className="priority-form" onSubmit={submit}>
+      <SelectField label={t('console.priority.label')} value={value} onChange={setValue} options={[1, 2, 3, 4].map((p) => ({ value: String(p), label: `P${p}` }))} />
+      <button type="submit" className="button button--secondary button--small" disabled={change.isPending || target === incident.priority}>
+        {t('console.priority.change')}
+      </button>
+      {asking ? null : <ErrorAlert error={change.error} />}
+    </form>
+      {asking ? (
+        <ReasonDialog
+          title={t('console.priority.lowerTitle', { number: incident.number, from: `P${incident.priority}`, to: `P${target}` })}
+          action="emergency.lower_priority"
+          confirmLabel={t('console.priority.change')}
+          pending={change.isPending}
+          error={change.error}
+          onConfirm={(reason) => change.mutate(reason)}
+          onClose={() => {
+            setAsking(false);
+            setValue(String(incident.priority));
+            change.reset();
+          }}
+        />
+      ) : null}
+    </>
   );
 }

@@ -7,7 +7,7 @@ import { PageHeader, TableWrap } from '../../ui/Page';
 import { ApprovalsPage } from '../approvals/ApprovalsPage';
 import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, currentTarget, DEPARTMENTS, formatClock } from './api';
-import { useCatalogue, useNow } from './bits';
+import { PriorityChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
 import { useIncidents, useUnits } from './DispatchPage';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 
@@ -49,6 +49,20 @@ export function SupervisorPage() {
     return rows;
   }, [incidents.data, units.data, catalogue.data, now]);
 
+  const typeName = useTypeName(useTypes().data);
+  // Incidents running past their current time target, the most late first.
+  const late = useMemo(
+    () =>
+      (incidents.data ?? [])
+        .map((i) => {
+          const tg = currentTarget(i, catalogue.data?.targets);
+          return { i, lateBy: tg ? (now - tg.start) / 1000 - tg.seconds : -1, phase: i.times.firstDispatchedAt ? 'd2a' : 'a2d' };
+        })
+        .filter((x) => x.lateBy > 0)
+        .sort((a, b) => a.i.priority - b.i.priority || b.lateBy - a.lateBy),
+    [incidents.data, catalogue.data, now],
+  );
+
   const totals = byDept.reduce((a, r) => ({ open: a.open + r.open, overdue: a.overdue + r.overdue, p: a.p.map((x, i) => x + (r.p[i] ?? 0)) }), { open: 0, overdue: 0, p: [0, 0, 0, 0] });
 
   const secs = (s: number | null) => (s === null ? '—' : formatClock(s));
@@ -75,6 +89,11 @@ export function SupervisorPage() {
         </p>
       </div>
 
+      {can('approvals:read') ? (
+        <div className="supervisor-approvals">
+          <ApprovalsPage embedded />
+        </div>
+      ) : null}
       <div className="supervisor-grid">
         <section className="console-panel" aria-labelledby="sup-metrics-title">
           <h2 id="sup-metrics-title">{t('console.supervisor.metrics')}</h2>
@@ -114,6 +133,17 @@ export function SupervisorPage() {
             </TableWrap>
           ) : null}
           <p className="field-hint">{t('console.supervisor.metricsHint')}</p>
+          <h2 id="sup-late-title">{t('console.supervisor.late', { n: late.length })}</h2>
+          {late.length === 0 ? <p className="muted">{t('console.supervisor.noLate')}</p> : null}
+          <ul className="plain-list late-list" aria-labelledby="sup-late-title">
+            {late.slice(0, 20).map(({ i, lateBy, phase }) => (
+              <li key={i.id}>
+                <PriorityChip priority={i.priority} /> <Link to={`/console/dispatch?incident=${i.id}`} className="mono">{i.number}</Link> {typeName(i.typeCode)}{' '}
+                <span className="metric--bad">+{formatClock(Math.round(lateBy))}</span>{' '}
+                <span className="muted">{t(phase === 'a2d' ? 'console.supervisor.a2d' : 'console.supervisor.d2a')}</span>
+              </li>
+            ))}
+          </ul>
         </section>
 
         <section className="console-panel" aria-labelledby="sup-dept-title">
@@ -156,11 +186,6 @@ export function SupervisorPage() {
           </TableWrap>
         </section>
       </div>
-      {can('approvals:read') ? (
-        <div className="supervisor-approvals">
-          <ApprovalsPage embedded />
-        </div>
-      ) : null}
     </section>
   );
 }

@@ -160,6 +160,9 @@ export const consoleApi = {
   note: (id: string, text: string) => apiFetch<IncidentSummary>(`/incidents/${enc(id)}/notes`, { method: 'POST', body: { text } }),
   close: (id: string, body: { dispositionCode: string; summary: string; version: number; reason?: Reason }) =>
     apiFetch<IncidentSummary | Outcome>(`/incidents/${enc(id)}/close`, { method: 'POST', body }),
+  unitStatus: (unitId: string, status: string) => apiFetch<Unit>(`/units/${enc(unitId)}/status`, { method: 'POST', body: { status } }),
+  priority: (id: string, priority: number, version: number, reason?: Reason) =>
+    apiFetch<IncidentSummary>(`/incidents/${enc(id)}/priority`, { method: 'POST', body: reason ? { priority, version, reason } : { priority, version } }),
   cancel: (id: string, version: number, reason: Reason) => apiFetch<Outcome>(`/incidents/${enc(id)}/cancel`, { method: 'POST', body: { version, reason } }),
 };
 
