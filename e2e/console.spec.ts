@@ -129,3 +129,56 @@ test('a dispatcher takes a P1 call and sends the recommended unit in at most 6 a
   await expect(page.getByText(/Unidad .+ asignada\./)).toBeVisible();
   expect(actions).toBeLessThanOrEqual(6);
 });
+
+test('related calls: one key records a repeat call on the open incident, another links a new one; F1 lists the shortcuts', async ({ browser }) => {
+  const page = await signedIn(browser, 'call_taker');
+  await page.getByRole('link', { name: 'Recepción de llamadas' }).click();
+  const map = page.getByRole('region', { name: 'Mapa para ubicar el incidente' });
+  const pin = async () => {
+    const box = (await map.boundingBox())!;
+    await map.click({ position: { x: box.width * 0.62, y: box.height * 0.35 } });
+    await expect(page.getByText(/Punto marcado:/)).toBeVisible();
+  };
+
+  // The first call opens an incident.
+  await fillIntake(page, `Pelea con cuchillos, prueba ${Date.now()}`);
+  await pin();
+  await page.getByLabel('Descripción').press('Control+Enter');
+  const created = page.getByRole('heading', { name: /Incidente SV-\d{4}-\d+ creado/ });
+  const number = (await created.textContent())!.match(/SV-\d{4}-\d+/)![0];
+  await page.getByRole('button', { name: 'Nueva llamada' }).click();
+
+  // A second caller about the same fight: it shows as the first candidate, and Alt+D records the call on it.
+  await fillIntake(page, 'Otra vecina reporta la misma pelea');
+  await pin();
+  const candidate = page.getByRole('listitem', { name: `Posible relacionado ${number}` });
+  await expect(candidate).toBeVisible();
+  await expect(page.locator('.related-list li').first()).toHaveAttribute('aria-label', `Posible relacionado ${number}`);
+  await page.screenshot({ path: 'docs/screenshots/console-related.png' });
+  await page.keyboard.press('Alt+d');
+  await expect(page.getByRole('heading', { name: `Llamada añadida al incidente ${number}` })).toBeVisible();
+  const open = (await (await page.request.get('/api/incidents?status=open&limit=1000')).json()) as { items: { id: string; number: string }[] };
+  const id = open.items.find((i) => i.number === number)!.id;
+  const links = (await (await page.request.get(`/api/incidents/${id}/links`)).json()) as { calls: { description: string; caller: { name: string } }[] };
+  expect(links.calls).toEqual([expect.objectContaining({ description: 'Otra vecina reporta la misma pelea', caller: expect.objectContaining({ name: 'María Pérez' }) })]);
+  expect(open.items.filter((i) => i.number === number)).toHaveLength(1);
+
+  // A third call is a different incident nearby: Alt+L marks the link, Ctrl+Enter creates it linked.
+  await page.getByRole('button', { name: 'Nueva llamada' }).click();
+  await fillIntake(page, 'Persona herida huyendo de la pelea');
+  await pin();
+  await expect(candidate).toBeVisible();
+  await page.keyboard.press('Alt+l');
+  await expect(page.getByText(`Se vinculará con: ${number}`)).toBeVisible();
+  await page.getByLabel('Descripción').press('Control+Enter');
+  await expect(page.getByRole('heading', { name: /Incidente SV-\d{4}-\d+ creado/ })).toBeVisible();
+  const related = (await (await page.request.get(`/api/incidents/${id}/links`)).json()) as { related: { number: string }[] };
+  expect(related.related).toHaveLength(1);
+
+  // The help overlay lists the keys.
+  await page.keyboard.press('F1');
+  const help = page.getByRole('dialog', { name: 'Atajos de teclado' });
+  await expect(help.getByRole('row', { name: /Alt\+D/ })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(help).toBeHidden();
+});

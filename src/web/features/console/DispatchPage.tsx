@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useMemo, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
@@ -9,6 +9,7 @@ import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, sortQueue, type I
 import { Countdown, PriorityChip, StatusChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
 import { IncidentPanel } from './IncidentPanel';
 import { AlertsStrip } from './AlertsStrip';
+import { ConsoleShortcuts } from './Shortcuts';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 import { UnitBoard } from './UnitBoard';
 
@@ -40,6 +41,18 @@ export function DispatchPage() {
       { replace: false },
     );
 
+  // Alt+Q: to the queue, on the selected incident or the most urgent one.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === 'q') {
+        e.preventDefault();
+        document.querySelector<HTMLButtonElement>('.queue .queue-item--selected, .queue .queue-item')?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
   const filtered = useMemo(
     () => sortQueue((incidents.data ?? []).filter((i) => (!department || i.department === department) && (!status || i.status === status))),
     [incidents.data, department, status],
@@ -48,7 +61,7 @@ export function DispatchPage() {
 
   return (
     <section className="console">
-      <PageHeader title={t('console.dispatch.title')} actions={<LiveIndicator state={live.state} />} />
+      <PageHeader title={t('console.dispatch.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
       <AlertsStrip alerts={live.alerts} onDismiss={live.dismissAlert} onOpen={select} />
       <div className="console-grid">
@@ -134,7 +147,21 @@ function Queue({ items, selectedId, onSelect, types }: { items: IncidentSummary[
   const typeName = useTypeName(types);
   if (items.length === 0) return <p className="muted">{t('console.queue.empty')}</p>;
   return (
-    <ul className="queue" aria-labelledby="queue-title">
+    <ul
+      className="queue"
+      aria-labelledby="queue-title"
+      onKeyDown={(e) => {
+        // Arrow keys walk the queue; Enter (native) opens the focused incident.
+        if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+        const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button.queue-item')];
+        const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+        const next = buttons[Math.max(0, Math.min(buttons.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
+        if (next) {
+          e.preventDefault();
+          next.focus();
+        }
+      }}
+    >
       {items.map((i) => (
         <li key={i.id}>
           <button

@@ -7,8 +7,9 @@ import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
 import { SelectField, TextAreaField, TextField } from '../../ui/Field';
 import { PageHeader } from '../../ui/Page';
 import { useCan } from '../auth/session';
-import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, type IncidentSummary, type IncidentType, type Question } from './api';
+import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, type IncidentSummary, type IncidentType, type Question, type RelatedItem } from './api';
 import { PriorityChip, StatusChip, useTypes } from './bits';
+import { ConsoleShortcuts } from './Shortcuts';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 
 const IncidentMap = lazy(() => import('./IncidentMap'));
@@ -31,6 +32,8 @@ export function IntakePage() {
   const [description, setDescription] = useState('');
   const [receivedAt] = useState(() => new Date().toISOString());
   const [created, setCreated] = useState<IncidentSummary | null>(null);
+  const [linkTo, setLinkTo] = useState<RelatedItem[]>([]);
+  const [addedTo, setAddedTo] = useState<IncidentSummary | null>(null);
   const [touched, setTouched] = useState(false);
   const typeInput = useRef<HTMLInputElement>(null);
 
@@ -64,10 +67,45 @@ export function IntakePage() {
         },
         answers,
       }),
-    onSuccess: (inc) => {
-      setCreated(inc);
+    onSuccess: async (inc) => {
+      // Links chosen during intake are made right after creation; a failure is shown, the incident stays.
+      let latest = inc;
+      for (const r of linkTo) latest = await consoleApi.link(inc.id, r.incident.id);
+      setCreated(latest);
       void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
     },
+  });
+  // A repeat call: recorded on the incident it is about, no new incident.
+  const addCall = useMutation({
+    mutationFn: (r: RelatedItem) =>
+      consoleApi.addCall(r.incident.id, {
+        callReceivedAt: receivedAt,
+        caller: { number: callerNumber.trim() || null, name: callerName.trim() || null },
+        description: description.trim(),
+      }),
+    onSuccess: (inc) => {
+      setAddedTo(inc);
+      void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+    },
+  });
+  const toggleLink = (r: RelatedItem) => setLinkTo((l) => (l.some((x) => x.incident.id === r.incident.id) ? l.filter((x) => x.incident.id !== r.incident.id) : [...l, r]));
+  const candidates = created || addedTo ? [] : (related.data ?? []);
+  // Alt+L links the best candidate, Alt+D records this call on it: one key each.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const top = candidates[0];
+      const k = e.key.toLowerCase();
+      if (k === 'l' && top) {
+        e.preventDefault();
+        toggleLink(top);
+      } else if (k === 'd' && top && !addCall.isPending) {
+        e.preventDefault();
+        addCall.mutate(top);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
   });
 
   const submit = (e: FormEvent) => {
@@ -88,6 +126,9 @@ export function IntakePage() {
     setCallerName('');
     setDescription('');
     setCreated(null);
+    setLinkTo([]);
+    setAddedTo(null);
+    addCall.reset();
     setTouched(false);
     create.reset();
     requestAnimationFrame(() => typeInput.current?.focus());
@@ -95,9 +136,11 @@ export function IntakePage() {
 
   return (
     <section className="console">
-      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<LiveIndicator state={live.state} />} />
+      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
-      {created ? (
+      {addedTo ? (
+        <CallAdded incident={addedTo} canDispatch={can('incidents:dispatch')} onNew={reset} />
+      ) : created ? (
         <Created incident={created} canDispatch={can('incidents:dispatch')} onNew={reset} />
       ) : (
         <div className="intake-grid">
@@ -158,6 +201,7 @@ export function IntakePage() {
                 }
               }}
             />
+            {linkTo.length > 0 ? <p className="field-hint">{t('console.intake.willLink', { numbers: linkTo.map((r) => r.incident.number).join(', ') })}</p> : null}
             <ErrorAlert error={create.error} />
             <div className="button-row">
               <button type="submit" className="button button--primary" disabled={create.isPending}>
@@ -173,15 +217,33 @@ export function IntakePage() {
             </section>
             <section className="console-panel" aria-labelledby="related-title">
               <h2 id="related-title">{t('console.intake.related')}</h2>
-              {!related.data || related.data.length === 0 ? <p className="muted">{t('console.intake.noRelated')}</p> : null}
+              {candidates.length === 0 ? <p className="muted">{t('console.intake.noRelated')}</p> : <p className="field-hint">{t('console.intake.relatedKeys')}</p>}
+              <ErrorAlert error={addCall.error} />
               <ul className="plain-list related-list">
-                {(related.data ?? []).map((r) => (
-                  <li key={r.incident.id}>
+                {candidates.map((r) => (
+                  <li
+                    key={r.incident.id}
+                    tabIndex={0}
+                    aria-label={t('console.intake.candidate', { number: r.incident.number })}
+                    onKeyDown={(e) => {
+                      if (e.target !== e.currentTarget || e.altKey || e.ctrlKey || e.metaKey) return;
+                      if (e.key.toLowerCase() === 'l') toggleLink(r);
+                      else if (e.key.toLowerCase() === 'd') addCall.mutate(r);
+                    }}
+                  >
                     <PriorityChip priority={r.incident.priority} /> <span className="mono">{r.incident.number}</span> {types.data?.find((x) => x.code === r.incident.typeCode)?.name[t.lang] ?? r.incident.typeCode}{' '}
                     <StatusChip status={r.incident.status} />
                     <span className="cell-sub">
                       {r.distanceM !== null ? `${(r.distanceM / 1000).toFixed(1)} km · ` : ''}
                       {t('console.intake.ago', { min: Math.round(r.ageMinutes) })} · {r.reasons.map((x) => t.maybe(`console.related.${x.code}`, x.code)).join(', ')} · {departmentName(r.incident.department)}
+                    </span>
+                    <span className="button-row related-actions">
+                      <button type="button" className={`button button--tiny ${linkTo.some((x) => x.incident.id === r.incident.id) ? 'button--primary' : 'button--secondary'}`} aria-pressed={linkTo.some((x) => x.incident.id === r.incident.id)} onClick={() => toggleLink(r)}>
+                        {t('console.intake.link', { number: r.incident.number })}
+                      </button>
+                      <button type="button" className="button button--tiny button--secondary" disabled={addCall.isPending} onClick={() => addCall.mutate(r)}>
+                        {t('console.intake.sameIncident', { number: r.incident.number })}
+                      </button>
                     </span>
                   </li>
                 ))}
@@ -370,6 +432,31 @@ function Created({ incident, canDispatch, onNew }: { incident: IncidentSummary; 
       ) : (
         <p>{t('console.intake.queuedForDispatch')}</p>
       )}
+      <div className="button-row">
+        <button ref={newRef} type="button" className="button button--secondary" onClick={onNew}>
+          {t('console.intake.new')}
+        </button>
+        {canDispatch ? (
+          <Link className="button button--ghost" to={`/console/dispatch?incident=${encodeURIComponent(incident.id)}`}>
+            {t('console.intake.openInDispatch')}
+          </Link>
+        ) : null}
+      </div>
+    </section>
+  );
+}
+
+/** After a repeat call was recorded on an open incident: no new incident, back to a new call in one key. */
+function CallAdded({ incident, canDispatch, onNew }: { incident: IncidentSummary; canDispatch: boolean; onNew: () => void }) {
+  const t = useT();
+  const newRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => newRef.current?.focus(), []);
+  return (
+    <section className="console-panel created-panel" aria-labelledby="added-title">
+      <h2 id="added-title">{t('console.intake.callAdded', { number: incident.number })}</h2>
+      <p>
+        <PriorityChip priority={incident.priority} /> <StatusChip status={incident.status} />
+      </p>
       <div className="button-row">
         <button ref={newRef} type="button" className="button button--secondary" onClick={onNew}>
           {t('console.intake.new')}

@@ -9,6 +9,7 @@ import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, currentTarget, DEPARTMENTS, formatClock } from './api';
 import { PriorityChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
 import { useIncidents, useUnits } from './DispatchPage';
+import { ConsoleShortcuts } from './Shortcuts';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 
 const startOfToday = () => {
@@ -70,7 +71,7 @@ export function SupervisorPage() {
 
   return (
     <section className="console">
-      <PageHeader title={t('console.supervisor.title')} actions={<LiveIndicator state={live.state} />} />
+      <PageHeader title={t('console.supervisor.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
       <div className="kpi-row">
         <p className="kpi">

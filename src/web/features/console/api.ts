@@ -99,6 +99,11 @@ export type Unit = {
 
 export type RelatedItem = { incident: IncidentSummary; score: number; distanceM: number | null; ageMinutes: number; reasons: { code: string; value: number }[] };
 
+export type IncidentLinks = {
+  related: { id: string; number: string; status: string; linkedAt: string }[];
+  calls: { id: string; source: string; receivedAt: string; description: string; caller: { number: string | null; name: string | null } | null }[];
+};
+
 export type Outcome = { status: 'done' | 'pending'; approvalId: string | null; incident: IncidentSummary };
 
 export type Metrics = { items: { priority: number; incidents: number; answerToDispatch: { p50: number | null; p90: number | null }; dispatchToArrival: { p50: number | null; p90: number | null } }[] };
@@ -160,6 +165,10 @@ export const consoleApi = {
   note: (id: string, text: string) => apiFetch<IncidentSummary>(`/incidents/${enc(id)}/notes`, { method: 'POST', body: { text } }),
   close: (id: string, body: { dispositionCode: string; summary: string; version: number; reason?: Reason }) =>
     apiFetch<IncidentSummary | Outcome>(`/incidents/${enc(id)}/close`, { method: 'POST', body }),
+  link: (id: string, relatedId: string) => apiFetch<IncidentSummary>(`/incidents/${enc(id)}/links`, { method: 'POST', body: { relatedId } }),
+  addCall: (id: string, body: { callReceivedAt: string; caller: { number: string | null; name: string | null }; description: string }) =>
+    apiFetch<IncidentSummary>(`/incidents/${enc(id)}/calls`, { method: 'POST', body: { source: 'call', ...body } }),
+  links: (id: string) => apiFetch<IncidentLinks>(`/incidents/${enc(id)}/links`),
   unitStatus: (unitId: string, status: string) => apiFetch<Unit>(`/units/${enc(unitId)}/status`, { method: 'POST', body: { status } }),
   priority: (id: string, priority: number, version: number, reason?: Reason) =>
     apiFetch<IncidentSummary>(`/incidents/${enc(id)}/priority`, { method: 'POST', body: reason ? { priority, version, reason } : { priority, version } }),
