@@ -19,6 +19,7 @@ import { POSITION_BATCH, POSITION_CONCURRENCY, positionIngestion } from './scena
 import { candidateRead, createRecommendationIncident, rankingInFreshProcess, recommendationOverHttp } from './scenarios/recommend.js';
 import { cpuMeter, type CpuShare } from './lib/cpu.js';
 import { sampleWaits } from './lib/waits.js';
+import { CONSOLE, consoleBench, type ConsoleResult } from './scenarios/console.js';
 
 const UNITS = 5_000;
 const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10 };
@@ -233,7 +234,7 @@ function details(r: Result): string[] {
 async function main() {
   const t0 = performance.now();
   const only = process.env.BENCH_ONLY;
-  if (only && only !== 'pglite' && only !== 'postgres') throw new Error(`BENCH_ONLY must be pglite or postgres, not ${only}`);
+  if (only && only !== 'pglite' && only !== 'postgres' && only !== 'console') throw new Error(`BENCH_ONLY must be pglite, postgres or console, not ${only}`);
   const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const results: Result[] = [];
   const notes: string[] = [];
@@ -245,7 +246,7 @@ async function main() {
     void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(130));
   });
 
-  if (only !== 'postgres') {
+  if (only !== 'postgres' && only !== 'console') {
     const target = pgliteTarget();
     cleanups.push(target.dispose);
     try {
@@ -254,7 +255,7 @@ async function main() {
       await target.dispose();
     }
   }
-  if (only !== 'pglite' && !interrupted) {
+  if (only !== 'pglite' && only !== 'console' && !interrupted) {
     const pg = await postgresTarget(adminUrl);
     if ('error' in pg) {
       notes.push(`PostgreSQL at ${redact(adminUrl)} is unreachable (${pg.error}): measured on PGlite only. Set BENCH_DATABASE_URL to a server where the user may CREATE DATABASE.`);
@@ -268,6 +269,15 @@ async function main() {
     }
   }
 
+  let consoleFigures: ConsoleResult | string | null = null;
+  if ((!only || only === 'console') && !interrupted) {
+    try {
+      consoleFigures = await consoleBench(progress);
+    } catch (e) {
+      consoleFigures = `console figures not measured: ${(e as Error).message}`;
+    }
+  }
+
   const cpus = os.cpus();
   const machine = `${cpus[0]?.model.trim() ?? 'unknown CPU'} × ${cpus.length}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()}, Node ${process.version}`;
   const wall = (performance.now() - t0) / 1000;
@@ -277,15 +287,35 @@ async function main() {
     '',
     `Machine: ${machine}`,
     '',
-    ...rows(results),
+    ...(results.length ? rows(results) : []),
     '',
     ...notes.map((n) => `> ${n}`),
     ...(notes.length ? [''] : []),
     ...results.flatMap((r) => [...details(r), '']),
+    ...consoleRows(consoleFigures),
     `Wall time: ${wall.toFixed(1)} s. Server: a separate process (\`node --import tsx src/server/main.ts\`) on a fresh database; clients in the benchmark process.`,
     '',
   ];
   console.log(out.join('\n'));
+}
+
+/** The command-centre console in headless Chromium (software WebGL, as on a machine without a GPU). */
+function consoleRows(c: ConsoleResult | string | null): string[] {
+  if (c === null) return [];
+  if (typeof c === 'string') return [`> ${c}`, ''];
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  const f = (x: ConsoleResult['idle']) => `${x.fps.toFixed(0)} fps; frame p50/p95 ${x.p50.toFixed(1)}/${x.p95.toFixed(1)} ms; ${x.over50} frames > 50 ms; ${x.longTasks} long tasks`;
+  return [
+    `### Command-centre console (PGlite, ${CONSOLE.incidents} open incidents, ${CONSOLE.units} units, 1920×1080, headless Chromium)`,
+    '',
+    '| Figure | Measured | Baseline / goal |',
+    '|---|---|---|',
+    `| Initial load of /console/dispatch until the queue lists all ${CONSOLE.incidents} and the map drew (first, cold) | ${ms(c.consoleColdMs)} | goal < 2,000 ms ${c.consoleColdMs < 2000 ? '✅' : '❌'} |`,
+    `| Same, warm cache: p50 / max of ${c.consoleMs.n} | ${ms(c.consoleMs.p50)} / ${ms(c.consoleMs.max)} | login page p50 ${ms(c.shellMs.p50)} (ratio ${(c.consoleMs.p50 / c.shellMs.p50).toFixed(1)}×) ${c.consoleMs.max < 2000 ? '✅' : '❌'} |`,
+    `| Map and queue, idle | ${f(c.idle)} | — |`,
+    `| Under live traffic (${c.busy.positionsSent} positions, ${c.busy.incidentsSent} incidents while sampling) | ${f(c.busy)} | idle above; smooth = p95 ≤ 50 ms ${c.busy.p95 <= 50 ? '✅' : '❌'} |`,
+    '',
+  ];
 }
 
 const redact = (url: string) => {

@@ -3,7 +3,7 @@ import { totpNow } from '../../src/server/platform/auth/totp.js';
 
 export const DEMO_PASSWORD = 'Centinela-Demo-2026';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const SESSION_COOKIE = 'centinela_session';
+export const SESSION_COOKIE = 'centinela_session';
 
 export type HttpResponse<T> = { status: number; body: T; setCookie: string[] };
 

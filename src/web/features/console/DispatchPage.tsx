@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
@@ -30,16 +30,19 @@ export function DispatchPage() {
   const units = useUnits();
   const types = useTypes();
 
-  const select = (id: string | null) =>
-    setParams(
-      (p) => {
-        const n = new URLSearchParams(p);
-        if (id) n.set('incident', id);
-        else n.delete('incident');
-        return n;
-      },
-      { replace: false },
-    );
+  const select = useCallback(
+    (id: string | null) =>
+      setParams(
+        (p) => {
+          const n = new URLSearchParams(p);
+          if (id) n.set('incident', id);
+          else n.delete('incident');
+          return n;
+        },
+        { replace: false },
+      ),
+    [setParams],
+  );
 
   // Alt+Q: to the queue, on the selected incident or the most urgent one.
   useEffect(() => {
@@ -140,7 +143,9 @@ function MapLegend() {
   );
 }
 
-function Queue({ items, selectedId, onSelect, types }: { items: IncidentSummary[]; selectedId: string | null; onSelect: (id: string) => void; types: Parameters<typeof useTypeName>[0] }) {
+const Queue = memo(QueueView);
+
+function QueueView({ items, selectedId, onSelect, types }: { items: IncidentSummary[]; selectedId: string | null; onSelect: (id: string) => void; types: Parameters<typeof useTypeName>[0] }) {
   const t = useT();
   const now = useNow();
   const catalogue = useCatalogue();

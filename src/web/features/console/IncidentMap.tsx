@@ -144,7 +144,24 @@ export default function IncidentMap({ incidents, units, selectedId, onSelectInci
     };
   }, []);
 
-  useEffect(push, [incidents, units, selectedId, picked]);
+  // Selection and picking show at once; data changes redraw at most every 400 ms (software WebGL is slow).
+  const lastPush = useRef(0);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  useEffect(() => {
+    const wait = 400 - (performance.now() - lastPush.current);
+    if (wait <= 0) {
+      lastPush.current = performance.now();
+      push();
+    } else if (timer.current === undefined) {
+      timer.current = setTimeout(() => {
+        timer.current = undefined;
+        lastPush.current = performance.now();
+        push();
+      }, wait);
+    }
+  }, [incidents, units]);
+  useEffect(push, [selectedId, picked]);
+  useEffect(() => () => clearTimeout(timer.current), []);
 
   return <div ref={container} className="incident-map" role="region" aria-label={label} />;
 }

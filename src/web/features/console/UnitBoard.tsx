@@ -1,11 +1,18 @@
-import { useMemo } from 'react';
+import { memo, useMemo } from 'react';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { DEPARTMENTS, type Unit } from './api';
 import { UnitStatusChip } from './bits';
 
 /** Units grouped by department, each with its status; a committed unit links to its incident. */
-export function UnitBoard({ units, error, department, onOpenIncident }: { units: Unit[] | undefined; error: unknown; department: string; onOpenIncident: (id: string) => void }) {
+type Props = { units: Unit[] | undefined; error: unknown; department: string; onOpenIncident: (id: string) => void };
+
+// What the board shows of a unit: a new position alone does not re-render a thousand rows.
+const boardKey = (units: Unit[] | undefined) => (units ? units.map((u) => `${u.id}:${u.status}:${u.currentIncidentId ?? ''}`).join('|') : '');
+
+export const UnitBoard = memo(UnitBoardView, (a, b) => a.error === b.error && a.department === b.department && a.onOpenIncident === b.onOpenIncident && (a.units === b.units || boardKey(a.units) === boardKey(b.units)));
+
+function UnitBoardView({ units, error, department, onOpenIncident }: Props) {
   const t = useT();
   const groups = useMemo(() => {
     const list = units ?? [];

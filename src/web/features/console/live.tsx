@@ -18,6 +18,9 @@ type ServerMessage = { type: 'subscribed'; lastSeq: number } | { type: 'reload';
 
 export type LiveState = 'connecting' | 'open' | 'down';
 
+// Events are applied in windows: a busy night's hundreds of positions a second cost a few renders, not hundreds.
+const FLUSH_MS = 250;
+
 /** Plays a short local tone (no audio file, no network) for alerts. */
 function beep() {
   try {
@@ -35,28 +38,40 @@ function beep() {
   }
 }
 
-/** Applies one live event to the TanStack cache: unit positions in place, everything else by invalidation. */
-function applyEvent(qc: QueryClient, e: EventMessage, pending: Set<string>) {
+type Position = { lat: number; lon: number; at: string; accuracyM: number | null; version: number };
+type Pending = { keys: Set<string>; positions: Map<string, Position> };
+
+/** Collects one live event: unit positions to apply in place, everything else to refetch. */
+function applyEvent(e: EventMessage, pending: Pending) {
   if (e.topic === 'units' && e.kind === 'position' && e.data && typeof e.data === 'object') {
     const p = e.data as { lat: number; lon: number; at: string; accuracyM?: number | null };
-    qc.setQueryData<Unit[]>(consoleKeys.units, (prev) =>
-      prev?.map((u) => (u.id === e.entityId ? { ...u, version: Math.max(u.version, e.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM ?? null } } : u)),
-    );
+    pending.positions.set(e.entityId, { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM ?? null, version: e.version });
     return;
   }
   if (e.topic === 'units') {
-    pending.add('units');
-    pending.add('recommendations');
+    pending.keys.add('units');
+    pending.keys.add('recommendations');
     return;
   }
   // incidents and alerts
-  pending.add('incidents');
-  if (e.entityType === 'incident') pending.add(`incident:${e.entityId}`);
-  if (e.topic === 'alerts') pending.add('approvals');
+  pending.keys.add('incidents');
+  if (e.entityType === 'incident') pending.keys.add(`incident:${e.entityId}`);
+  if (e.topic === 'alerts') pending.keys.add('approvals');
 }
 
-function flush(qc: QueryClient, pending: Set<string>) {
-  for (const key of pending) {
+/** One cache write for all positions of the window (one render, one map update), then the refetches. */
+function flush(qc: QueryClient, pending: Pending) {
+  if (pending.positions.size > 0) {
+    const positions = new Map(pending.positions);
+    pending.positions.clear();
+    qc.setQueryData<Unit[]>(consoleKeys.units, (prev) =>
+      prev?.map((u) => {
+        const p = positions.get(u.id);
+        return p ? { ...u, version: Math.max(u.version, p.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM } } : u;
+      }),
+    );
+  }
+  for (const key of pending.keys) {
     if (key === 'units') void qc.invalidateQueries({ queryKey: consoleKeys.units });
     else if (key === 'recommendations') void qc.invalidateQueries({ queryKey: ['incidents', 'recommendations'] });
     else if (key === 'incidents') {
@@ -69,7 +84,7 @@ function flush(qc: QueryClient, pending: Set<string>) {
       void qc.invalidateQueries({ queryKey: consoleKeys.recommendations(id) });
     }
   }
-  pending.clear();
+  pending.keys.clear();
 }
 
 export type LiveAlert = { seq: number; kind: string; entityId: string; at: number };
@@ -91,7 +106,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
     let attempt = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
-    const pending = new Set<string>();
+    const pending: Pending = { keys: new Set(), positions: new Map() };
     let wasDown = false;
 
     const scheduleFlush = () => {
@@ -99,7 +114,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
       flushTimer = setTimeout(() => {
         flushTimer = undefined;
         flush(qc, pending);
-      }, 50);
+      }, FLUSH_MS);
     };
 
     const connect = () => {
@@ -130,7 +145,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
           void qc.invalidateQueries();
         } else if (m.type === 'event') {
           lastSeq.current = Math.max(lastSeq.current ?? 0, m.seq);
-          applyEvent(qc, m, pending);
+          applyEvent(m, pending);
           scheduleFlush();
           if (m.topic === 'alerts') {
             setAlerts((prev) => [{ seq: m.seq, kind: m.kind, entityId: m.entityId, at: Date.now() }, ...prev].slice(0, 5));
