@@ -51,6 +51,11 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await expect(panel.getByRole('list', { name: 'Unidades asignadas' }).getByText('Despachada')).toBeVisible();
   await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: Despachada` })).toBeVisible();
   await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch.png' });
+  // The same console on a 1920×1080 command-centre screen.
+  await dispatcher.setViewportSize({ width: 1920, height: 1080 });
+  await expect(panel.getByRole('table', { name: 'Unidades recomendadas' })).toBeVisible();
+  await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch-1920.png' });
+  await dispatcher.setViewportSize({ width: 1366, height: 768 });
 
   // The unit reports by radio that it is on scene; then the incident is closed with a disposition.
   await panel.getByRole('button', { name: `${topUnit}: marcar En el lugar` }).click();
@@ -61,7 +66,7 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await close.getByLabel('Disposición').selectOption({ label: 'Detención en flagrancia' });
   await close.getByLabel('Resumen del cierre').fill('Agresor detenido y remitido; víctima atendida.');
   await close.getByRole('button', { name: 'Cerrar incidente' }).click();
-  await expect(dispatcher.getByText('Incidente cerrado.')).toBeVisible();
+  await expect(panel.getByText('Cerrado', { exact: true })).toBeVisible();
   await expect(dispatcher.getByRole('button', { name: new RegExp(`${number} `) })).toBeHidden();
   // The unit became available again.
   await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: Disponible` })).toBeVisible();

@@ -25,6 +25,8 @@ export async function signedIn(browser: Browser, username: string, opts: { totpO
 export async function fillIntake(page: Page, description: string) {
   const type = page.getByRole('combobox', { name: 'Tipo de incidente' });
   await type.fill('DV');
+  // As a person would: the suggestion is on screen (the catalogue has loaded) before Enter.
+  await expect(page.getByRole('option', { name: /^DV / })).toBeVisible({ timeout: 15_000 });
   await type.press('Enter');
   await page.getByLabel('¿La agresión está ocurriendo ahora?').selectOption({ label: 'Sí' });
   await expect(page.getByText('Prioridad resultante: P1', { exact: true })).toBeVisible();

@@ -84,6 +84,11 @@ const style = (): StyleSpecification => ({
   ],
 });
 
+const COUNTRY: [[number, number], [number, number]] = [
+  [-90.15, 13.13],
+  [-87.68, 14.45],
+];
+
 /** MapLibre over the offline department boundaries; incidents by priority and units by status, as circle layers. */
 export default function IncidentMap({ incidents, units, selectedId, onSelectIncident, onSelectUnit, onPick, picked, label }: Props) {
   const container = useRef<HTMLDivElement>(null);
@@ -106,10 +111,7 @@ export default function IncidentMap({ incidents, units, selectedId, onSelectInci
     const m = new MapLibreMap({
       container: container.current,
       style: style(),
-      bounds: [
-        [-90.15, 13.13],
-        [-87.68, 14.45],
-      ],
+      bounds: COUNTRY,
       attributionControl: false,
       dragRotate: false,
       pitchWithRotate: false,
@@ -133,11 +135,22 @@ export default function IncidentMap({ incidents, units, selectedId, onSelectInci
       const hits = m.queryRenderedFeatures(e.point, { layers: ['incidents', 'units'] });
       if (hits.length === 0) latest.current.onPick?.(e.lngLat.lat, e.lngLat.lng);
     });
+    // The whole country stays in view when the panel is resized, until the operator pans or zooms.
+    let moved = false;
+    m.on('movestart', (e: { originalEvent?: unknown }) => {
+      if (e.originalEvent) moved = true;
+    });
+    const resize = new ResizeObserver(() => {
+      m.resize();
+      if (!moved) m.fitBounds(COUNTRY, { padding: 8, animate: false });
+    });
+    resize.observe(container.current);
     for (const layer of ['incidents', 'units']) {
       m.on('mouseenter', layer, () => (m.getCanvas().style.cursor = 'pointer'));
       m.on('mouseleave', layer, () => (m.getCanvas().style.cursor = ''));
     }
     return () => {
+      resize.disconnect();
       ready.current = false;
       map.current = null;
       m.remove();
