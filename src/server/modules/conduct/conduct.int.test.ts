@@ -119,8 +119,8 @@ describe('who may read and handle complaints', () => {
     const l1 = await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/links`, cookie: cookies.internal_affairs, body: { unitId: unit.json().id } });
     expect(l1.statusCode, l1.body).toBe(200);
     expect(l1.json().status).toBe('under_investigation');
-    const l2 = await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/links`, cookie: cookies.internal_affairs, body: { incidentId: incident.json().id } });
-    expect(l2.statusCode).toBe(200);
+    const l2 = await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/links`, cookie: cookies.internal_affairs, body: { incidentNumber: incident.json().number } });
+    expect(l2.statusCode, l2.body).toBe(200);
     expect((await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/links`, cookie: cookies.internal_affairs, body: { incidentId: incident.json().id } })).statusCode).toBe(409);
     const detail = (await s.request({ method: 'GET', url: `/api/conduct/complaints/${id}`, cookie: cookies.internal_affairs })).json();
     expect(detail.links.map((l: { callSign: string | null; incidentNumber: string | null }) => l.callSign ?? l.incidentNumber)).toEqual(['P-214', incident.json().number]);

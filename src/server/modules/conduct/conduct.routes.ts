@@ -110,7 +110,7 @@ export function conductRoutes(app: App, deps: { conduct: ConductService }) {
         tags,
         summary: 'Internal affairs links a complaint to an incident or a unit (audited); the first link opens the investigation',
         params: uuidParam,
-        body: z.union([z.strictObject({ incidentId: z.uuid() }), z.strictObject({ unitId: z.uuid() })]),
+        body: z.union([z.strictObject({ incidentId: z.uuid() }), z.strictObject({ unitId: z.uuid() }), z.strictObject({ incidentNumber: z.string().trim().min(1).max(40) }), z.strictObject({ callSign: z.string().trim().min(1).max(40) })]),
         response: { 200: complaintSummarySchema, ...problemResponses(400, 401, 403, 404, 409) },
       },
     },

@@ -125,15 +125,18 @@ export class ConductService {
   }
 
   /** Links a complaint to an incident or a unit; the first link opens the investigation. */
-  async link(ctx: AuditContext, principal: Principal, id: string, target: { incidentId?: string; unitId?: string }) {
+  async link(ctx: AuditContext, principal: Principal, id: string, given: { incidentId?: string; unitId?: string; incidentNumber?: string; callSign?: string }) {
     return this.db.transaction().execute(async (tx) => {
       const row = await this.lock(tx, id);
       if (row.status === 'closed') throw new AppError('illegal_transition', 409, { from: row.status, to: 'under_investigation' }, { currentStatus: row.status });
+      // People type an incident number or a call sign; both resolve to the record's id.
+      const found =
+        given.incidentId || given.incidentNumber
+          ? await tx.selectFrom('incidents').select('id').where(given.incidentId ? 'id' : 'number', '=', (given.incidentId ?? given.incidentNumber)!).executeTakeFirst()
+          : await tx.selectFrom('units').select('id').where(given.unitId ? 'id' : 'call_sign', '=', (given.unitId ?? given.callSign)!).executeTakeFirst();
+      if (!found) throw new AppError('not_found', 404);
+      const target = given.incidentId || given.incidentNumber ? { incidentId: found.id } : { unitId: found.id };
       if (target.unitId) await this.assertNotInvolved(tx, principal, [target.unitId]);
-      const exists = target.incidentId
-        ? await tx.selectFrom('incidents').select('id').where('id', '=', target.incidentId).executeTakeFirst()
-        : await tx.selectFrom('units').select('id').where('id', '=', target.unitId!).executeTakeFirst();
-      if (!exists) throw new AppError('not_found', 404);
       const inserted = await tx
         .insertInto('conduct_complaint_links')
         .values({ complaint_id: id, incident_id: target.incidentId ?? null, unit_id: target.unitId ?? null, linked_by: ctx.actorId })
