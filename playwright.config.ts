@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { E2E_AML_TOKEN } from './e2e/aml-token.js';
 
 const PORT = Number(process.env.E2E_PORT ?? 8181);
 
@@ -23,7 +24,7 @@ export default defineConfig({
   },
   webServer: {
     // A fresh embedded database per run, so the demo accounts are seeded and the audit log is short.
-    command: `rm -rf .e2e-data && DATA_DIR=.e2e-data PORT=${PORT} LOG_LEVEL=warn npx tsx src/server/main.ts`,
+    command: `rm -rf .e2e-data && DATA_DIR=.e2e-data PORT=${PORT} LOG_LEVEL=warn AML_TOKEN=${E2E_AML_TOKEN} npx tsx src/server/main.ts`,
     url: `http://localhost:${PORT}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,

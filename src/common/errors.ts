@@ -40,6 +40,12 @@ export const ERROR_MESSAGES = {
   invalid_answer: { es: 'Respuesta no válida para la pregunta "{key}".', en: 'Invalid answer for question "{key}".' },
   location_required: { es: 'Indique una ubicación: coordenadas, dirección, punto de referencia o departamento.', en: 'Give a location: coordinates, address, landmark or department.' },
   call_sign_taken: { es: 'Ya existe una unidad con ese indicativo.', en: 'A unit with that call sign already exists.' },
+  complaint_conflict_of_interest: { es: 'Usted integra una unidad vinculada a esta denuncia: no puede verla ni tramitarla.', en: 'You crew a unit linked to this complaint: you cannot see or handle it.' },
+  open311_key_unknown: { es: 'La clave de API de Open311 no existe o fue revocada.', en: 'The Open311 API key does not exist or was revoked.' },
+  aml_unauthorised: { es: 'Token del receptor AML ausente o incorrecto.', en: 'Missing or wrong AML receiver token.' },
+  aml_disabled: { es: 'El receptor AML no está configurado (AML_TOKEN).', en: 'The AML receiver is not configured (AML_TOKEN).' },
+  aml_malformed: { es: 'Mensaje AML rechazado: {reason}. Quedó guardado para revisión.', en: 'AML message rejected: {reason}. It was kept for inspection.' },
+  aml_number_mismatch: { es: 'La ubicación del dispositivo pertenece a otro número que el del incidente.', en: 'The device location belongs to a number other than the incident caller\'s.' },
   internal_error: { es: 'Error interno. El incidente quedó registrado con el identificador {requestId}.', en: 'Internal error. It was logged with id {requestId}.' },
 } as const satisfies Record<string, { es: string; en: string }>;
 

@@ -63,6 +63,10 @@ export const PERMISSIONS = [
   'units:status',
   'units:position',
   'catalogue:manage',
+  'complaints:read',
+  'complaints:manage',
+  'open311:manage',
+  'aml:read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -72,15 +76,17 @@ const DISPATCHER: readonly Permission[] = [...CALL_TAKER, 'incidents:dispatch', 
 
 /** Roles to permissions, in code so that a change is reviewed and audited in version control. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read', 'units:read', 'units:manage', 'catalogue:manage'],
+  administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read', 'units:read', 'units:manage', 'catalogue:manage', 'open311:manage', 'aml:read'],
   call_taker: CALL_TAKER,
   dispatcher: DISPATCHER,
-  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage'],
+  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage', 'aml:read'],
   // Field officers see incidents (for their assignment) but not callers' personal data by default.
   field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position'],
   analyst: ['incidents:read', 'units:read', 'incidents:export'],
-  auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read', 'incidents:read', 'units:read', 'incidents:export'],
-  internal_affairs: ['audit:read', 'users:read', 'incidents:read', 'incidents:read_caller', 'units:read'],
+  // Auditors read complaints about conduct but never change them.
+  auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read', 'incidents:read', 'units:read', 'incidents:export', 'complaints:read'],
+  // Complaints about conduct reach internal affairs only: no command-centre role holds complaints:*.
+  internal_affairs: ['audit:read', 'users:read', 'incidents:read', 'incidents:read_caller', 'units:read', 'complaints:read', 'complaints:manage'],
   grants_officer: [],
   grants_legal: [],
   grants_finance: [],

@@ -30,6 +30,14 @@ import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
 import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
+import type { IncidentIntake } from './platform/intake/incident-intake.js';
+import { ConductService } from './modules/conduct/conduct.service.js';
+import { conductRoutes } from './modules/conduct/conduct.routes.js';
+import { Open311Service } from './modules/open311/open311.service.js';
+import { open311Routes } from './modules/open311/open311.routes.js';
+import { open311KeysRoutes } from './modules/open311/api-keys.routes.js';
+import { AmlService } from './modules/aml/aml.service.js';
+import { amlApiRoutes, amlReceiverRoutes } from './modules/aml/aml.routes.js';
 
 export type Centinela = {
   app: App;
@@ -60,6 +68,15 @@ export async function createCentinela(config: Config, database: Database, logger
   const dispatch = new DispatchService(db, discretion);
   const units = new UnitsService(db);
   registerEmergencyTopics(realtime);
+  // Citizen channels reach the 911 core through this port, never by importing its module.
+  const intake: IncidentIntake = {
+    create: (ctx, input, within) => incidents.create(ctx, input, within),
+    addLocation: (ctx, id, loc, makeCurrent, within) => incidents.addLocation(ctx, id, loc, makeCurrent, within),
+    selectLocation: (ctx, id, locationId, version, within) => incidents.selectLocation(ctx, id, locationId, version, within),
+  };
+  const conduct = new ConductService(db);
+  const open311 = new Open311Service(db, intake, (ctx, input, within) => conduct.file(ctx, input, within));
+  const aml = new AmlService(db, intake);
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
@@ -76,9 +93,14 @@ export async function createCentinela(config: Config, database: Database, logger
       unitsRoutes(a, { db, units });
       linksRoutes(a, { db, links: new LinksService(db) });
       catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
+      conductRoutes(a, { conduct });
+      open311KeysRoutes(a, { open311 });
+      amlApiRoutes(a, { aml });
     },
     { prefix: '/api' },
   );
+  await app.register(async (o) => open311Routes(o as unknown as App, { open311 }), { prefix: '/open311/v2' });
+  await app.register(async (r) => amlReceiverRoutes(r as unknown as App, { aml, token: config.AML_TOKEN }), { prefix: config.AML_PATH });
 
   const policy: CheckpointPolicy = { origin: config.AUDIT_ORIGIN, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS };
   // A first checkpoint at start, so a witness can take one from the first minute.

@@ -49,6 +49,8 @@ const envSchema = z.object({
   EVENTS_RETENTION_DAYS: int(1, 3650).default(7),
   LIVE_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   LIVE_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  AML_TOKEN: z.string().min(24, 'at least 24 characters, shared with the AML gateway').optional(),
+  AML_PATH: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9_-]$/, 'a path such as /aml').default('/aml'),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {

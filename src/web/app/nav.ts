@@ -13,6 +13,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/audit', label: 'nav.audit', permission: 'audit:read' },
   { to: '/approvals', label: 'nav.approvals', permission: 'approvals:read' },
   { to: '/account', label: 'nav.account', permission: null },
+  { to: '/internal-affairs', label: 'nav.internalAffairs', permission: 'complaints:read' },
 ];
 
 export const visibleNav = (permissions: readonly string[]) =>

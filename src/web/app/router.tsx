@@ -8,6 +8,8 @@ import { IntakePage } from '../features/console/IntakePage';
 import { SupervisorPage } from '../features/console/SupervisorPage';
 import { HomePage } from '../features/home/HomePage';
 import { UsersPage } from '../features/users/UsersPage';
+import { ComplaintFormPage } from '../features/conduct/ComplaintFormPage';
+import { InternalAffairsPage } from '../features/conduct/InternalAffairsPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
 import { Layout } from './Layout';
 
@@ -22,10 +24,14 @@ export const ROUTES = {
   dispatch: '/console/dispatch',
   intake: '/console/intake',
   supervisor: '/console/supervisor',
+  conductComplaint: '/denuncia-conducta',
+  internalAffairs: '/internal-affairs',
 } as const;
 
 export const router = createBrowserRouter([
   { path: ROUTES.login, element: <LoginPage /> },
+  // Public: a citizen files a complaint about conduct without an account.
+  { path: ROUTES.conductComplaint, element: <ComplaintFormPage /> },
   {
     path: '/',
     element: (
@@ -86,6 +92,14 @@ export const router = createBrowserRouter([
         ),
       },
       { path: 'account', element: <AccountPage /> },
+      {
+        path: 'internal-affairs',
+        element: (
+          <RequirePermission permission="complaints:read">
+            <InternalAffairsPage />
+          </RequirePermission>
+        ),
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -25,7 +25,8 @@ const locationInput = z
     addressText: z.string().trim().max(300).nullish(),
     landmark: z.string().trim().max(300).nullish(),
     department: departmentSchema.nullish(),
-    source: z.enum(LOCATION_SOURCES),
+    // 'aml' comes only from the AML receiver, never typed in by a person.
+    source: z.enum(LOCATION_SOURCES).exclude(['aml']),
     accuracyM: z.number().min(0).max(100_000).nullish(),
   })
   .refine((l) => (l.lat == null) === (l.lon == null), { message: 'lat and lon go together', path: ['lat'] });

@@ -5,6 +5,7 @@ import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
 import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
+import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { loadIncidentTypes, normaliseAnswer, type IncidentType } from './catalogue.js';
@@ -89,7 +90,8 @@ export class IncidentsService {
       .executeTakeFirstOrThrow();
   }
 
-  async create(ctx: AuditContext, input: NewIncident): Promise<IncidentRow> {
+  /** `within` lets another channel (Open311) record its own rows in the same transaction. */
+  async create(ctx: AuditContext, input: NewIncident, within?: IntakeHook<{ id: string; number: string }>): Promise<IncidentRow> {
     const t = await this.type(this.db, input.typeCode);
     const answers = this.checkAnswers(t, input.answers ?? {});
     const { priority, fired } = priorityFromAnswers(t.defaultPriority, t.priorityRules, answers);
@@ -147,6 +149,7 @@ export class IncidentsService {
         locationId: loc.id,
         answers,
       });
+      if (within) await within(tx, { id: row.id, number });
       // The audit entry names the change without copying the caller's personal data into a second place.
       await appendAudit(tx, ctx, {
         action: 'incident.created',
@@ -258,10 +261,11 @@ export class IncidentsService {
     });
   }
 
-  async addLocation(ctx: AuditContext, id: string, loc: LocationInput, makeCurrent: boolean) {
+  async addLocation(ctx: AuditContext, id: string, loc: LocationInput, makeCurrent: boolean, within?: IntakeHook<{ id: string; locationId: string }>) {
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id);
       const l = await this.insertLocation(tx, ctx, id, loc);
+      if (within) await within(tx, { id, locationId: l.id });
       const updated = await updateIncident(tx, row, makeCurrent ? { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department } : {});
       await appendTimeline(tx, ctx, id, 'location', { locationId: l.id, source: l.source, current: makeCurrent });
       await announceIncident(tx, updated, 'updated');
@@ -271,11 +275,12 @@ export class IncidentsService {
   }
 
   /** A person chooses which of the recorded locations is current; none is ever overwritten. */
-  async selectLocation(ctx: AuditContext, id: string, locationId: string, version?: number) {
+  async selectLocation(ctx: AuditContext, id: string, locationId: string, version?: number, within?: IntakeHook<{ id: string; locationId: string }>) {
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);
       const l = await tx.selectFrom('incident_locations').selectAll().where('id', '=', locationId).where('incident_id', '=', id).executeTakeFirst();
       if (!l) throw notFound();
+      if (within) await within(tx, { id, locationId });
       const updated = await updateIncident(tx, row, { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department });
       await appendTimeline(tx, ctx, id, 'location_selected', { locationId, previous: row.current_location_id });
       await announceIncident(tx, updated, 'updated');

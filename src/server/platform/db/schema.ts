@@ -154,6 +154,11 @@ export interface DB {
   unit_positions: UnitPositionsTable;
   assignments: AssignmentsTable;
   dispatch_settings: DispatchSettingsTable;
+  open311_api_keys: Open311ApiKeysTable;
+  open311_requests: Open311RequestsTable;
+  aml_messages: AmlMessagesTable;
+  conduct_complaints: ConductComplaintsTable;
+  conduct_complaint_links: ConductComplaintLinksTable;
 }
 
 /** Outbox of live-push events (migrations/0002_events.sql); pruned after EVENTS_RETENTION_DAYS. */
@@ -245,7 +250,7 @@ export interface IncidentsTable {
   updated_at: DefaultTimestamp;
 }
 
-export type LocationSource = 'caller_stated' | 'map_click' | 'device' | 'department';
+export type LocationSource = 'caller_stated' | 'map_click' | 'device' | 'department' | 'aml';
 
 export interface IncidentLocationsTable {
   id: Generated<string>;
@@ -340,4 +345,98 @@ export interface AssignmentsTable {
 export interface DispatchSettingsTable {
   key: string;
   value: ColumnType<unknown, string, string>;
+}
+
+/** migrations/0010_open311_conduct.sql */
+export interface Open311ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: DefaultTimestamp;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export interface Open311RequestsTable {
+  id: string;
+  token: string;
+  api_key_id: string;
+  service_code: string;
+  incident_id: string | null;
+  complaint_id: string | null;
+  lat: number | null;
+  lon: number | null;
+  address_string: string | null;
+  email: string | null;
+  device_id: string | null;
+  account_id: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  phone: string | null;
+  description: string | null;
+  media_url: string | null;
+  attributes: ColumnType<Record<string, unknown>, string, string>;
+  requested_at: DefaultTimestamp;
+}
+
+export type AmlStatus = 'rejected' | 'no_position' | 'unmatched' | 'attached' | 'adopted';
+
+export interface AmlMessagesTable {
+  id: Generated<string>;
+  received_at: DefaultTimestamp;
+  transport: 'sms' | 'https';
+  raw: string;
+  status: AmlStatus;
+  reject_reason: string | null;
+  caller_number: string | null;
+  lat: number | null;
+  lon: number | null;
+  radius_m: number | null;
+  positioned_at: Timestamp | null;
+  confidence: number | null;
+  method: 'G' | 'W' | 'C' | 'N' | null;
+  imsi: string | null;
+  imei: string | null;
+  mcc: string | null;
+  mnc: string | null;
+  incident_id: string | null;
+  location_id: string | null;
+}
+
+export type ComplaintStatus = 'received' | 'under_investigation' | 'closed';
+export type ComplaintOutcome = 'substantiated' | 'not_substantiated' | 'exonerated' | 'unfounded' | 'withdrawn' | 'referred';
+
+export interface ConductComplaintsTable {
+  id: Generated<string>;
+  tracking_hash: string;
+  channel: 'web' | 'open311';
+  anonymous: boolean;
+  contact_name: string | null;
+  contact_phone: string | null;
+  contact_email: string | null;
+  occurred_at: Timestamp | null;
+  place_text: string | null;
+  lat: number | null;
+  lon: number | null;
+  department: string | null;
+  officer_description: string | null;
+  badge_number: string | null;
+  unit_text: string | null;
+  description: string;
+  status: Generated<ComplaintStatus>;
+  outcome: ComplaintOutcome | null;
+  outcome_summary: string | null;
+  closed_at: Timestamp | null;
+  version: Generated<number>;
+  created_at: DefaultTimestamp;
+  updated_at: DefaultTimestamp;
+}
+
+export interface ConductComplaintLinksTable {
+  complaint_id: string;
+  incident_id: string | null;
+  unit_id: string | null;
+  linked_by: string | null;
+  linked_at: DefaultTimestamp;
 }

@@ -10,6 +10,7 @@ import { ReasonDialog, type Reason } from '../../ui/ReasonDialog';
 import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, departmentName, isOutcome, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
+import { DeviceLocations } from './DeviceLocations';
 
 type Props = { id: string; types: IncidentType[] | undefined; onClose: () => void };
 
@@ -88,6 +89,8 @@ export function IncidentPanel({ id, types, onClose }: Props) {
               </li>
             ))}
           </ul>
+
+          {active && can('incidents:read_caller') && can('incidents:update') ? <DeviceLocations incidentId={d.id} version={d.version} /> : null}
 
           <h3>{t('console.panel.timeline')}</h3>
           <ol className="timeline" aria-label={t('console.panel.timeline')}>
