@@ -28,6 +28,7 @@ import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
 import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
+import { createCitizen } from './modules/citizen/citizen.module.js';
 
 export type Centinela = {
   app: App;
@@ -58,6 +59,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const dispatch = new DispatchService(db, discretion);
   const units = new UnitsService(db);
   registerEmergencyTopics(realtime);
+  // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
+  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach) => incidents.addMessage(ctx, id, data, attach) });
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
@@ -73,6 +76,7 @@ export async function createCentinela(config: Config, database: Database, logger
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });
       unitsRoutes(a, { db, units });
       catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
+      citizen.mount(a);
     },
     { prefix: '/api' },
   );
@@ -83,6 +87,7 @@ export async function createCentinela(config: Config, database: Database, logger
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));
+  const stopCitizen = citizen.start((e) => app.log.error({ err: e }, 'citizen notifications failed'));
   return {
     app,
     signingKey,
@@ -92,6 +97,7 @@ export async function createCentinela(config: Config, database: Database, logger
     stop: async () => {
       await stopCheckpointer();
       await stopEscalation();
+      await stopCitizen();
       await realtime.stop();
       // Keep-alive connections become idle as their last request finishes: close them as they do.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);

@@ -491,4 +491,6 @@ export const en: Record<MessageKey, string> = {
   'console.unitType.specialised': 'specialised unit',
   'console.reason.no_incident_location': 'the incident has no coordinates',
   'console.rec.recommendedLabel': 'Recommended',
+  'perm.citizen:read': 'See citizen reports and messages',
+  'perm.citizen:reply': 'Reply to citizens',
 };

@@ -489,6 +489,8 @@ export const es = {
   'console.unitType.specialised': 'unidad especializada',
   'console.reason.no_incident_location': 'el incidente no tiene coordenadas',
   'console.rec.recommendedLabel': 'Recomendada',
+  'perm.citizen:read': 'Ver reportes y mensajes de la ciudadanía',
+  'perm.citizen:reply': 'Responder a la ciudadanía',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof es;
