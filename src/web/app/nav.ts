@@ -13,6 +13,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/audit', label: 'nav.audit', permission: 'audit:read' },
   { to: '/approvals', label: 'nav.approvals', permission: 'approvals:read' },
   { to: '/account', label: 'nav.account', permission: null },
+  { to: '/citizen-outbox', label: 'nav.citizenOutbox', permission: 'outbox:read' },
 ];
 
 export const visibleNav = (permissions: readonly string[]) =>

@@ -8,6 +8,9 @@ import { IntakePage } from '../features/console/IntakePage';
 import { SupervisorPage } from '../features/console/SupervisorPage';
 import { HomePage } from '../features/home/HomePage';
 import { UsersPage } from '../features/users/UsersPage';
+import { OutboxPage } from '../features/citizen/OutboxPage';
+import { ReportPage } from '../features/citizen/ReportPage';
+import { TrackingPage } from '../features/citizen/TrackingPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
 import { Layout } from './Layout';
 
@@ -22,10 +25,17 @@ export const ROUTES = {
   dispatch: '/console/dispatch',
   intake: '/console/intake',
   supervisor: '/console/supervisor',
+  report: '/reportar',
+  tracking: '/seguimiento',
+  citizenOutbox: '/citizen-outbox',
 } as const;
 
 export const router = createBrowserRouter([
   { path: ROUTES.login, element: <LoginPage /> },
+  // Public citizen pages: no account, outside the signed-in shell.
+  { path: ROUTES.report, element: <ReportPage /> },
+  { path: ROUTES.tracking, element: <TrackingPage /> },
+  { path: `${ROUTES.tracking}/:code`, element: <TrackingPage /> },
   {
     path: '/',
     element: (
@@ -86,6 +96,14 @@ export const router = createBrowserRouter([
         ),
       },
       { path: 'account', element: <AccountPage /> },
+      {
+        path: 'citizen-outbox',
+        element: (
+          <RequirePermission permission="outbox:read">
+            <OutboxPage />
+          </RequirePermission>
+        ),
+      },
       { path: '*', element: <NotFoundPage /> },
     ],
   },
