@@ -50,7 +50,7 @@ const envSchema = z.object({
   LIVE_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   LIVE_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   PUBLIC_BASE_URL: z.url('the public address of this server, such as https://911.example.sv').default('http://localhost:8080'),
-  CITIZEN_POW_BITS: int(0, 28).default(16),
+  CITIZEN_POW_BITS: int(0, 28).default(14),
   CITIZEN_REPORTS_PER_HOUR_PER_ADDRESS: int(1, 100_000).default(10),
   CITIZEN_REPORTS_PER_HOUR_PER_DEVICE: int(1, 100_000).default(5),
   CITIZEN_PHOTOS_MAX: int(0, 10).default(3),

@@ -56,6 +56,21 @@ describe('web reports', () => {
     expect(JSON.stringify(audit.changes)).toContain('"anonymous":true');
   });
 
+  it('flags a likely duplicate on the timeline, as intake does for calls', async () => {
+    const first = await reportRow((await submitReport(s, { type: 'theft', description: 'Robo de un celular frente a la iglesia El Rosario' })).json().code);
+    const second = await reportRow((await submitReport(s, { type: 'theft', description: 'Le robaron el celular a una señora frente a la iglesia' })).json().code);
+    const d = (await s.request({ method: 'GET', url: `/api/incidents/${second.incident_id}`, cookie: callTaker })).json();
+    const related = d.timeline.find((e: { kind: string }) => e.kind === 'related');
+    expect(related.data.candidates.map((c: { id: string }) => c.id)).toContain(first.incident_id);
+  });
+
+  it('answers in English when asked, and documents its operations in the OpenAPI', async () => {
+    const res = await s.centinela.app.inject({ method: 'GET', url: '/api/citizen/tracking/00000-000000', headers: { 'accept-language': 'en' } });
+    expect(res.json().detail).toBe('No report was found with that code. Check it and try again.');
+    const ops = Object.values((await s.request({ method: 'GET', url: '/api/openapi.json' })).json().paths as Record<string, Record<string, { operationId: string }>>).flatMap((p) => Object.values(p).map((o) => o.operationId));
+    for (const id of ['submitCitizenReport', 'trackCitizenReport', 'receiveWhatsappWebhook', 'verifyWhatsappWebhook', 'receiveTelegramWebhook', 'receiveSmsWebhook', 'replyToCitizen', 'listCitizenOutbox']) expect(ops).toContain(id);
+  });
+
   it('refuses an anonymous report that carries a contact', async () => {
     const res = await submitReport(s, { anonymous: true, contact: { phone: '+503 7000 0000' } });
     expect(res.statusCode).toBe(400);
