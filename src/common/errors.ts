@@ -47,6 +47,17 @@ export const ERROR_MESSAGES = {
   aml_malformed: { es: 'Mensaje AML rechazado: {reason}. Quedó guardado para revisión.', en: 'AML message rejected: {reason}. It was kept for inspection.' },
   aml_number_mismatch: { es: 'La ubicación del dispositivo pertenece a otro número que el del incidente.', en: 'The device location belongs to a number other than the incident caller\'s.' },
   internal_error: { es: 'Error interno. El incidente quedó registrado con el identificador {requestId}.', en: 'Internal error. It was logged with id {requestId}.' },
+  citizen_pow_invalid: { es: 'La verificación anti-abuso no es válida, venció o ya se usó. Envíe el reporte de nuevo.', en: 'The anti-abuse check is not valid, expired or was already used. Send the report again.' },
+  citizen_rate_limited: { es: 'Se recibieron demasiados reportes desde esta conexión o este dispositivo. Intente más tarde; si es una emergencia, llame al 911.', en: 'Too many reports came from this connection or device. Try later; in an emergency, call 911.' },
+  citizen_photo_invalid: { es: 'La foto {index} no es una imagen JPEG, PNG o WebP.', en: 'Photo {index} is not a JPEG, PNG or WebP image.' },
+  citizen_photo_too_large: { es: 'La foto {index} supera el tamaño máximo de {maxMb} MB.', en: 'Photo {index} is larger than the {maxMb} MB limit.' },
+  citizen_unknown_type: { es: 'Tipo de reporte desconocido: {code}.', en: 'Unknown report type: {code}.' },
+  citizen_code_not_found: { es: 'No encontramos un reporte con ese código. Revíselo e intente de nuevo.', en: 'No report was found with that code. Check it and try again.' },
+  citizen_case_closed: { es: 'El caso ya está cerrado; para un hecho nuevo haga un nuevo reporte.', en: 'The case is already closed; report a new event as a new report.' },
+  citizen_rating_not_open: { es: 'Podrá calificar la atención cuando el caso esté cerrado.', en: 'You can rate the service once the case is closed.' },
+  citizen_already_rated: { es: 'Este caso ya fue calificado. Gracias.', en: 'This case was already rated. Thank you.' },
+  webhook_signature_invalid: { es: 'La firma del mensaje no es válida.', en: 'The message signature is not valid.' },
+  channel_not_configured: { es: 'Este canal de mensajería no está configurado.', en: 'This messaging channel is not configured.' },
 } as const satisfies Record<string, { es: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -67,10 +67,12 @@ export const PERMISSIONS = [
   'complaints:manage',
   'open311:manage',
   'aml:read',
+  'citizen:read',
+  'citizen:reply',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const CALL_TAKER: readonly Permission[] = ['incidents:read', 'incidents:read_caller', 'incidents:create', 'incidents:update', 'units:read'];
+const CALL_TAKER: readonly Permission[] = ['incidents:read', 'incidents:read_caller', 'incidents:create', 'incidents:update', 'units:read', 'citizen:read', 'citizen:reply'];
 // Dispatchers may also enter a unit's position reported by radio.
 const DISPATCHER: readonly Permission[] = [...CALL_TAKER, 'incidents:dispatch', 'incidents:close', 'units:status', 'units:position'];
 

@@ -38,6 +38,7 @@ import { open311Routes } from './modules/open311/open311.routes.js';
 import { open311KeysRoutes } from './modules/open311/api-keys.routes.js';
 import { AmlService } from './modules/aml/aml.service.js';
 import { amlApiRoutes, amlReceiverRoutes } from './modules/aml/aml.routes.js';
+import { createCitizen } from './modules/citizen/citizen.module.js';
 
 export type Centinela = {
   app: App;
@@ -77,6 +78,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const conduct = new ConductService(db);
   const open311 = new Open311Service(db, intake, (ctx, input, within) => conduct.file(ctx, input, within));
   const aml = new AmlService(db, intake);
+  // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
+  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach) => incidents.addMessage(ctx, id, data, attach) });
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
@@ -96,6 +99,7 @@ export async function createCentinela(config: Config, database: Database, logger
       conductRoutes(a, { conduct });
       open311KeysRoutes(a, { open311 });
       amlApiRoutes(a, { aml });
+      citizen.mount(a);
     },
     { prefix: '/api' },
   );
@@ -108,6 +112,7 @@ export async function createCentinela(config: Config, database: Database, logger
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));
+  const stopCitizen = citizen.start((e) => app.log.error({ err: e }, 'citizen notifications failed'));
   return {
     app,
     signingKey,
@@ -117,6 +122,7 @@ export async function createCentinela(config: Config, database: Database, logger
     stop: async () => {
       await stopCheckpointer();
       await stopEscalation();
+      await stopCitizen();
       await realtime.stop();
       // Keep-alive connections become idle as their last request finishes: close them as they do.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);

@@ -51,6 +51,18 @@ const envSchema = z.object({
   LIVE_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
   AML_TOKEN: z.string().min(24, 'at least 24 characters, shared with the AML gateway').optional(),
   AML_PATH: z.string().regex(/^\/[a-z0-9/_-]*[a-z0-9_-]$/, 'a path such as /aml').default('/aml'),
+  PUBLIC_BASE_URL: z.url('the public address of this server, such as https://911.example.sv').default('http://localhost:8080'),
+  CITIZEN_POW_BITS: int(0, 28).default(14),
+  CITIZEN_REPORTS_PER_HOUR_PER_ADDRESS: int(1, 100_000).default(10),
+  CITIZEN_REPORTS_PER_HOUR_PER_DEVICE: int(1, 100_000).default(5),
+  CITIZEN_PHOTOS_MAX: int(0, 10).default(3),
+  CITIZEN_PHOTO_MAX_BYTES: int(1024, 20 * 1024 * 1024).default(3 * 1024 * 1024),
+  CITIZEN_NOTIFY_SECONDS: int(1, 3600).default(5),
+  WHATSAPP_VERIFY_TOKEN: z.string().min(8, 'at least 8 characters').optional(),
+  WHATSAPP_APP_SECRET: z.string().min(8, 'at least 8 characters').optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{8,256}$/, '8–256 characters A-Z, a-z, 0-9, _ and - (what Telegram accepts)').optional(),
+  SMS_AUTH_TOKEN: z.string().min(8, 'at least 8 characters').optional(),
+  SMS_WEBHOOK_URL: z.url('the exact public URL the SMS gateway posts to (it is part of the signature)').optional(),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {

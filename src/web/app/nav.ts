@@ -14,6 +14,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { to: '/approvals', label: 'nav.approvals', permission: 'approvals:read' },
   { to: '/account', label: 'nav.account', permission: null },
   { to: '/internal-affairs', label: 'nav.internalAffairs', permission: 'complaints:read' },
+  { to: '/citizen-outbox', label: 'nav.citizenOutbox', permission: 'outbox:read' },
 ];
 
 export const visibleNav = (permissions: readonly string[]) =>

@@ -10,6 +10,9 @@ import { HomePage } from '../features/home/HomePage';
 import { UsersPage } from '../features/users/UsersPage';
 import { ComplaintFormPage } from '../features/conduct/ComplaintFormPage';
 import { InternalAffairsPage } from '../features/conduct/InternalAffairsPage';
+import { OutboxPage } from '../features/citizen/OutboxPage';
+import { ReportPage } from '../features/citizen/ReportPage';
+import { TrackingPage } from '../features/citizen/TrackingPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
 import { Layout } from './Layout';
 
@@ -26,12 +29,19 @@ export const ROUTES = {
   supervisor: '/console/supervisor',
   conductComplaint: '/denuncia-conducta',
   internalAffairs: '/internal-affairs',
+  report: '/reportar',
+  tracking: '/seguimiento',
+  citizenOutbox: '/citizen-outbox',
 } as const;
 
 export const router = createBrowserRouter([
   { path: ROUTES.login, element: <LoginPage /> },
   // Public: a citizen files a complaint about conduct without an account.
   { path: ROUTES.conductComplaint, element: <ComplaintFormPage /> },
+  // Public citizen pages: no account, outside the signed-in shell.
+  { path: ROUTES.report, element: <ReportPage /> },
+  { path: ROUTES.tracking, element: <TrackingPage /> },
+  { path: `${ROUTES.tracking}/:code`, element: <TrackingPage /> },
   {
     path: '/',
     element: (
@@ -97,6 +107,14 @@ export const router = createBrowserRouter([
         element: (
           <RequirePermission permission="complaints:read">
             <InternalAffairsPage />
+          </RequirePermission>
+        ),
+      },
+      {
+        path: 'citizen-outbox',
+        element: (
+          <RequirePermission permission="outbox:read">
+            <OutboxPage />
           </RequirePermission>
         ),
       },

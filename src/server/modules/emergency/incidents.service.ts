@@ -32,7 +32,12 @@ export type NewIncident = {
   description?: string;
   location: LocationInput;
   answers?: Record<string, unknown>;
+  /** Intake with no person at the other end (web, messaging): record likely duplicates on the timeline. */
+  flagRelated?: boolean;
 };
+
+/** Extra rows another module writes in the intake's own transaction, before its audit entry; returns what the audit entry should name. */
+export type IntakeAttachment = (tx: Transaction<DB>, incident: IncidentRow) => Promise<Record<string, unknown>>;
 
 /** Intake and the facts added to an incident over time: answers, notes, locations, priority. */
 export class IncidentsService {
@@ -90,9 +95,12 @@ export class IncidentsService {
       .executeTakeFirstOrThrow();
   }
 
-  /** `within` lets another channel (Open311) record its own rows in the same transaction. */
-  async create(ctx: AuditContext, input: NewIncident, within?: IntakeHook<{ id: string; number: string }>): Promise<IncidentRow> {
+  /** `within` lets another channel (web, messaging, Open311) record its own rows in the same transaction; what it returns goes into the audit entry. */
+  async create(ctx: AuditContext, input: NewIncident, within?: (tx: Transaction<DB>, incident: IncidentRow) => Promise<Record<string, unknown> | void>): Promise<IncidentRow> {
     const t = await this.type(this.db, input.typeCode);
+    const related = input.flagRelated
+      ? await this.related({ lat: input.location.lat ?? null, lon: input.location.lon ?? null, typeCode: t.code, description: input.description ?? '', at: new Date() })
+      : [];
     const answers = this.checkAnswers(t, input.answers ?? {});
     const { priority, fired } = priorityFromAnswers(t.defaultPriority, t.priorityRules, answers);
     const receivedAt = input.callReceivedAt ? new Date(input.callReceivedAt) : new Date();
@@ -149,13 +157,14 @@ export class IncidentsService {
         locationId: loc.id,
         answers,
       });
-      if (within) await within(tx, { id: row.id, number });
+      if (related.length > 0) await appendTimeline(tx, ctx, row.id, 'related', { candidates: related.slice(0, 3).map((r) => ({ id: r.incident.id, number: r.incident.number, score: r.score })) });
+      const attached = (within ? await within(tx, created) : undefined) ?? {};
       // The audit entry names the change without copying the caller's personal data into a second place.
       await appendAudit(tx, ctx, {
         action: 'incident.created',
         entityType: 'incident',
         entityId: row.id,
-        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, callReceivedAt: receivedAt.toISOString(), answers } },
+        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
       });
       await announceIncident(tx, created, 'created');
       return created;
@@ -257,6 +266,19 @@ export class IncidentsService {
       await appendTimeline(tx, ctx, id, 'note', { text, ...(amends !== undefined ? { amends } : {}) });
       await announceIncident(tx, updated, 'updated');
       await appendAudit(tx, ctx, { action: 'incident.note_added', entityType: 'incident', entityId: id, changes: { amends: amends ?? null, length: text.length } });
+      return updated;
+    });
+  }
+
+  /** A message exchanged with the reporter (web, messaging); its text stays with the channel's own records. */
+  async addMessage(ctx: AuditContext, id: string, data: { channel: string; direction: 'in' | 'out'; messageId: string }, attach?: IntakeAttachment) {
+    return this.db.transaction().execute(async (tx) => {
+      const row = await lockIncident(tx, id);
+      const updated = await updateIncident(tx, row, {});
+      await appendTimeline(tx, ctx, id, 'message', data);
+      const attached = attach ? await attach(tx, updated) : {};
+      await announceIncident(tx, updated, 'updated');
+      await appendAudit(tx, ctx, { action: 'incident.message_added', entityType: 'incident', entityId: id, changes: { ...data, ...attached } });
       return updated;
     });
   }

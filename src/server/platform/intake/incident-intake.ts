@@ -3,7 +3,7 @@ import type { AuditContext } from '../auth/principal.js';
 import type { DB, LocationSource } from '../db/schema.js';
 
 /** Work another module does inside the incident's transaction, before its audit entry (the last write). */
-export type IntakeHook<T> = (tx: Transaction<DB>, target: T) => Promise<void>;
+export type IntakeHook<T> = (tx: Transaction<DB>, target: T) => Promise<Record<string, unknown> | void>;
 
 export type IntakeLocation = {
   lat?: number | null;

@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { SelectField } from '../../ui/Field';
+import { Chip } from '../../ui/Chip';
 import { PageHeader } from '../../ui/Page';
 import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, sortQueue, type IncidentSummary, type Unit } from './api';
 import { Countdown, PriorityChip, StatusChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
@@ -182,6 +183,7 @@ function QueueView({ items, selectedId, onSelect, types }: { items: IncidentSumm
             </span>
             <span className="queue-line">
               <strong>{typeName(i.typeCode)}</strong>
+              {i.source !== 'call' ? <Chip tone="info">{t.maybe(`citizen.channel.${i.source}`, i.source)}</Chip> : null}
               <StatusChip status={i.status} />
             </span>
             <span className="queue-line queue-sub">

@@ -11,6 +11,7 @@ import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, departmentName, isOutcome, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
 import { DeviceLocations } from './DeviceLocations';
+import { CitizenConversation } from '../citizen/CitizenConversation';
 
 type Props = { id: string; types: IncidentType[] | undefined; onClose: () => void };
 
@@ -54,6 +55,8 @@ export function IncidentPanel({ id, types, onClose }: Props) {
               </>
             ) : null}
           </dl>
+
+          {d.source !== 'call' ? <CitizenConversation incidentId={d.id} version={d.version} /> : null}
 
           {active && can('incidents:dispatch') ? <Recommendations incident={d} /> : null}
 
