@@ -63,6 +63,8 @@ export const PERMISSIONS = [
   'units:status',
   'units:position',
   'catalogue:manage',
+  'field:use',
+  'evidence:custody',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -75,9 +77,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read', 'units:read', 'units:manage', 'catalogue:manage'],
   call_taker: CALL_TAKER,
   dispatcher: DISPATCHER,
-  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage'],
+  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage', 'evidence:custody'],
   // Field officers see incidents (for their assignment) but not callers' personal data by default.
-  field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position'],
+  field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position', 'field:use'],
   analyst: ['incidents:read', 'units:read', 'incidents:export'],
   auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read', 'incidents:read', 'units:read', 'incidents:export'],
   internal_affairs: ['audit:read', 'users:read', 'incidents:read', 'incidents:read_caller', 'units:read'],

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './platform/config.js';
 import type { Database } from './platform/db/database.js';
@@ -28,6 +29,11 @@ import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
 import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
+import { FieldService } from './modules/field/field.service.js';
+import { fieldRoutes } from './modules/field/field.routes.js';
+import { EvidenceService } from './modules/field/evidence.service.js';
+import { evidenceRoutes } from './modules/field/evidence.routes.js';
+import { FilesystemEvidenceStore } from './modules/field/evidence-store.js';
 
 export type Centinela = {
   app: App;
@@ -58,6 +64,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const dispatch = new DispatchService(db, discretion);
   const units = new UnitsService(db);
   registerEmergencyTopics(realtime);
+  const field = new FieldService(db, { positionSeconds: config.FIELD_POSITION_SECONDS, idleMinutes: config.FIELD_IDLE_MINUTES, showCallerPhone: config.FIELD_SHOW_CALLER_PHONE });
+  const evidence = new EvidenceService(db, new FilesystemEvidenceStore(config.EVIDENCE_DIR ?? path.join(config.dataDir, 'evidence')), field);
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
@@ -73,6 +81,8 @@ export async function createCentinela(config: Config, database: Database, logger
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });
       unitsRoutes(a, { db, units });
       catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
+      fieldRoutes(a, { field });
+      evidenceRoutes(a, { evidence, maxBytes: config.EVIDENCE_MAX_BYTES });
     },
     { prefix: '/api' },
   );

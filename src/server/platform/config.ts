@@ -49,6 +49,13 @@ const envSchema = z.object({
   EVENTS_RETENTION_DAYS: int(1, 3650).default(7),
   LIVE_HEARTBEAT_SECONDS: int(1, 3600).default(30),
   LIVE_MAX_BUFFERED_BYTES: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+  FIELD_POSITION_SECONDS: int(5, 30).default(10),
+  FIELD_IDLE_MINUTES: int(1, 24 * 60).default(15),
+  FIELD_SHOW_CALLER_PHONE: bool.default(false),
+  EVIDENCE_MAX_BYTES: int(1024, 200 * 1024 * 1024).default(25 * 1024 * 1024),
+  // Only the filesystem store is implemented; "s3" is reserved for an S3-compatible store (see README).
+  EVIDENCE_STORE: z.enum(['filesystem']).default('filesystem'),
+  EVIDENCE_DIR: z.string().min(1).optional(),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {
