@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter } from 'react-router';
 import { AccountPage } from '../features/account/AccountPage';
 import { ApprovalsPage } from '../features/approvals/ApprovalsPage';
@@ -11,6 +12,9 @@ import { UsersPage } from '../features/users/UsersPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
 import { Layout } from './Layout';
 
+// The field app (and its map) loads only on the phone, under its own path and service-worker scope.
+const FieldApp = lazy(() => import('../features/field/FieldApp'));
+
 /** Route paths of the web shell (the server answers index.html for any of them). */
 export const ROUTES = {
   login: '/login',
@@ -22,10 +26,19 @@ export const ROUTES = {
   dispatch: '/console/dispatch',
   intake: '/console/intake',
   supervisor: '/console/supervisor',
+  field: '/field/',
 } as const;
 
 export const router = createBrowserRouter([
   { path: ROUTES.login, element: <LoginPage /> },
+  {
+    path: '/field/*',
+    element: (
+      <Suspense fallback={null}>
+        <FieldApp />
+      </Suspense>
+    ),
+  },
   {
     path: '/',
     element: (

@@ -113,6 +113,9 @@ describe('chain of custody', () => {
   it('lets only the capturer and custodians handle an item, and demands a reason to download', async () => {
     const id = (await upload(PHOTO, {})).json().id as string;
     expect((await s.request({ method: 'GET', url: `/api/evidence/${id}`, cookie: analyst })).statusCode).toBe(403);
+    expect((await s.request({ method: 'GET', url: `/api/evidence?incidentId=${incidentId}`, cookie: officer })).statusCode).toBe(403);
+    const listed = await s.request({ method: 'GET', url: `/api/evidence?incidentId=${incidentId}`, cookie: supervisor });
+    expect(listed.json().items.map((i: { id: string }) => i.id)).toContain(id);
     expect((await s.request({ method: 'GET', url: `/api/evidence/${id}/custody-report.pdf`, cookie: analyst })).statusCode).toBe(403);
     expect((await s.request({ method: 'GET', url: `/api/evidence/${id}/content`, cookie: officer })).statusCode).toBe(400);
     const noRecipient = await s.request({ method: 'POST', url: `/api/evidence/${id}/custody`, cookie: officer, body: { kind: 'transferred_to_prosecutor', reason: 'Remisión para el proceso penal' } });

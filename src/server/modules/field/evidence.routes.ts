@@ -14,6 +14,9 @@ type ChainRow = Awaited<ReturnType<EvidenceService['chainOf']>>[number];
 const presentEvent = (e: ChainRow) => ({ id: e.id, kind: e.kind, at: e.at.toISOString(), actor: e.actor_username, reason: e.reason, recipient: e.recipient, sha256: e.sha256 });
 // Binary answers bypass JSON serialisation; the schema only documents them.
 const binary = (what: string) => z.any().describe(what);
+const itemSchema = z.object({ id: z.uuid(), incidentId: z.uuid(), reportId: z.uuid().nullable(), kind: z.string(), contentType: z.string(), sizeBytes: z.number().int(), sha256: z.string(), originalName: z.string().nullable(), capturedAt: z.string(), uploadedAt: z.string() });
+type ItemRow = Awaited<ReturnType<EvidenceService['listForIncident']>>[number];
+const presentItem = (i: ItemRow) => ({ id: i.id, incidentId: i.incident_id, reportId: i.report_id, kind: i.kind, contentType: i.content_type, sizeBytes: i.size_bytes, sha256: i.sha256, originalName: i.original_name, capturedAt: i.captured_at.toISOString(), uploadedAt: i.uploaded_at.toISOString() });
 const reasonText = z.string().trim().min(10).max(1000);
 
 /** Evidence upload (raw bytes, SHA-256 declared by the device), custody events and the custody report. */
@@ -54,6 +57,21 @@ export function evidenceRoutes(app: App, deps: { evidence: EvidenceService; maxB
   });
 
   app.get(
+    '/evidence',
+    {
+      config: { access: { permission: 'evidence:custody' } },
+      schema: {
+        operationId: 'listIncidentEvidence',
+        tags,
+        summary: "An incident's evidence items in upload order (custodians)",
+        querystring: z.strictObject({ incidentId: z.uuid() }),
+        response: { 200: z.object({ items: z.array(itemSchema) }), ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (req) => ({ items: (await evidence.listForIncident(req.query.incidentId)).map(presentItem) }),
+  );
+
+  app.get(
     '/evidence/:id',
     {
       config: { access: { authenticated: true } },
@@ -63,14 +81,14 @@ export function evidenceRoutes(app: App, deps: { evidence: EvidenceService; maxB
         summary: 'An evidence item with its chain of custody (the capturer or a custodian); the view is a custody event',
         params: uuidParam,
         response: {
-          200: z.object({ id: z.uuid(), incidentId: z.uuid(), reportId: z.uuid().nullable(), kind: z.string(), contentType: z.string(), sizeBytes: z.number().int(), sha256: z.string(), capturedAt: z.string(), uploadedAt: z.string(), chain: z.array(custodyEventSchema) }),
+          200: itemSchema.extend({ chain: z.array(custodyEventSchema) }),
           ...problemResponses(401, 403, 404),
         },
       },
     },
     async (req) => {
       const { item, chain } = await evidence.view(req.principal!, auditContextOf(req), req.params.id);
-      return { id: item.id, incidentId: item.incident_id, reportId: item.report_id, kind: item.kind, contentType: item.content_type, sizeBytes: item.size_bytes, sha256: item.sha256, capturedAt: item.captured_at.toISOString(), uploadedAt: item.uploaded_at.toISOString(), chain: chain.map(presentEvent) };
+      return { ...presentItem(item), chain: chain.map(presentEvent) };
     },
   );
 

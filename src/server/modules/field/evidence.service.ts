@@ -75,6 +75,11 @@ export class EvidenceService {
     return item;
   }
 
+  /** Custodians' list of an incident's evidence (metadata only; opening an item is a custody event). */
+  async listForIncident(incidentId: string) {
+    return this.db.selectFrom('evidence_items').selectAll().where('incident_id', '=', incidentId).orderBy('uploaded_at').orderBy('id').execute();
+  }
+
   async chainOf(id: string) {
     return this.db.selectFrom('custody_events').selectAll().where('evidence_id', '=', id).orderBy('id').execute();
   }
