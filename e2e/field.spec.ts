@@ -89,6 +89,14 @@ test('offline: status, note and photo are kept on the phone, then each is applie
   expect(evidence).toHaveLength(1);
   expect(evidence[0]!.sha256).toBe(crypto.createHash('sha256').update(PHOTO).digest('hex'));
   expect(Date.parse(evidence[0]!.uploadedAt)).toBeGreaterThan(Date.parse(notes[0]!.at));
+
+  // Installed and offline-first: with no network at all, a reload still opens the app and the last assignment.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Asignación actual' }).getByText(number)).toBeVisible();
+  await expect(page.getByText('Sin conexión: se muestran los últimos datos recibidos.')).toBeVisible();
+  await context.setOffline(false);
   await Promise.all([context.close(), dispatcherCtx.close(), supervisorCtx.close()]);
 });
 
@@ -107,7 +115,7 @@ test('assignment → en route → on scene → report with photo → resolved, w
 
   await showsAssignment(page, number);
   await expect(page.getByRole('link', { name: 'Navegar' })).toHaveAttribute('href', /google\.com\/maps\/dir\/\?api=1&destination=/);
-  await expect(page.getByRole('img', { name: 'Mapa del incidente y de mi posición' })).toBeVisible();
+  await expect(page.getByRole('img', { name: 'Mapa del incidente y de mi posición' })).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
   await page.screenshot({ path: 'docs/screenshots/field-assignment.png' });
 
   await page.getByRole('button', { name: 'En camino' }).click();
@@ -121,18 +129,33 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await page.getByLabel('Calidad').selectOption({ label: 'Testigo' });
   await page.getByRole('button', { name: 'Agregar vehículo' }).click();
   await page.getByLabel('Placa').fill('P123-456');
-  await page.getByRole('button', { name: 'Enviar informe' }).click();
   await page.getByLabel('Tomar foto').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  await page.getByRole('form', { name: 'Informe de campo' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'docs/screenshots/field-report.png' });
+  await page.getByRole('button', { name: 'Enviar informe' }).click();
   const timeline = panel.getByRole('list', { name: 'Cronología' });
   await expect(timeline.getByText('Informe de campo')).toBeVisible();
   await expect(page.getByText('Todo enviado.')).toBeVisible({ timeout: 15_000 });
-  await page.getByRole('region', { name: 'Evidencia' }).scrollIntoViewIfNeeded();
-  await page.screenshot({ path: 'docs/screenshots/field-report.png' });
+
+  // Panic needs a long press: a tap does nothing, holding 1.5 s raises a P1 alert on the console.
+  const panic = page.getByRole('button', { name: 'Pánico' });
+  await panic.scrollIntoViewIfNeeded();
+  await panic.click();
+  await expect(page.getByText('Mantenga presionado 1,5 segundos')).toBeVisible();
+  const box = (await panic.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(1_800);
+  await page.mouse.up();
+  await expect(page.getByText('Alerta de pánico enviada al centro de mando (P1).')).toBeVisible();
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO! Un agente pide auxilio (P1)' })).toBeVisible({ timeout: 10_000 });
+  await expect(timeline.getByText('PÁNICO (agente)')).toBeVisible();
 
   await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });
   await page.getByRole('button', { name: 'Resuelto' }).click();
   await expect(panel.getByText('Resuelto').first()).toBeVisible();
   await expect(units.getByText('Liberada')).toBeVisible();
+  await timeline.scrollIntoViewIfNeeded();
   await consolePage.screenshot({ path: 'docs/screenshots/field-console-follows.png' });
   await expect(page.getByText('Sin asignación por ahora.')).toBeVisible({ timeout: 20_000 });
   await page.screenshot({ path: 'docs/screenshots/field-resolved.png' });
@@ -141,4 +164,28 @@ test('assignment → en route → on scene → report with photo → resolved, w
   const position = async () => ((await (await dispatcher.get('/api/units?limit=5000')).json()).items as Unit[]).find((u) => u.callSign === callSign)!.position;
   await expect.poll(position, { timeout: 25_000 }).toMatchObject({ lat: 13.7, lon: -89.2 });
   await Promise.all([context.close(), consoleCtx.close()]);
+});
+
+test('the phone asks for the password again after the idle time, and a revoked device token signs it out', async ({ browser }) => {
+  const { context, page } = await phone(browser);
+  // Pretend the last touch was 20 minutes ago (the default idle limit is 15).
+  await page.evaluate(() => localStorage.setItem('centinela.field.lastActivity', String(Date.now() - 20 * 60_000)));
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pantalla bloqueada' })).toBeVisible();
+  await page.getByLabel('Contraseña').fill('wrong-password-123');
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('alert')).toContainText('Usuario o contraseña incorrectos.');
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Unidad / })).toBeVisible();
+
+  // The officer revokes the phone's token from a browser session (the "My account" page does the same).
+  const accountCtx = await browser.newContext();
+  const account = await apiLogin(accountCtx, 'field_officer');
+  const tokens = (await (await account.get('/api/auth/tokens')).json()).items as { id: string; name: string; revokedAt: string | null }[];
+  const device = tokens.find((t) => t.name.startsWith('Dispositivo de campo') && !t.revokedAt)!;
+  expect((await account.delete(`/api/auth/tokens/${device.id}`)).status()).toBe(204);
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Iniciar sesión en este dispositivo' })).toBeVisible();
+  await Promise.all([context.close(), accountCtx.close()]);
 });

@@ -138,7 +138,7 @@ function Assignment({ a, me, token, dispositions }: { a: NonNullable<Overview['a
 /** Everything on duty: my unit, my assignment, status, panic, notes, report, evidence and the outbox. */
 export function DutyScreen({ cred, onSettings, onSignOut }: { cred: DeviceCredential; onSettings: (s: Overview['settings']) => void; onSignOut: () => void }) {
   const t = useT();
-  const { data, error, stale } = useOverview(cred.token);
+  const { data, error, stale } = useOverview(cred.token, onSignOut);
   const [onDuty, setOnDuty] = useState(true);
   const [me, setMe] = useState<Fix | null>(null);
   const unitId = data?.unit.id;

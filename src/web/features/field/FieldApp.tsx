@@ -109,6 +109,7 @@ export default function FieldApp() {
   }, []);
 
   const signOut = useCallback(() => void forgetCredential().then(() => setCred(null)), []);
+  const onSettings = useCallback((s: { idleMinutes: number }) => setIdleMinutes(s.idleMinutes), []);
 
   return (
     <div className="field-app" lang={lang === 'es' ? 'es-SV' : 'en'}>
@@ -130,7 +131,7 @@ export default function FieldApp() {
             <PasswordForm username={cred.username} submitLabel={t('field.unlock')} run={(u, p) => verifyPassword(u, p)} onDone={unlock} />
           </>
         ) : (
-          <DutyScreen cred={cred} onSettings={(s) => setIdleMinutes(s.idleMinutes)} onSignOut={signOut} />
+          <DutyScreen cred={cred} onSettings={onSettings} onSignOut={signOut} />
         )}
       </main>
     </div>

@@ -64,6 +64,8 @@ export default function FieldMap({ incident, me, label }: { incident: LatLon | n
     });
     map.current = m;
     m.on('load', push);
+    // Tests and screenshots wait for the first fully drawn frame.
+    m.once('idle', () => container.current?.setAttribute('data-ready', 'true'));
     return () => {
       m.remove();
       map.current = null;

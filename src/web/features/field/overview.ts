@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { isProblem } from '../../app/api';
 import { deviceJson, OfflineError } from './device';
 import { kvGet, kvSet } from './idb';
 import { onFinished } from './queue';
@@ -27,7 +28,7 @@ export type Overview = {
 const CACHE = 'overview';
 
 /** The assignment as last seen: refreshed from the server, kept in IndexedDB for when there is no signal. */
-export function useOverview(token: string) {
+export function useOverview(token: string, onRevoked: () => void) {
   const [data, setData] = useState<Overview | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [stale, setStale] = useState(false);
@@ -40,9 +41,11 @@ export function useOverview(token: string) {
       await kvSet(CACHE, o);
     } catch (e) {
       if (e instanceof OfflineError) setStale(true);
+      // A revoked or expired device token: back to sign-in (the outbox stays on the phone).
+      else if (isProblem(e) && e.status === 401) onRevoked();
       else setError(e);
     }
-  }, [token]);
+  }, [token, onRevoked]);
   useEffect(() => {
     void kvGet<Overview>(CACHE).then((o) => o && setData((d) => d ?? o));
     void load();
