@@ -179,6 +179,20 @@ test('the phone asks for the password again after the idle time, and a revoked d
   await page.getByRole('button', { name: 'Desbloquear' }).click();
   await expect(page.getByRole('heading', { level: 1, name: /^Unidad / })).toBeVisible();
 
+  // With no signal the phone's own verifier of the password decides.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await context.setOffline(true);
+  await page.evaluate(() => localStorage.setItem('centinela.field.lastActivity', String(Date.now() - 20 * 60_000)));
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pantalla bloqueada' })).toBeVisible();
+  await page.getByLabel('Contraseña').fill('wrong-password-123');
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('alert')).toContainText('Usuario o contraseña incorrectos.');
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Unidad / })).toBeVisible();
+  await context.setOffline(false);
+
   // The officer revokes the phone's token from a browser session (the "My account" page does the same).
   const accountCtx = await browser.newContext();
   const account = await apiLogin(accountCtx, 'field_officer');

@@ -1,9 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isProblem } from '../../app/api';
 import { useLang, useT } from '../../app/i18n';
 import { LanguageSwitch } from '../../app/LanguageSwitch';
 import { ErrorAlert } from '../../ui/Alerts';
-import { forgetCredential, loadCredential, setDeviceLanguage, signInDevice, verifyPassword, type DeviceCredential } from './device';
+import { OfflineError, forgetCredential, loadCredential, setDeviceLanguage, signInDevice, verifyPassword, type DeviceCredential } from './device';
 import { DutyScreen } from './DutyScreen';
 import { configureQueue, startQueue } from './queue';
 import './field.css';
@@ -68,7 +67,7 @@ function PasswordForm({ username, onDone, submitLabel, run }: { username?: strin
         setError(null);
         run(user, password)
           .then(onDone)
-          .catch((err: unknown) => setError(isProblem(err) || err instanceof Error ? err : new Error(t('field.offlineLogin'))))
+          .catch((err: unknown) => setError(err instanceof OfflineError ? new Error(t('field.offlineLogin')) : err))
           .finally(() => setBusy(false));
       }}
     >
@@ -128,7 +127,7 @@ export default function FieldApp() {
           <>
             <h1>{t('field.lockedTitle')}</h1>
             <p className="field-hint">{t('field.lockedHint', { name: cred.displayName })}</p>
-            <PasswordForm username={cred.username} submitLabel={t('field.unlock')} run={(u, p) => verifyPassword(u, p)} onDone={unlock} />
+            <PasswordForm username={cred.username} submitLabel={t('field.unlock')} run={(_u, p) => verifyPassword(cred, p)} onDone={unlock} />
           </>
         ) : (
           <DutyScreen cred={cred} onSettings={onSettings} onSignOut={signOut} />

@@ -1,9 +1,22 @@
-import type { Lang } from '../../../common/errors';
+import { errorMessage, type Lang } from '../../../common/errors';
 import { ProblemError, type Problem } from '../../app/api';
 import { kvDelete, kvGet, kvSet } from './idb';
 
 /** The device credential: a scoped bearer token, revocable from the account page, kept in IndexedDB. */
-export type DeviceCredential = { token: string; tokenId: string; username: string; displayName: string; expiresAt: string };
+export type DeviceCredential = { token: string; tokenId: string; username: string; displayName: string; expiresAt: string; verifier?: Verifier };
+/** PBKDF2 of the password, so that the idle lock can be lifted where there is no signal. */
+type Verifier = { salt: string; hash: string; iterations: number };
+
+const b64 = (b: ArrayBuffer | Uint8Array) => btoa(String.fromCharCode(...new Uint8Array(b)));
+async function pbkdf2(password: string, salt: Uint8Array, iterations: number) {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);
+  return b64(await crypto.subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations }, key, 256));
+}
+async function makeVerifier(password: string): Promise<Verifier> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const iterations = 310_000;
+  return { salt: b64(salt), hash: await pbkdf2(password, salt, iterations), iterations };
+}
 
 const KEY = 'credential';
 export const DEVICE_SCOPES = ['field:use', 'units:position'] as const;
@@ -56,13 +69,25 @@ export async function signInDevice(username: string, password: string): Promise<
   if (login.stage !== 'active') throw new ProblemError({ type: 'about:blank', title: 'mfa', status: 401, code: 'mfa_required', detail: lang === 'es' ? 'Esta cuenta requiere un paso adicional: use la consola.' : 'This account needs another step: use the console.' });
   const created = await deviceJson<{ id: string; token: string; expiresAt: string }>('/auth/tokens', undefined, { method: 'POST', body: { name: `Dispositivo de campo (${navigator.userAgent.slice(0, 40)})`, scopes: DEVICE_SCOPES, expiresInDays: 7 } });
   await deviceJson('/auth/logout', undefined, { method: 'POST' }).catch(() => undefined);
-  const cred = { token: created.token, tokenId: created.id, username, displayName: login.user.displayName, expiresAt: created.expiresAt };
+  const cred = { token: created.token, tokenId: created.id, username, displayName: login.user.displayName, expiresAt: created.expiresAt, verifier: await makeVerifier(password) };
   await kvSet(KEY, cred);
   return cred;
 }
 
-/** Idle re-authentication: the password is checked again by signing in and out at once. */
-export async function verifyPassword(username: string, password: string) {
-  await deviceJson('/auth/login', undefined, { method: 'POST', body: { username, password } });
+/**
+ * Idle re-authentication: the server checks the password (signing in and out at once), so a changed
+ * password or a locked account counts; with no signal, the phone's own PBKDF2 verifier decides.
+ */
+export async function verifyPassword(cred: DeviceCredential, password: string) {
+  try {
+    await deviceJson('/auth/login', undefined, { method: 'POST', body: { username: cred.username, password } });
+  } catch (e) {
+    if (!(e instanceof OfflineError) || !cred.verifier) throw e;
+    const salt = Uint8Array.from(atob(cred.verifier.salt), (c) => c.charCodeAt(0));
+    if ((await pbkdf2(password, salt, cred.verifier.iterations)) !== cred.verifier.hash) {
+      throw new ProblemError({ type: 'about:blank', title: 'invalid_credentials', status: 401, code: 'invalid_credentials', detail: errorMessage('invalid_credentials', lang) });
+    }
+    return;
+  }
   await deviceJson('/auth/logout', undefined, { method: 'POST' }).catch(() => undefined);
 }
