@@ -1,4 +1,15 @@
-import { defineConfig } from 'vite';
+import fs from 'node:fs';
+import { defineConfig, type Plugin } from 'vite';
+
+// The field app's service worker must live at /field/sw.js (its scope) under a fixed name, with its manifest and icon.
+const FIELD = 'src/web/features/field';
+const fieldPwa = (): Plugin => ({
+  name: 'centinela-field-pwa',
+  apply: 'build',
+  generateBundle() {
+    for (const f of ['manifest.webmanifest', 'icon.svg']) this.emitFile({ type: 'asset', fileName: `field/${f}`, source: fs.readFileSync(`${FIELD}/${f}`) });
+  },
+});
 
 /**
  * Web front end (src/web) built into dist/web, which the API server serves at `/`.
@@ -6,6 +17,7 @@ import { defineConfig } from 'vite';
  */
 export default defineConfig({
   root: 'src/web',
+  plugins: [fieldPwa()],
   publicDir: false,
   build: {
     outDir: '../../dist/web',
@@ -17,6 +29,8 @@ export default defineConfig({
     // MapLibre GL (about 1.1 MB minified) is its own lazily loaded chunk, used only by the console map.
     chunkSizeWarningLimit: 1200,
     rolldownOptions: {
+      input: { main: 'src/web/index.html', 'field-sw': `${FIELD}/sw.ts` },
+      output: { entryFileNames: (chunk) => (chunk.name === 'field-sw' ? 'field/sw.js' : 'assets/[name]-[hash].js') },
       onwarn(warning, defaultHandler) {
         // React Router and TanStack Query mark their modules "use client"; meaningless in a plain SPA bundle.
         if (warning.code === 'MODULE_LEVEL_DIRECTIVE') return;

@@ -58,6 +58,12 @@ export const ERROR_MESSAGES = {
   citizen_already_rated: { es: 'Este caso ya fue calificado. Gracias.', en: 'This case was already rated. Thank you.' },
   webhook_signature_invalid: { es: 'La firma del mensaje no es válida.', en: 'The message signature is not valid.' },
   channel_not_configured: { es: 'Este canal de mensajería no está configurado.', en: 'This messaging channel is not configured.' },
+  idempotency_key_reused: { es: 'La clave de idempotencia ya se usó para otra solicitud.', en: 'The idempotency key was already used for a different request.' },
+  no_assignment: { es: 'Su unidad no tiene una asignación activa.', en: 'Your unit has no active assignment.' },
+  no_unit: { es: 'Usted no forma parte de la tripulación de ninguna unidad.', en: 'You are not in the crew of any unit.' },
+  caller_phone_withheld: { es: 'La política no permite mostrar el teléfono del llamante.', en: 'Policy does not allow showing the caller\'s phone number.' },
+  evidence_hash_mismatch: { es: 'La huella SHA-256 del archivo no coincide ({received} ≠ {declared}). No se guardó.', en: 'The file\'s SHA-256 does not match ({received} ≠ {declared}). It was not stored.' },
+  evidence_type_refused: { es: 'El contenido del archivo no es un tipo admitido para {kind}.', en: 'The file content is not an accepted type for {kind}.' },
 } as const satisfies Record<string, { es: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -69,6 +69,8 @@ export const PERMISSIONS = [
   'aml:read',
   'citizen:read',
   'citizen:reply',
+  'field:use',
+  'evidence:custody',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -81,9 +83,9 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   administrator: ['users:read', 'users:manage', 'approvals:read', 'approvals:decide', 'outbox:read', 'units:read', 'units:manage', 'catalogue:manage', 'open311:manage', 'aml:read'],
   call_taker: CALL_TAKER,
   dispatcher: DISPATCHER,
-  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage', 'aml:read'],
+  supervisor: [...DISPATCHER, 'approvals:read', 'approvals:decide', 'incidents:export', 'units:manage', 'aml:read', 'evidence:custody'],
   // Field officers see incidents (for their assignment) but not callers' personal data by default.
-  field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position'],
+  field_officer: ['incidents:read', 'units:read', 'units:status', 'units:position', 'field:use'],
   analyst: ['incidents:read', 'units:read', 'incidents:export'],
   // Auditors read complaints about conduct but never change them.
   auditor: ['audit:read', 'audit:verify', 'users:read', 'approvals:read', 'incidents:read', 'units:read', 'incidents:export', 'complaints:read'],

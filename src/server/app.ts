@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './platform/config.js';
 import type { Database } from './platform/db/database.js';
@@ -39,6 +40,11 @@ import { open311KeysRoutes } from './modules/open311/api-keys.routes.js';
 import { AmlService } from './modules/aml/aml.service.js';
 import { amlApiRoutes, amlReceiverRoutes } from './modules/aml/aml.routes.js';
 import { createCitizen } from './modules/citizen/citizen.module.js';
+import { FieldService } from './modules/field/field.service.js';
+import { fieldRoutes } from './modules/field/field.routes.js';
+import { EvidenceService } from './modules/field/evidence.service.js';
+import { evidenceRoutes } from './modules/field/evidence.routes.js';
+import { FilesystemEvidenceStore } from './modules/field/evidence-store.js';
 
 export type Centinela = {
   app: App;
@@ -80,6 +86,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const aml = new AmlService(db, intake);
   // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
   const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach) => incidents.addMessage(ctx, id, data, attach) });
+  const field = new FieldService(db, { positionSeconds: config.FIELD_POSITION_SECONDS, idleMinutes: config.FIELD_IDLE_MINUTES, showCallerPhone: config.FIELD_SHOW_CALLER_PHONE });
+  const evidence = new EvidenceService(db, new FilesystemEvidenceStore(config.EVIDENCE_DIR ?? path.join(config.dataDir, 'evidence')), field);
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
@@ -100,6 +108,8 @@ export async function createCentinela(config: Config, database: Database, logger
       open311KeysRoutes(a, { open311 });
       amlApiRoutes(a, { aml });
       citizen.mount(a);
+      fieldRoutes(a, { field });
+      evidenceRoutes(a, { evidence, maxBytes: config.EVIDENCE_MAX_BYTES });
     },
     { prefix: '/api' },
   );

@@ -63,6 +63,13 @@ const envSchema = z.object({
   TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{8,256}$/, '8–256 characters A-Z, a-z, 0-9, _ and - (what Telegram accepts)').optional(),
   SMS_AUTH_TOKEN: z.string().min(8, 'at least 8 characters').optional(),
   SMS_WEBHOOK_URL: z.url('the exact public URL the SMS gateway posts to (it is part of the signature)').optional(),
+  FIELD_POSITION_SECONDS: int(5, 30).default(10),
+  FIELD_IDLE_MINUTES: int(1, 24 * 60).default(15),
+  FIELD_SHOW_CALLER_PHONE: bool.default(false),
+  EVIDENCE_MAX_BYTES: int(1024, 200 * 1024 * 1024).default(25 * 1024 * 1024),
+  // Only the filesystem store is implemented; "s3" is reserved for an S3-compatible store (see README).
+  EVIDENCE_STORE: z.enum(['filesystem']).default('filesystem'),
+  EVIDENCE_DIR: z.string().min(1).optional(),
 });
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {

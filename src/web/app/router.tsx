@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { createBrowserRouter } from 'react-router';
 import { AccountPage } from '../features/account/AccountPage';
 import { ApprovalsPage } from '../features/approvals/ApprovalsPage';
@@ -16,6 +17,9 @@ import { TrackingPage } from '../features/citizen/TrackingPage';
 import { NotFoundPage, RequireActive, RequirePermission } from './guards';
 import { Layout } from './Layout';
 
+// The field app (and its map) loads only on the phone, under its own path and service-worker scope.
+const FieldApp = lazy(() => import('../features/field/FieldApp'));
+
 /** Route paths of the web shell (the server answers index.html for any of them). */
 export const ROUTES = {
   login: '/login',
@@ -32,6 +36,7 @@ export const ROUTES = {
   report: '/reportar',
   tracking: '/seguimiento',
   citizenOutbox: '/citizen-outbox',
+  field: '/field/',
 } as const;
 
 export const router = createBrowserRouter([
@@ -42,6 +47,14 @@ export const router = createBrowserRouter([
   { path: ROUTES.report, element: <ReportPage /> },
   { path: ROUTES.tracking, element: <TrackingPage /> },
   { path: `${ROUTES.tracking}/:code`, element: <TrackingPage /> },
+  {
+    path: '/field/*',
+    element: (
+      <Suspense fallback={null}>
+        <FieldApp />
+      </Suspense>
+    ),
+  },
   {
     path: '/',
     element: (

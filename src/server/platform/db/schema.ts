@@ -440,3 +440,76 @@ export interface ConductComplaintLinksTable {
   linked_by: string | null;
   linked_at: DefaultTimestamp;
 }
+
+/** Field officer app (migrations/0008_field.sql). */
+export interface IdempotencyKeysTable {
+  principal_id: string;
+  key: string;
+  operation: string;
+  request_hash: string;
+  status_code: number;
+  response: ColumnType<unknown, string, string>;
+  created_at: DefaultTimestamp;
+}
+
+export interface FieldAlertsTable {
+  id: Generated<string>;
+  kind: 'panic' | 'backup';
+  priority: number;
+  unit_id: string;
+  incident_id: string | null;
+  raised_by: string;
+  lat: number | null;
+  lon: number | null;
+  accuracy_m: number | null;
+  raised_at: DefaultTimestamp;
+}
+
+export interface FieldReportsTable {
+  id: Generated<string>;
+  incident_id: string;
+  unit_id: string;
+  author_id: string;
+  narrative: string;
+  persons: ColumnType<unknown, string, string>;
+  vehicles: ColumnType<unknown, string, string>;
+  created_at: DefaultTimestamp;
+}
+
+export type EvidenceKind = 'photo' | 'audio' | 'document';
+export interface EvidenceItemsTable {
+  id: Generated<string>;
+  incident_id: string;
+  report_id: string | null;
+  kind: EvidenceKind;
+  content_type: string;
+  size_bytes: ColumnType<number, number, number>;
+  sha256: string;
+  original_name: string | null;
+  storage_key: string;
+  captured_at: Timestamp;
+  captured_by: string;
+  uploaded_at: DefaultTimestamp;
+}
+
+export type CustodyKind = 'captured' | 'uploaded' | 'viewed' | 'downloaded' | 'exported' | 'transferred_to_person' | 'transferred_to_prosecutor';
+export interface CustodyEventsTable {
+  id: Generated<number>;
+  evidence_id: string;
+  kind: CustodyKind;
+  at: DefaultTimestamp;
+  actor_id: string | null;
+  actor_username: string | null;
+  reason: string | null;
+  recipient: string | null;
+  sha256: string;
+}
+
+// Declaration merging keeps each module's tables in its own block of this file.
+export interface DB {
+  idempotency_keys: IdempotencyKeysTable;
+  field_alerts: FieldAlertsTable;
+  field_reports: FieldReportsTable;
+  evidence_items: EvidenceItemsTable;
+  custody_events: CustodyEventsTable;
+}

@@ -79,6 +79,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /** The path of the first string holding a NUL or a lone UTF-16 surrogate, or null. */
 export function findUnstorableText(value: unknown, path = ''): string | null {
   if (typeof value === 'string') return value.includes('\u0000') || LONE_SURROGATE.test(value) ? path || '.' : null;
+  // Raw bytes (evidence uploads) are never stored as text; walking them byte by byte took seconds per MiB.
+  if (ArrayBuffer.isView(value)) return null;
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const found = findUnstorableText(k, path ? `${path}.${k}` : k) ?? findUnstorableText(v, path ? `${path}.${k}` : k);

@@ -1,0 +1,205 @@
+import crypto from 'node:crypto';
+import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { totpNow } from '../src/server/platform/auth/totp.js';
+
+const PASSWORD = 'Centinela-Demo-2026';
+const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'es-SV' };
+// A real JPEG header, then noise: the server sniffs the bytes and recomputes the SHA-256.
+const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), crypto.randomBytes(4096)]);
+
+/** An API session inside a browser context (cookies shared with its pages). */
+async function apiLogin(context: BrowserContext, username: string, mfa = false): Promise<APIRequestContext> {
+  const login = await context.request.post('/api/auth/login', { data: { username, password: PASSWORD } });
+  expect(login.status()).toBe(200);
+  if (mfa) expect((await context.request.post('/api/auth/mfa/verify', { data: { code: totpNow(TOTP_SECRET) } })).status()).toBe(200);
+  return context.request;
+}
+
+async function phone(browser: Browser, geolocation?: { latitude: number; longitude: number }) {
+  const context = await browser.newContext({ ...PHONE, ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}) });
+  const page = await context.newPage();
+  await page.goto('/field/');
+  await page.getByLabel('Usuario').fill('field_officer');
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Iniciar sesión' }).click();
+  const heading = page.getByRole('heading', { level: 1, name: /^Unidad / });
+  await expect(heading).toBeVisible();
+  const callSign = (await heading.textContent())!.match(/Unidad (\S+)/)![1]!;
+  return { context, page, callSign };
+}
+
+type Unit = { id: string; callSign: string; status: string; position: { lat: number; lon: number } | null };
+
+/** The dispatcher commits the officer's unit to a new incident at the unit's own position. */
+async function assign(api: APIRequestContext, callSign: string, description: string) {
+  const units = (await (await api.get('/api/units?limit=5000')).json()).items as Unit[];
+  const unit = units.find((u) => u.callSign === callSign)!;
+  if (unit.status !== 'available') expect((await api.post(`/api/units/${unit.id}/status`, { data: { status: 'available' } })).status()).toBe(200);
+  const at = unit.position ?? { lat: 13.6978, lon: -89.1914 };
+  const created = await api.post('/api/incidents', { data: { typeCode: 'DIST', description, location: { lat: at.lat + 0.003, lon: at.lon, source: 'map_click' } } });
+  expect(created.status()).toBe(201);
+  const incident = await created.json();
+  const assigned = await api.post(`/api/incidents/${incident.id}/assignments`, { data: { unitId: unit.id, reason: { code: 'crew_knowledge', text: 'Unidad con aplicación de campo para la prueba' } } });
+  expect(assigned.status(), await assigned.text()).toBe(200);
+  return { incidentId: incident.id as string, number: incident.number as string, unit };
+}
+
+async function showsAssignment(page: Page, number: string) {
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Asignación actual' }).getByText(number)).toBeVisible();
+}
+
+test('offline: status, note and photo are kept on the phone, then each is applied exactly once, in order', async ({ browser }) => {
+  const { context, page, callSign } = await phone(browser);
+  const dispatcherCtx = await browser.newContext();
+  const dispatcher = await apiLogin(dispatcherCtx, 'dispatcher');
+  const { incidentId, number } = await assign(dispatcher, callSign, `Ruido excesivo, prueba sin señal ${Date.now()}`);
+  await showsAssignment(page, number);
+
+  await context.setOffline(true);
+  await page.getByRole('button', { name: 'Enterado' }).click();
+  await page.getByLabel('Texto de la nota').fill('Sin señal en la zona; llegamos a pie');
+  await page.getByRole('button', { name: 'Enviar nota' }).click();
+  await page.getByLabel('Adjuntar archivo').setInputFiles({ name: 'escena.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  const pending = page.getByRole('list', { name: 'Acciones pendientes' });
+  await expect(pending.getByRole('listitem')).toHaveCount(3);
+  await expect(pending.getByRole('listitem').nth(0)).toContainText('Enterado');
+  await expect(pending.getByRole('listitem').nth(1)).toContainText('Nota');
+  await expect(pending.getByRole('listitem').nth(2)).toContainText('escena.jpg');
+  await expect(page.getByText('Sin conexión: las acciones se guardan y se enviarán en orden.')).toBeVisible();
+  await page.getByRole('region', { name: 'Pendientes de envío' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'docs/screenshots/field-offline.png' });
+
+  await context.setOffline(false);
+  await expect(page.getByText('Todo enviado.')).toBeVisible({ timeout: 15_000 });
+  await expect(pending).toBeHidden();
+
+  const detail = await (await dispatcher.get(`/api/incidents/${incidentId}`)).json();
+  const timeline = detail.timeline as { id: number; kind: string; at: string; data: Record<string, unknown> }[];
+  const acks = timeline.filter((e) => e.kind === 'unit_status' && e.data.status === 'acknowledged');
+  const notes = timeline.filter((e) => e.kind === 'note' && e.data.text === 'Sin señal en la zona; llegamos a pie');
+  expect(acks).toHaveLength(1);
+  expect(notes).toHaveLength(1);
+  expect(acks[0]!.id).toBeLessThan(notes[0]!.id);
+
+  const supervisorCtx = await browser.newContext();
+  const supervisor = await apiLogin(supervisorCtx, 'supervisor', true);
+  const evidence = (await (await supervisor.get(`/api/evidence?incidentId=${incidentId}`)).json()).items as { sha256: string; uploadedAt: string; originalName: string }[];
+  expect(evidence).toHaveLength(1);
+  expect(evidence[0]!.sha256).toBe(crypto.createHash('sha256').update(PHOTO).digest('hex'));
+  expect(Date.parse(evidence[0]!.uploadedAt)).toBeGreaterThan(Date.parse(notes[0]!.at));
+
+  // Installed and offline-first: with no network at all, a reload still opens the app and the last assignment.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await context.setOffline(true);
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Asignación actual' }).getByText(number)).toBeVisible();
+  await expect(page.getByText('Sin conexión: se muestran los últimos datos recibidos.')).toBeVisible();
+  await context.setOffline(false);
+  await Promise.all([context.close(), dispatcherCtx.close(), supervisorCtx.close()]);
+});
+
+test('assignment → en route → on scene → report with photo → resolved, with the dispatcher console following each step live', async ({ browser }) => {
+  const { page, callSign, context } = await phone(browser, { latitude: 13.70, longitude: -89.2 });
+  const consoleCtx = await browser.newContext();
+  const dispatcher = await apiLogin(consoleCtx, 'dispatcher');
+  const { number } = await assign(dispatcher, callSign, `Riña en parque, prueba de campo ${Date.now()}`);
+  const consolePage = await consoleCtx.newPage();
+  await consolePage.goto('/console/dispatch');
+  await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
+  await consolePage.getByRole('button', { name: new RegExp(number) }).click();
+  const panel = consolePage.getByRole('region', { name: new RegExp(number) });
+  const units = panel.getByRole('list', { name: 'Unidades asignadas' });
+  await expect(units.getByText('Despachada')).toBeVisible();
+
+  await showsAssignment(page, number);
+  await expect(page.getByRole('link', { name: 'Navegar' })).toHaveAttribute('href', /google\.com\/maps\/dir\/\?api=1&destination=/);
+  await expect(page.getByRole('img', { name: 'Mapa del incidente y de mi posición' })).toHaveAttribute('data-ready', 'true', { timeout: 15_000 });
+  await page.screenshot({ path: 'docs/screenshots/field-assignment.png' });
+
+  await page.getByRole('button', { name: 'En camino' }).click();
+  await expect(units.getByText('En camino')).toBeVisible();
+  await page.getByRole('button', { name: 'En el lugar' }).click();
+  await expect(units.getByText('En el lugar')).toBeVisible();
+
+  await page.getByLabel('Relato de los hechos').fill('Dos personas discutían; se separó a las partes y se tomaron datos.');
+  await page.getByRole('button', { name: 'Agregar persona' }).click();
+  await page.getByLabel('Nombre').fill('Juan Pérez');
+  await page.getByLabel('Calidad').selectOption({ label: 'Testigo' });
+  await page.getByRole('button', { name: 'Agregar vehículo' }).click();
+  await page.getByLabel('Placa').fill('P123-456');
+  await page.getByLabel('Tomar foto').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  await page.getByRole('form', { name: 'Informe de campo' }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: 'docs/screenshots/field-report.png' });
+  await page.getByRole('button', { name: 'Enviar informe' }).click();
+  const timeline = panel.getByRole('list', { name: 'Cronología' });
+  await expect(timeline.getByText('Informe de campo')).toBeVisible();
+  await expect(page.getByText('Todo enviado.')).toBeVisible({ timeout: 15_000 });
+
+  // Panic needs a long press: a tap does nothing, holding 1.5 s raises a P1 alert on the console.
+  const panic = page.getByRole('button', { name: 'Pánico' });
+  await panic.scrollIntoViewIfNeeded();
+  await panic.click();
+  await expect(page.getByText('Mantenga presionado 1,5 segundos')).toBeVisible();
+  const box = (await panic.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.waitForTimeout(1_800);
+  await page.mouse.up();
+  await expect(page.getByText('Alerta de pánico enviada al centro de mando (P1).')).toBeVisible();
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO! Un agente pide auxilio (P1)' })).toBeVisible({ timeout: 10_000 });
+  await expect(timeline.getByText('PÁNICO (agente)')).toBeVisible();
+
+  await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });
+  await page.getByRole('button', { name: 'Resuelto' }).click();
+  await expect(panel.getByText('Resuelto').first()).toBeVisible();
+  await expect(units.getByText('Liberada')).toBeVisible();
+  await timeline.scrollIntoViewIfNeeded();
+  await consolePage.screenshot({ path: 'docs/screenshots/field-console-follows.png' });
+  await expect(page.getByText('Sin asignación por ahora.')).toBeVisible({ timeout: 20_000 });
+  await page.screenshot({ path: 'docs/screenshots/field-resolved.png' });
+
+  // The phone's GPS fixes reach the server in the next batch (every 10 s by default), with their accuracy.
+  const position = async () => ((await (await dispatcher.get('/api/units?limit=5000')).json()).items as Unit[]).find((u) => u.callSign === callSign)!.position;
+  await expect.poll(position, { timeout: 25_000 }).toMatchObject({ lat: 13.7, lon: -89.2 });
+  await Promise.all([context.close(), consoleCtx.close()]);
+});
+
+test('the phone asks for the password again after the idle time, and a revoked device token signs it out', async ({ browser }) => {
+  const { context, page } = await phone(browser);
+  // Pretend the last touch was 20 minutes ago (the default idle limit is 15).
+  await page.evaluate(() => localStorage.setItem('centinela.field.lastActivity', String(Date.now() - 20 * 60_000)));
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pantalla bloqueada' })).toBeVisible();
+  await page.getByLabel('Contraseña').fill('wrong-password-123');
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('alert')).toContainText('Usuario o contraseña incorrectos.');
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Unidad / })).toBeVisible();
+
+  // With no signal the phone's own verifier of the password decides.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
+  await context.setOffline(true);
+  await page.evaluate(() => localStorage.setItem('centinela.field.lastActivity', String(Date.now() - 20 * 60_000)));
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pantalla bloqueada' })).toBeVisible();
+  await page.getByLabel('Contraseña').fill('wrong-password-123');
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('alert')).toContainText('Usuario o contraseña incorrectos.');
+  await page.getByLabel('Contraseña').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Desbloquear' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: /^Unidad / })).toBeVisible();
+  await context.setOffline(false);
+
+  // The officer revokes the phone's token from a browser session (the "My account" page does the same).
+  const accountCtx = await browser.newContext();
+  const account = await apiLogin(accountCtx, 'field_officer');
+  const tokens = (await (await account.get('/api/auth/tokens')).json()).items as { id: string; name: string; revokedAt: string | null }[];
+  const device = tokens.find((t) => t.name.startsWith('Dispositivo de campo') && !t.revokedAt)!;
+  expect((await account.delete(`/api/auth/tokens/${device.id}`)).status()).toBe(204);
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1, name: 'Iniciar sesión en este dispositivo' })).toBeVisible();
+  await Promise.all([context.close(), accountCtx.close()]);
+});
