@@ -69,13 +69,12 @@ export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: Even
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
   // Held until commit, taken before the seq: a relay seeing a gap knows which transactions may still fill it.
-  // One round trip: the row (and its seq default) is formed only after the materialised lock CTE returned.
+  await sql`SELECT pg_advisory_xact_lock_shared(${PUBLISHER_LOCK[0]}, ${PUBLISHER_LOCK[1]})`.execute(tx);
   const { rows } = await sql<{ seq: number }>`
-    WITH l AS MATERIALIZED (SELECT pg_advisory_xact_lock_shared(${PUBLISHER_LOCK[0]}, ${PUBLISHER_LOCK[1]})),
-    e AS (
+    WITH e AS (
       INSERT INTO events (topic, kind, entity_type, entity_id, version, department, data)
-      SELECT ${event.topic}, ${event.kind}, ${event.entityType}, ${event.entityId}, ${event.version ?? null}::int,
-             ${event.department ?? null}::text, ${data}::jsonb FROM l
+      VALUES (${event.topic}, ${event.kind}, ${event.entityType}, ${event.entityId}, ${event.version ?? null},
+              ${event.department ?? null}, ${data}::jsonb)
       RETURNING seq)
     SELECT seq, pg_notify(${EVENTS_CHANNEL}, seq::text) FROM e`.execute(tx);
   const seq = rows[0]?.seq;
