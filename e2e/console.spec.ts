@@ -1,5 +1,7 @@
 import { expect, test } from '@playwright/test';
-import { fillIntake, signedIn } from './helpers.js';
+import { closeContexts, fillIntake, signedIn } from './helpers.js';
+
+test.afterEach(({ browser }) => closeContexts(browser));
 
 test('a call-taker creates an incident, a dispatcher sees it live, assigns the recommended unit and closes it', async ({ browser }) => {
   const dispatcher = await signedIn(browser, 'dispatcher');

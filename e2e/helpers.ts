@@ -36,3 +36,8 @@ export async function fillIntake(page: Page, description: string) {
   await page.getByLabel('Nombre del llamante').fill('María Pérez');
   await page.getByLabel('Descripción').fill(description);
 }
+
+/** Closes every context a test opened, so one test's live pages do not load the next. */
+export async function closeContexts(browser: Browser) {
+  for (const c of browser.contexts()) await c.close();
+}

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, request, test } from '@playwright/test';
-import { PASSWORD, signedIn } from './helpers.js';
+import { closeContexts, PASSWORD, signedIn } from './helpers.js';
 
 // A server of this spec's own, so that the test can really stop and start it under an open console.
 const PORT = Number(process.env.E2E_PORT ?? 8181) + 1;
@@ -39,6 +39,7 @@ test.beforeAll(async () => {
   fs.rmSync(DATA_DIR, { recursive: true, force: true });
   await startServer();
 });
+test.afterEach(({ browser }) => closeContexts(browser));
 test.afterAll(async () => {
   await stopServer();
   fs.rmSync(DATA_DIR, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import type { DB } from '../../src/server/platform/db/schema.js';
 import type { HttpClient } from '../lib/http.js';
 import { incidentBody, mulberry32 } from '../lib/fixtures.js';
 import { epochMs, sleep, summarize, type Summary } from '../lib/stats.js';
+import { sequencePending } from '../../src/server/platform/audit/sequencer.js';
 
 export type LiveOptions = { clients: number; ratePerSecond: number; seconds: number };
 
@@ -201,6 +202,7 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
   if (!Number.isFinite(from)) from = 0;
   const { rows } = await sql<{ seq: number; ms: number }>`
     SELECT seq, extract(epoch FROM occurred_at) * 1000 AS ms FROM events WHERE topic = 'incidents' AND seq > ${from} ORDER BY seq`.execute(db);
+  await sequencePending(db);
   const audit = await sql<{ entity_id: string; ms: number }>`
     SELECT entity_id, extract(epoch FROM occurred_at) * 1000 AS ms FROM audit_log WHERE action = 'incident.created'`.execute(db);
   const occurred = new Map(rows.map((r) => [Number(r.seq), Number(r.ms)]));

@@ -45,6 +45,7 @@ import { fieldRoutes } from './modules/field/field.routes.js';
 import { EvidenceService } from './modules/field/evidence.service.js';
 import { evidenceRoutes } from './modules/field/evidence.routes.js';
 import { FilesystemEvidenceStore } from './modules/field/evidence-store.js';
+import { AuditSequencer } from './platform/audit/sequencer.js';
 
 export type Centinela = {
   app: App;
@@ -119,6 +120,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const policy: CheckpointPolicy = { origin: config.AUDIT_ORIGIN, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS };
   // A first checkpoint at start, so a witness can take one from the first minute.
   await checkpointIfDue(db, signingKey, policy);
+  const sequencer = new AuditSequencer(database, (e) => app.log.error({ err: e }, 'audit sequencer failed'));
+  await sequencer.start();
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));
@@ -134,6 +137,7 @@ export async function createCentinela(config: Config, database: Database, logger
       await stopEscalation();
       await stopCitizen();
       await realtime.stop();
+      await sequencer.stop().catch((e: unknown) => app.log.error({ err: e }, 'audit sequencer: final drain failed'));
       // Keep-alive connections become idle as their last request finishes: close them as they do.
       const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
       try {

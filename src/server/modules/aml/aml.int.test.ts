@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 const TOKEN = 'aml-gateway-shared-secret-0123456789';
 let s: TestServer;
@@ -68,7 +69,7 @@ describe('the AML receiver', () => {
     const d = await detail(inc.id);
     expect(d.locations.find((l: { current: boolean }) => l.current)).toMatchObject({ source: 'aml', lat: 13.6929 });
     expect(d.locations.map((l: { source: string }) => l.source).sort()).toEqual(['aml', 'caller_stated']);
-    const audit = await s.database.db.selectFrom('audit_log').selectAll().where('entity_id', '=', inc.id).where('action', '=', 'incident.location_selected').executeTakeFirstOrThrow();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('entity_id', '=', inc.id).where('action', '=', 'incident.location_selected').executeTakeFirstOrThrow();
     expect(audit.actor_username).toBe('call_taker');
     expect((await s.request({ method: 'POST', url: `/api/aml/messages/${fix.id}/adopt`, cookie: callTaker, body: { incidentId: inc.id } })).statusCode).toBe(409);
   });
@@ -103,7 +104,7 @@ describe('the AML receiver', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json().items.map((m: { rejectReason: string }) => m.rejectReason)).toEqual(['location_time: not a valid YYYYMMDDhhmmss time', 'from: the caller number is missing', 'pm: positioning method must be G, W, C or N']);
     expect(list.json().items[2].raw).toContain('pm=Q');
-    const audit = await s.database.db.selectFrom('audit_log').select('action').where('action', 'in', ['aml.rejected', 'aml_message.sensitive_read']).execute();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').select('action').where('action', 'in', ['aml.rejected', 'aml_message.sensitive_read']).execute();
     expect(audit.map((a) => a.action).sort()).toEqual(['aml.rejected', 'aml.rejected', 'aml.rejected', 'aml_message.sensitive_read']);
   });
 

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { URI } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, DEMO_PASSWORD, type TestServer } from '../../test/test-server.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 const SECOND_ADMIN = 'admin.second';
 const SECOND_ADMIN_PASSWORD = 'Second-Admin-Pass-2026';
@@ -25,8 +26,10 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const userRow = (username: string) => s.database.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
-const auditOf = (action: string, entityId: string) =>
-  s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).where('entity_id', '=', entityId).orderBy('seq').execute();
+const auditOf = async (action: string, entityId: string) => {
+  await sequencePending(s.database.db);
+  return s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).where('entity_id', '=', entityId).orderBy('seq').execute();
+};
 const approvalRow = (id: string) => s.database.db.selectFrom('approval_requests').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const requestReset = (username: string, body: unknown = { reason: LOST_PHONE }, cookie = admin) =>
   s.request({ method: 'POST', url: `/api/users/${ids[username]}/mfa-reset`, cookie, body });

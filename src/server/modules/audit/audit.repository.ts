@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../platform/db/schema.js';
 import { contentOfRow } from '../../platform/audit/audit-log.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 export const auditEntrySchema = z.object({
   seq: z.number(),
@@ -35,6 +36,7 @@ export type AuditFilter = {
 
 /** Newest first; `action` matches as a prefix so "auth." finds every authentication event. */
 export async function listAuditEntries(db: Kysely<DB>, f: AuditFilter) {
+  await sequencePending(db);
   let q = db.selectFrom('audit_log').selectAll().orderBy('seq', 'desc').limit(f.limit + 1);
   if (f.actor) q = q.where('actor_username', '=', f.actor);
   if (f.action) q = q.where('action', 'like', `${f.action.replace(/[\\%_]/g, '\\$&')}%`);

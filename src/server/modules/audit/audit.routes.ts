@@ -4,6 +4,7 @@ import { appendAudit } from '../../platform/audit/audit-log.js';
 import { exportWitnessFile } from '../../platform/audit/checkpoint.js';
 import { checkpointAt, latestCheckpoint, loadLeafHashes, publicKeys } from '../../platform/audit/log-store.js';
 import { consistencyProof, inclusionProof, rootHash } from '../../platform/audit/merkle.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 import { verifyAuditLog } from '../../platform/audit/verify.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -76,6 +77,7 @@ export function auditRoutes(app: App, deps: { db: Kysely<DB> }) {
       },
     },
     async (req) => {
+      await sequencePending(db);
       const row = await db.selectFrom('audit_log').selectAll().where('seq', '=', req.params.seq).executeTakeFirst();
       if (!row) throw notFound();
       await recordRead(req, `entry:${req.params.seq}`, null);
@@ -191,6 +193,7 @@ export function auditRoutes(app: App, deps: { db: Kysely<DB> }) {
           200: z.object({
             ok: z.boolean(),
             entries: z.number(),
+            queued: z.number().describe('committed entries still waiting to be chained after verification sequenced the queue'),
             checkpoints: z.number(),
             problems: z.array(z.object({ kind: z.string(), seq: z.number().nullable(), detail: z.string() })),
             witness: z.null(),

@@ -3,6 +3,7 @@ import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { citizenDb } from './citizen.tables.js';
 import { inject, nextAddress, PLAZA_LIBERTAD, PNG_PIXEL, reportBody, solvedChallenge, submitReport, type Client } from './citizen-test-kit.js';
 import { hashTrackingCode } from './tracking-code.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -51,7 +52,7 @@ describe('web reports', () => {
     expect(row).toMatchObject({ anonymous: true, contact_name: null, contact_phone: null, contact_email: null, address: null });
     const incident = await s.database.db.selectFrom('incidents').select(['caller_number', 'caller_name']).where('id', '=', row.incident_id).executeTakeFirstOrThrow();
     expect(incident).toEqual({ caller_number: null, caller_name: null });
-    const audit = await s.database.db.selectFrom('audit_log').select(['client_ip', 'changes']).where('entity_id', '=', row.incident_id).where('action', '=', 'incident.created').executeTakeFirstOrThrow();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').select(['client_ip', 'changes']).where('entity_id', '=', row.incident_id).where('action', '=', 'incident.created').executeTakeFirstOrThrow();
     expect(audit.client_ip).toBeNull();
     expect(JSON.stringify(audit.changes)).toContain('"anonymous":true');
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 const cookies: Record<string, string> = {};
@@ -71,7 +72,7 @@ describe('filing a complaint', () => {
     const queue = await s.request({ method: 'GET', url: '/api/incidents?status=all', cookie: cookies.supervisor });
     expect(queue.body).not.toContain('empujó');
     // The audit entry says a complaint arrived, not what it says or who filed it.
-    const audit = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'complaint.filed').execute();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('action', '=', 'complaint.filed').execute();
     expect(JSON.stringify(audit.map((a) => a.changes))).not.toMatch(/Rosa|7123|empujó/);
   });
 });
@@ -96,9 +97,9 @@ describe('who may read and handle complaints', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ contact: { name: 'Rosa Martínez' }, badgeNumber: 'ONI 12345', department: 'SV.SS', status: 'received' });
     }
-    const reads = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'complaint.sensitive_read').where('entity_id', '=', id).execute();
+    const reads = await (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('action', '=', 'complaint.sensitive_read').where('entity_id', '=', id).execute();
     expect(reads.map((r) => r.actor_username)).toEqual(['internal_affairs', 'internal_affairs']);
-    const lists = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'complaint.list_read').execute();
+    const lists = await (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('action', '=', 'complaint.list_read').execute();
     expect(lists.length).toBeGreaterThan(0);
   });
 
@@ -106,7 +107,7 @@ describe('who may read and handle complaints', () => {
     const { trackingCode } = await file();
     const id = await idOf(trackingCode);
     expect((await s.request({ method: 'GET', url: `/api/conduct/complaints/${id}`, cookie: cookies.auditor })).statusCode).toBe(200);
-    expect(await s.database.db.selectFrom('audit_log').select('seq').where('action', '=', 'complaint.sensitive_read').where('actor_username', '=', 'auditor').execute()).toHaveLength(1);
+    expect(await (await chained(s.database.db)).selectFrom('audit_log').select('seq').where('action', '=', 'complaint.sensitive_read').where('actor_username', '=', 'auditor').execute()).toHaveLength(1);
     const res = await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/outcome`, cookie: cookies.auditor, body: { outcome: 'unfounded', summary: 'Sin pruebas suficientes.' } });
     expect(res.statusCode).toBe(403);
   });
@@ -129,7 +130,7 @@ describe('who may read and handle complaints', () => {
     expect(out.json()).toMatchObject({ status: 'closed', outcome: 'substantiated' });
     const again = await s.request({ method: 'POST', url: `/api/conduct/complaints/${id}/outcome`, cookie: cookies.internal_affairs, body: { outcome: 'unfounded', summary: 'Otra decisión distinta.' } });
     expect(again.statusCode).toBe(409);
-    const actions = (await s.database.db.selectFrom('audit_log').select('action').where('entity_id', '=', id).orderBy('seq').execute()).map((a) => a.action);
+    const actions = (await (await chained(s.database.db)).selectFrom('audit_log').select('action').where('entity_id', '=', id).orderBy('seq').execute()).map((a) => a.action);
     expect(actions.filter((a) => a !== 'complaint.sensitive_read')).toEqual(['complaint.filed', 'complaint.linked', 'complaint.linked', 'complaint.outcome_recorded']);
     const track = (await s.request({ method: 'GET', url: `/api/conduct/track/${trackingCode}` })).json();
     expect(track).toMatchObject({ status: 'closed', outcome: 'substantiated' });

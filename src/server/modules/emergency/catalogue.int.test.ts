@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { escalateOverdue } from './escalation.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 let s: TestServer;
 let admin: string;
@@ -29,6 +30,7 @@ describe('a configurable catalogue', () => {
     expect(res.statusCode, res.body).toBe(200);
     const inc = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBV', location: { ...CENTRE, source: 'map_click' }, answers: { occupants: true } } });
     expect(inc.json().priority).toBe(1);
+    await sequencePending(s.database.db);
     const entry = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'catalogue.type_created').where('entity_id', '=', 'ROBV').executeTakeFirstOrThrow();
     expect(entry.actor_username).toBe('administrator');
   });
@@ -53,6 +55,7 @@ describe('a configurable catalogue', () => {
     const res = await s.request({ method: 'PATCH', url: '/api/dispatch-settings', cookie: admin, body: { stalePositionSeconds: 120 } });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().stalePositionSeconds).toBe(120);
+    await sequencePending(s.database.db);
     const entry = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'catalogue.dispatch_settings_changed').executeTakeFirstOrThrow();
     expect(entry.changes).toMatchObject({ before: { stalePositionSeconds: 300 }, after: { stalePositionSeconds: 120 } });
     const unknown = await s.request({ method: 'PATCH', url: '/api/dispatch-settings', cookie: admin, body: { warpSpeed: 9 } });

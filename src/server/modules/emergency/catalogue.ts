@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { PriorityRule } from '../../../common/emergency.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -23,29 +23,35 @@ export const incidentTypeSchema = z.object({
 });
 export type IncidentType = z.infer<typeof incidentTypeSchema>;
 
-/** The incident-type catalogue with each type's protocol questions and priority rules. */
+type QuestionRow = { key: string; prompt_es: string; prompt_en: string; kind: IncidentType['questions'][number]['kind']; options: IncidentType['questions'][number]['options'] };
+type RuleRow = { question_key: string; operator: PriorityRule['operator']; value: unknown; priority: number };
+
+/** The incident-type catalogue with each type's protocol questions and priority rules, in one statement (intake reads it per call). */
 export async function loadIncidentTypes(db: Db, onlyCode?: string): Promise<IncidentType[]> {
-  let tq = db.selectFrom('incident_types').selectAll().where('active', '=', true).orderBy('code');
-  let qq = db.selectFrom('protocol_questions').selectAll().orderBy('type_code').orderBy('position');
-  let rq = db.selectFrom('priority_rules').selectAll();
-  if (onlyCode) {
-    tq = tq.where('code', '=', onlyCode);
-    qq = qq.where('type_code', '=', onlyCode);
-    rq = rq.where('type_code', '=', onlyCode);
-  }
-  const [types, questions, rules] = await Promise.all([tq.execute(), qq.execute(), rq.execute()]);
+  const { rows: types } = await sql<{
+    code: string;
+    name_es: string;
+    name_en: string;
+    default_priority: number;
+    required_units: IncidentType['requiredUnits'];
+    emergency: boolean;
+    questions: QuestionRow[];
+    rules: RuleRow[];
+  }>`
+    SELECT t.code, t.name_es, t.name_en, t.default_priority, t.required_units, t.emergency,
+           COALESCE((SELECT json_agg(q ORDER BY q.position) FROM protocol_questions q WHERE q.type_code = t.code), '[]') AS questions,
+           COALESCE((SELECT json_agg(r) FROM priority_rules r WHERE r.type_code = t.code), '[]') AS rules
+      FROM incident_types t
+     WHERE t.active AND (${onlyCode ?? null}::text IS NULL OR t.code = ${onlyCode ?? null}::text)
+     ORDER BY t.code`.execute(db);
   return types.map((t) => ({
     code: t.code,
     name: { es: t.name_es, en: t.name_en },
     defaultPriority: t.default_priority,
     requiredUnits: t.required_units,
     emergency: t.emergency,
-    questions: questions
-      .filter((q) => q.type_code === t.code)
-      .map((q) => ({ key: q.key, prompt: { es: q.prompt_es, en: q.prompt_en }, kind: q.kind, options: q.options })),
-    priorityRules: rules
-      .filter((r) => r.type_code === t.code)
-      .map((r): PriorityRule => ({ questionKey: r.question_key, operator: r.operator, value: r.value, priority: r.priority })),
+    questions: t.questions.map((q) => ({ key: q.key, prompt: { es: q.prompt_es, en: q.prompt_en }, kind: q.kind, options: q.options })),
+    priorityRules: t.rules.map((r): PriorityRule => ({ questionKey: r.question_key, operator: r.operator, value: r.value, priority: r.priority })),
   }));
 }
 

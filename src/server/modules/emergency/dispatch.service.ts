@@ -31,8 +31,21 @@ export class DispatchService {
   // Settings and unit requirements change rarely and are read on every recommendation: kept a few seconds.
   private cached: { at: number; settings: DispatchSettings; requiredUnits: Map<string, { capability: string; count: number }[]> } | null = null;
 
+  private refreshing: Promise<NonNullable<DispatchService['cached']>> | null = null;
+
   private async reference() {
-    if (this.cached && Date.now() - this.cached.at < REFERENCE_TTL_MS) return this.cached;
+    const c = this.cached;
+    if (c && Date.now() - c.at < REFERENCE_TTL_MS) return c;
+    this.refreshing ??= this.loadReference().finally(() => (this.refreshing = null));
+    // An expired copy answers while one refresh runs in the background: no request pays for the reload.
+    if (c && Date.now() - c.at < 2 * REFERENCE_TTL_MS) {
+      this.refreshing.catch(() => undefined);
+      return c;
+    }
+    return this.refreshing;
+  }
+
+  private async loadReference() {
     const [settings, types] = await Promise.all([loadSettings(this.db), this.db.selectFrom('incident_types').select(['code', 'required_units']).execute()]);
     this.cached = { at: Date.now(), settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
     return this.cached;

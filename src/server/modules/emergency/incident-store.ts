@@ -45,11 +45,6 @@ export function assertTransition(row: IncidentRow, to: IncidentStatus) {
   }
 }
 
-export async function nextIncidentNumber(tx: Transaction<DB>, at: Date): Promise<string> {
-  const r = await sql<{ n: number }>`SELECT nextval('incident_number_seq')::int AS n`.execute(tx);
-  return `SV-${at.getUTCFullYear()}-${String(r.rows[0]!.n).padStart(6, '0')}`;
-}
-
 export async function loadSettings(db: Db) {
   const rows = await db.selectFrom('dispatch_settings').selectAll().execute();
   const v = Object.fromEntries(rows.map((r) => [r.key, r.value]));
@@ -63,3 +58,52 @@ export async function loadSettings(db: Db) {
   };
 }
 export type DispatchSettings = Awaited<ReturnType<typeof loadSettings>>;
+
+export type Intake = {
+  id: string;
+  typeCode: string;
+  priority: number;
+  source: string;
+  callerNumber: string | null;
+  callerName: string | null;
+  description: string;
+  department: string | null;
+  lat: number | null;
+  lon: number | null;
+  callReceivedAt: Date;
+  location: { id: string; lat: number | null; lon: number | null; addressText: string | null; landmark: string | null; department: string | null; source: string; accuracyM: number | null };
+  answers: Record<string, unknown>;
+  actor: { id: string | null; username: string | null };
+  timeline: Record<string, unknown>;
+};
+
+/**
+ * Writes a new incident, numbered from the year the call came in, with its first location, its
+ * protocol answers and its 'created' timeline entry in one statement: intake is the hottest write,
+ * and every round trip holds a pooled connection. Foreign keys are checked at the statement's end.
+ */
+export async function insertIntake(tx: Transaction<DB>, i: Intake): Promise<IncidentRow> {
+  const l = i.location;
+  const { rows } = await sql<IncidentRow>`
+    WITH n AS (SELECT nextval('incident_number_seq')::text AS n),
+    inc AS (
+      INSERT INTO incidents (id, number, type_code, priority, status, source, caller_number, caller_name, description, department,
+                             lat, lon, current_location_id, call_received_at, created_by)
+      SELECT ${i.id}::uuid, 'SV-' || ${String(i.callReceivedAt.getUTCFullYear())} || '-' || lpad(n, greatest(6, length(n)), '0'),
+             ${i.typeCode}, ${i.priority}, 'received', ${i.source}, ${i.callerNumber}, ${i.callerName}, ${i.description}, ${i.department},
+             ${i.lat}::float8, ${i.lon}::float8, ${l.id}::uuid, ${i.callReceivedAt.toISOString()}::timestamptz, ${i.actor.id}::uuid
+        FROM n
+      RETURNING *),
+    loc AS (
+      INSERT INTO incident_locations (id, incident_id, lat, lon, address_text, landmark, department, source, accuracy_m, created_by)
+      VALUES (${l.id}::uuid, ${i.id}::uuid, ${l.lat}::float8, ${l.lon}::float8, ${l.addressText}, ${l.landmark}, ${l.department}, ${l.source},
+              ${l.accuracyM}::float8, ${i.actor.id}::uuid)),
+    ans AS (
+      INSERT INTO incident_answers (incident_id, question_key, value, answered_by)
+      SELECT ${i.id}::uuid, a.key, a.value, ${i.actor.id}::uuid FROM jsonb_each(${JSON.stringify(i.answers)}::jsonb) a),
+    tl AS (
+      INSERT INTO incident_timeline (incident_id, actor_id, actor_username, kind, data)
+      VALUES (${i.id}::uuid, ${i.actor.id}::uuid, ${i.actor.username}, 'created', ${JSON.stringify(i.timeline)}::jsonb))
+    SELECT * FROM inc`.execute(tx);
+  return rows[0]!;
+}

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateEido, danglingReferences } from '../../test/eido/eido-validator.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -63,6 +64,7 @@ describe('intake', () => {
     expect(d.answers).toEqual({ weapons: true, in_progress: true });
     expect(d.locations).toHaveLength(1);
     expect(d.locations[0]).toMatchObject({ source: 'map_click', current: true, department: 'SV.SS' });
+    await sequencePending(s.database.db);
     const audit = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.created').where('entity_id', '=', inc.id).executeTakeFirstOrThrow();
     expect(audit.actor_username).toBe('call_taker');
     expect(JSON.stringify(audit.changes)).not.toContain('7777');
@@ -368,7 +370,10 @@ describe('escalation', () => {
 describe('sensitive reads', () => {
   it('records who saw a caller’s data, once per person per incident in ten minutes, and every EIDO export', async () => {
     const inc = await createIncident({ caller: { number: '+503 7111 2222', name: 'Rosa' } });
-    const reads = () => s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.sensitive_read').where('entity_id', '=', inc.id).execute();
+    const reads = async () => {
+      await sequencePending(s.database.db);
+      return s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.sensitive_read').where('entity_id', '=', inc.id).execute();
+    };
     await get(inc.id, callTaker);
     await get(inc.id, callTaker);
     await get(inc.id, dispatcher);

@@ -9,7 +9,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { loadIncidentTypes, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, loadSettings, lockIncident, nextIncidentNumber, updateIncident, type IncidentRow } from './incident-store.js';
+import { findIncident, insertIntake, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline } from './timeline.js';
@@ -105,66 +105,48 @@ export class IncidentsService {
     const { priority, fired } = priorityFromAnswers(t.defaultPriority, t.priorityRules, answers);
     const receivedAt = input.callReceivedAt ? new Date(input.callReceivedAt) : new Date();
     if (input.location.lat == null && !input.location.addressText && !input.location.landmark && !input.location.department) throw new AppError('location_required', 422);
-    // Few round trips: the lock on the audit chain queues every writer, so each statement counts.
+    const id = crypto.randomUUID();
+    const source = input.source ?? 'call';
+    const department = this.resolveDepartment(input.location);
+    const loc = input.location;
     const locationId = crypto.randomUUID();
+    const intake: Intake = {
+      id,
+      typeCode: t.code,
+      priority,
+      source,
+      callerNumber: input.caller?.number?.trim() || null,
+      callerName: input.caller?.name?.trim() || null,
+      description: input.description?.trim() ?? '',
+      department,
+      lat: loc.lat ?? null,
+      lon: loc.lon ?? null,
+      callReceivedAt: receivedAt,
+      location: {
+        id: locationId,
+        lat: loc.lat ?? null,
+        lon: loc.lon ?? null,
+        addressText: loc.addressText?.trim() || null,
+        landmark: loc.landmark?.trim() || null,
+        department,
+        source: loc.source,
+        accuracyM: loc.accuracyM ?? null,
+      },
+      answers,
+      actor: { id: ctx.actorId, username: ctx.actorUsername },
+      timeline: { typeCode: t.code, priority, defaultPriority: t.defaultPriority, raisedBy: fired.map((f) => f.questionKey), source, locationId, answers },
+    };
+    // Three statements in the transaction (intake, audit, event): intake is the hottest write path.
     return this.db.transaction().execute(async (tx) => {
-      const number = await nextIncidentNumber(tx, receivedAt);
-      const department = this.resolveDepartment(input.location);
-      const row = await tx
-        .insertInto('incidents')
-        .values({
-          number,
-          type_code: t.code,
-          priority,
-          status: 'received',
-          source: input.source ?? 'call',
-          caller_number: input.caller?.number?.trim() || null,
-          caller_name: input.caller?.name?.trim() || null,
-          description: input.description?.trim() ?? '',
-          department,
-          lat: input.location.lat ?? null,
-          lon: input.location.lon ?? null,
-          current_location_id: locationId,
-          duplicate_of: null,
-          merged_into: null,
-          disposition_code: null,
-          closure_summary: null,
-          pending_cancellation: null,
-          call_received_at: receivedAt,
-          first_dispatched_at: null,
-          first_en_route_at: null,
-          first_on_scene_at: null,
-          resolved_at: null,
-          closed_at: null,
-          escalated_dispatch_at: null,
-          escalated_arrival_at: null,
-          created_by: ctx.actorId,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      const created = row;
-      const loc = await this.insertLocation(tx, ctx, row.id, input.location, locationId);
-      const entries = Object.entries(answers);
-      if (entries.length > 0) {
-        await tx.insertInto('incident_answers').values(entries.map(([key, value]) => ({ incident_id: row.id, question_key: key, value: JSON.stringify(value), answered_by: ctx.actorId }))).execute();
-      }
-      await appendTimeline(tx, ctx, row.id, 'created', {
-        typeCode: t.code,
-        priority,
-        defaultPriority: t.defaultPriority,
-        raisedBy: fired.map((f) => f.questionKey),
-        source: created.source,
-        locationId: loc.id,
-        answers,
-      });
-      if (related.length > 0) await appendTimeline(tx, ctx, row.id, 'related', { candidates: related.slice(0, 3).map((r) => ({ id: r.incident.id, number: r.incident.number, score: r.score })) });
+      const created = await insertIntake(tx, intake);
+      if (related.length > 0) await appendTimeline(tx, ctx, created.id, 'related', { candidates: related.slice(0, 3).map((r) => ({ id: r.incident.id, number: r.incident.number, score: r.score })) });
       const attached = (within ? await within(tx, created) : undefined) ?? {};
       // The audit entry names the change without copying the caller's personal data into a second place.
       await appendAudit(tx, ctx, {
         action: 'incident.created',
         entityType: 'incident',
-        entityId: row.id,
-        changes: { after: { number, typeCode: t.code, priority, department, source: created.source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
+        entityId: created.id,
+        changes: { after: { number: created.number, typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
       });
       await announceIncident(tx, created, 'created');
       return created;

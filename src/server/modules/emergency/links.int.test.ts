@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -12,7 +13,7 @@ async function createIncident(description: string) {
   expect(res.statusCode, res.body).toBe(201);
   return res.json() as { id: string; number: string; version: number };
 }
-const audit = (action: string, entityId: string) => s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).where('entity_id', '=', entityId).execute();
+const audit = async (action: string, entityId: string) => (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('action', '=', action).where('entity_id', '=', entityId).execute();
 const timeline = async (id: string) => ((await s.request({ method: 'GET', url: `/api/incidents/${id}`, cookie: dispatcher })).json() as { timeline: { kind: string; data: Record<string, unknown> }[] }).timeline;
 
 beforeAll(async () => {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 let officer: string;
@@ -19,7 +20,7 @@ function upload(bytes: Buffer, q: Record<string, string>, k = crypto.randomUUID(
   return s.centinela.app.inject({ method: 'POST', url: `/api/field/evidence?${query}`, headers: { cookie: `centinela_session=${cookie}`, 'content-type': 'application/octet-stream', 'idempotency-key': k }, payload: bytes });
 }
 const chainKinds = async (id: string) => (await s.database.db.selectFrom('custody_events').select('kind').where('evidence_id', '=', id).orderBy('id').execute()).map((e) => e.kind);
-const audited = async (id: string) => (await s.database.db.selectFrom('audit_log').select('action').where('entity_type', '=', 'evidence').where('entity_id', '=', id).orderBy('seq').execute()).map((e) => e.action);
+const audited = async (id: string) => (await (await chained(s.database.db)).selectFrom('audit_log').select('action').where('entity_type', '=', 'evidence').where('entity_id', '=', id).orderBy('seq').execute()).map((e) => e.action);
 
 beforeAll(async () => {
   s = await createTestServer({ EVIDENCE_MAX_BYTES: String(64 * 1024) });
@@ -56,7 +57,7 @@ describe('evidence upload', () => {
     expect(res.json().code).toBe('evidence_hash_mismatch');
     expect(res.json().received).toBe(sha(tampered));
     expect(await s.database.db.selectFrom('evidence_items').select('id').execute()).toHaveLength(before.length);
-    const refusals = await s.database.db.selectFrom('audit_log').select('changes').where('action', '=', 'evidence.upload_refused').execute();
+    const refusals = await (await chained(s.database.db)).selectFrom('audit_log').select('changes').where('action', '=', 'evidence.upload_refused').execute();
     expect(refusals.at(-1)!.changes).toMatchObject({ declared: sha(PHOTO), received: sha(tampered) });
   });
 

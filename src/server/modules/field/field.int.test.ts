@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 let officer: string;
@@ -12,7 +13,7 @@ let unitId: string;
 const CENTRE = { lat: 13.6978, lon: -89.1914 };
 const key = () => crypto.randomUUID();
 const post = (url: string, body: unknown, k: string, cookie = officer) => s.request({ method: 'POST', url, cookie, body, headers: { 'idempotency-key': k } });
-const auditOf = (action: string) => s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action).execute();
+const auditOf = async (action: string) => (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('action', '=', action).execute();
 
 async function assignedIncident() {
   const inc = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', description: 'Riña en la vía pública', location: { ...CENTRE, source: 'map_click' }, caller: { number: '+503 7777 1234', name: 'Ana' } } });

@@ -4,6 +4,7 @@ import { URI } from 'otpauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpNow } from '../../platform/auth/totp.js';
 import { createTestServer, DEMO_PASSWORD, DEMO_TOTP_SECRET, type TestServer } from '../../test/test-server.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -23,7 +24,8 @@ function wrongCodeFor(secret: string) {
 
 function helpers(s: TestServer) {
   const userRow = (username: string) => s.database.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
-  const auditOf = (action: string, entityId?: string) => {
+  const auditOf = async (action: string, entityId?: string) => {
+    await sequencePending(s.database.db);
     let q = s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action);
     if (entityId !== undefined) q = q.where('entity_id', '=', entityId);
     return q.orderBy('seq').execute();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newEnrolledAdministrator as enrolAdministrator, sessionCookie, STRONG_PASSWORD } from '../../test/accounts.js';
 import { createTestServer, DEMO_PASSWORD, type TestServer } from '../../test/test-server.js';
+import { sequencePending } from '../../platform/audit/sequencer.js';
 
 const STRONG = STRONG_PASSWORD;
 
@@ -13,12 +14,16 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const userRow = (username: string) => s.database.db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirstOrThrow();
-const auditOf = (action: string, entityId?: string) => {
+const auditOf = async (action: string, entityId?: string) => {
+  await sequencePending(s.database.db);
   let q = s.database.db.selectFrom('audit_log').selectAll().where('action', '=', action);
   if (entityId !== undefined) q = q.where('entity_id', '=', entityId);
   return q.orderBy('seq').execute();
 };
-const auditCount = async () => (await s.database.db.selectFrom('audit_log').select('seq').execute()).length;
+const auditCount = async () => {
+  await sequencePending(s.database.db);
+  return (await s.database.db.selectFrom('audit_log').select('seq').execute()).length;
+};
 const login = (username: string, password = DEMO_PASSWORD) => s.request({ method: 'POST', url: '/api/auth/login', body: { username, password } });
 const createUser = (body: Record<string, unknown>, cookie = admin) => s.request({ method: 'POST', url: '/api/users', cookie, body });
 const setRoles = (cookie: string, id: string, roles: string[]) => s.request({ method: 'PUT', url: `/api/users/${id}/roles`, cookie, body: { roles } });

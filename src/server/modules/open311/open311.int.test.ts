@@ -1,6 +1,7 @@
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { chained } from '../../test/audit-log.js';
 
 let s: TestServer;
 let admin: string;
@@ -104,7 +105,7 @@ describe('Open311 POST service request', () => {
     const detail = (await s.request({ method: 'GET', url: `/api/incidents/${link.incident_id}`, cookie: callTaker })).json();
     expect(detail.answers).toEqual({ ongoing: true, noise_kind: 'music' });
     expect(detail.caller).toEqual({ number: '+503 7000 1122', name: 'Marta López' });
-    const audit = await s.database.db.selectFrom('audit_log').selectAll().where('entity_id', '=', link.incident_id).where('action', '=', 'incident.created').executeTakeFirstOrThrow();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').selectAll().where('entity_id', '=', link.incident_id).where('action', '=', 'incident.created').executeTakeFirstOrThrow();
     expect(audit.actor_username).toBe('open311:Alcaldía de San Salvador');
 
     const one = await get(`requests/${r.service_request_id}.json`);
@@ -194,7 +195,7 @@ describe('Open311 GET service requests', () => {
     expect(list.body).not.toContain(apiKey);
     const stored = await s.database.db.selectFrom('open311_api_keys').select('key_hash').execute();
     expect(stored.map((k) => k.key_hash)).not.toContain(apiKey);
-    const audit = await s.database.db.selectFrom('audit_log').select('action').where('action', '=', 'open311.key_created').execute();
+    const audit = await (await chained(s.database.db)).selectFrom('audit_log').select('action').where('action', '=', 'open311.key_created').execute();
     expect(audit.length).toBe(2);
   });
 });

@@ -69,49 +69,27 @@ export function leafHashOf(content: AuditEntryContent): string {
 // JSON values are normalised (undefined dropped, Dates as strings) so that what is stored is what was hashed.
 const normalise = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
 
-/**
- * JCS sorts keys and "seq" sorts last among an entry's keys, so the canonical text of an entry is
- * the canonical text of everything else with `,"seq":N}` appended: the database can finish it once
- * it knows N, under the chain-head lock, in the same statement.
- */
-export function canonicalPrefix(content: Omit<AuditEntryContent, 'seq'>): string {
-  return canonicalize(content).slice(0, -1);
-}
+/** appendAudit sends this NOTIFY; PostgreSQL delivers it on commit, when the entry can be chained. */
+export const AUDIT_CHANNEL = 'centinela_audit';
 
 /**
  * Appends an audit entry inside the caller's transaction, so the entry exists if and only if the
- * change it records was committed. One statement locks the chain head, numbers the entry, hashes it
- * (PostgreSQL's sha256, the same bytes as `chainHash`/`leafHashOf`) and moves the head: the lock is
- * held from here to commit, so call it as the transaction's last write.
+ * change it records was committed. It goes to `audit_queue` (no lock shared with other writers);
+ * the sequencer (sequencer.ts) numbers, hashes and chains it into `audit_log` a few milliseconds
+ * after commit, woken by the NOTIFY sent here. Returns the entry's queue id (not its seq).
  */
 export async function appendAudit(tx: Transaction<DB> | Kysely<DB>, ctx: AuditContext, input: AuditInput): Promise<number> {
-  const content: Omit<AuditEntryContent, 'seq'> = {
-    occurredAt: new Date().toISOString(),
-    actor: { id: ctx.actorId, username: ctx.actorUsername, roles: [...ctx.actorRoles], tokenId: ctx.actorTokenId },
-    action: input.action,
-    entity: { type: input.entityType ?? null, id: input.entityId ?? null },
-    changes: normalise(input.changes),
-    reason: normalise(input.reason),
-    requestId: ctx.requestId,
-    clientIp: ctx.clientIp,
-  };
-  const prefix = canonicalPrefix(content);
-  const json = (v: unknown) => (v === null ? null : JSON.stringify(v));
-  const r = await sql<{ seq: number }>`
-    WITH head AS (SELECT last_seq, last_hash FROM audit_head FOR UPDATE),
-    entry AS (SELECT last_seq + 1 AS seq, last_hash AS prev_hash, ${prefix}::text || ',"seq":' || (last_seq + 1)::text || '}' AS canonical FROM head),
-    ins AS (
-      INSERT INTO audit_log (seq, occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
-                             changes, reason, request_id, client_ip, prev_hash, entry_hash, leaf_hash)
-      SELECT seq, ${content.occurredAt}::timestamptz, ${content.actor.id}::uuid, ${content.actor.username}::text, ${content.actor.roles}::text[],
-             ${content.actor.tokenId}::uuid, ${content.action}::text, ${content.entity.type}::text, ${content.entity.id}::text,
-             ${json(content.changes)}::jsonb, ${json(content.reason)}::jsonb, ${content.requestId}::text, ${content.clientIp}::text, prev_hash,
-             encode(sha256(convert_to(prev_hash || E'\\n' || canonical, 'UTF8')), 'hex'),
-             encode(sha256('\\x00'::bytea || convert_to(canonical, 'UTF8')), 'hex')
-        FROM entry
-      RETURNING seq, entry_hash)
-    UPDATE audit_head SET last_seq = ins.seq, last_hash = ins.entry_hash FROM ins RETURNING ins.seq AS seq`.execute(tx);
-  const seq = r.rows[0]?.seq;
-  if (seq === undefined) throw new Error('audit_head row is missing: the audit migration did not run');
-  return Number(seq);
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(normalise(v)));
+  const r = await sql<{ id: number }>`
+    WITH q AS (
+      INSERT INTO audit_queue (occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
+                               changes, reason, request_id, client_ip)
+      VALUES (${new Date().toISOString()}::timestamptz, ${ctx.actorId}::uuid, ${ctx.actorUsername}::text, ${[...ctx.actorRoles]}::text[],
+              ${ctx.actorTokenId}::uuid, ${input.action}::text, ${input.entityType ?? null}::text, ${input.entityId ?? null}::text,
+              ${json(input.changes)}::jsonb, ${json(input.reason)}::jsonb, ${ctx.requestId}::text, ${ctx.clientIp}::text)
+      RETURNING id)
+    SELECT id, pg_notify(${AUDIT_CHANNEL}, '') FROM q`.execute(tx);
+  const id = r.rows[0]?.id;
+  if (id === undefined) throw new Error('appendAudit: the queue insert returned no id');
+  return Number(id);
 }

@@ -11,6 +11,7 @@ import { verifyCheckpoint, parseWitnessFile } from './checkpoint.js';
 import { verifyConsistency, verifyInclusion } from './merkle.js';
 import { verifyAuditLog, type VerificationReport } from './verify.js';
 import { SYSTEM_CONTEXT } from '../auth/principal.js';
+import { sequencePending } from './sequencer.js';
 
 let s: TestServer;
 let auditor: string;
@@ -67,6 +68,7 @@ describe('tamper-evident audit log', () => {
   });
 
   it('appends the entry in the same transaction as the change: a rolled-back change leaves no entry', async () => {
+    await sequencePending(s.database.db);
     const before = await s.database.db.selectFrom('audit_head').select('last_seq').executeTakeFirstOrThrow();
     await expect(
       s.database.db.transaction().execute(async (tx) => {
@@ -74,6 +76,7 @@ describe('tamper-evident audit log', () => {
         throw new Error('change failed');
       }),
     ).rejects.toThrow('change failed');
+    await sequencePending(s.database.db);
     const after = await s.database.db.selectFrom('audit_head').select('last_seq').executeTakeFirstOrThrow();
     expect(after.last_seq).toBe(before.last_seq);
     expect(await s.database.db.selectFrom('audit_log').select('seq').where('action', '=', 'test.doomed').execute()).toEqual([]);
@@ -138,6 +141,7 @@ describe('tamper-evident audit log', () => {
         .values({
           ...prev,
           seq: 11,
+          queue_id: null, // a forged row has no queued original (and one queue entry is chained once)
           action: 'user.forged',
           changes: JSON.stringify(prev.changes),
           reason: JSON.stringify(prev.reason),
@@ -204,6 +208,7 @@ describe('checkpoints and proofs over HTTP', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json().items).toHaveLength(3);
     expect(res.json().items.every((e: { action: string }) => e.action === 'user.created')).toBe(true);
+    await sequencePending(s.database.db);
     const reads = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'audit.read').where('actor_username', '=', 'auditor').execute();
     expect(reads.some((r) => JSON.stringify(r.changes).includes('user.created'))).toBe(true);
   });

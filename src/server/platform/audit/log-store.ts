@@ -1,16 +1,20 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { SignedCheckpoint } from './checkpoint.js';
+import { sequencePending } from './sequencer.js';
 
 /** Leaf hashes of entries 1..size in order; the tree is rebuilt from them (O(n), fine below millions). */
 export async function loadLeafHashes(db: Kysely<DB>, size?: number): Promise<Buffer[]> {
+  await sequencePending(db);
   let q = db.selectFrom('audit_log').select('leaf_hash').orderBy('seq');
   if (size !== undefined) q = q.where('seq', '<=', size);
   const rows = await q.execute();
   return rows.map((r) => Buffer.from(r.leaf_hash, 'hex'));
 }
 
+/** The size of the chained log, after chaining every entry committed so far. */
 export async function currentTreeSize(db: Kysely<DB>): Promise<number> {
+  await sequencePending(db);
   const head = await db.selectFrom('audit_head').select('last_seq').executeTakeFirstOrThrow();
   return Number(head.last_seq);
 }

@@ -16,14 +16,25 @@ export async function recordSensitiveRead(
   const action = `${read.entityType}.sensitive_read`;
   const since = new Date(Date.now() - (read.throttleSeconds ?? 600) * 1000);
   if (ctx.actorId && read.throttleSeconds !== 0) {
+    // A view recorded moments ago may still wait in the queue to be chained: look in both.
     const recent = await db
       .selectFrom('audit_log')
-      .select('seq')
+      .select('action')
       .where('entity_type', '=', read.entityType)
       .where('entity_id', '=', read.entityId)
       .where('action', '=', action)
       .where('actor_id', '=', ctx.actorId)
       .where('occurred_at', '>=', since)
+      .unionAll(
+        db
+          .selectFrom('audit_queue')
+          .select('action')
+          .where('entity_type', '=', read.entityType)
+          .where('entity_id', '=', read.entityId)
+          .where('action', '=', action)
+          .where('actor_id', '=', ctx.actorId)
+          .where('occurred_at', '>=', since),
+      )
       .limit(1)
       .executeTakeFirst();
     if (recent) return;

@@ -1,15 +1,18 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { chainHash, contentOfRow, GENESIS_HASH, leafHashOf } from './audit-log.js';
 import { verifyCheckpoint, type SignedCheckpoint } from './checkpoint.js';
 import { checkpointOfRow, publicKeys } from './log-store.js';
 import { consistencyProof, rootHash, verifyConsistency } from './merkle.js';
+import { sequencePending } from './sequencer.js';
 
-export type ProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'witness';
+export type ProblemKind = 'modified' | 'deleted' | 'inserted' | 'reordered' | 'checkpoint' | 'witness' | 'unsequenced';
 export type VerificationProblem = { kind: ProblemKind; seq: number | null; detail: string };
 export type VerificationReport = {
   ok: boolean;
   entries: number;
+  /** Committed entries still waiting in audit_queue after the sequencing step (none when all is well). */
+  queued: number;
   checkpoints: number;
   problems: VerificationProblem[];
   witness: null | { treeSize: number; consistent: boolean; currentSize: number };
@@ -80,12 +83,38 @@ function walkChain(rows: Row[]): VerificationProblem | null {
   return null;
 }
 
+/** Queued entries older than this mean the sequencer is stuck (it normally chains them within milliseconds). */
+export const STUCK_QUEUE_SECONDS = 60;
+
+/**
+ * Chains what is queued, then reports committed entries the sequencer has left unchained too long: they
+ * are protected only by the queue's triggers, not yet by the hash chain. Inside a caller's transaction
+ * (tests that tamper and roll back) the sequencing step is skipped: it needs its own transaction.
+ */
+async function unsequenced(db: Kysely<DB>, stuckSeconds: number, lockTimeoutMs?: number): Promise<{ queued: number; problem: VerificationProblem | null }> {
+  let failure: string | null = null;
+  if (!db.isTransaction) await sequencePending(db, { lockTimeoutMs }).catch((e: unknown) => (failure = e instanceof Error ? e.message : String(e)));
+  const { rows } = await sql<{ queued: number; stuck: number; oldest: Date | null }>`
+    SELECT count(*)::int AS queued, (count(*) FILTER (WHERE queued_at < now() - make_interval(secs => ${stuckSeconds})))::int AS stuck,
+           min(queued_at) AS oldest
+      FROM audit_queue`.execute(db);
+  const q = rows[0]!;
+  if (q.stuck === 0) return { queued: q.queued, problem: null };
+  const detail = `${q.stuck} committed entries have waited more than ${stuckSeconds} s to be chained (oldest queued at ${q.oldest?.toISOString()}): the sequencer is stuck${failure ? ` (${failure})` : ''}`;
+  return { queued: q.queued, problem: { kind: 'unsequenced', seq: null, detail } };
+}
+
 /** Recomputes hashes, chain, Merkle roots and checkpoint signatures; optionally checks a witness's checkpoint. */
-export async function verifyAuditLog(db: Kysely<DB>, opts: { witness?: { checkpoint: SignedCheckpoint; publicKeyPem: string }; trustedKeys?: Map<string, string> } = {}): Promise<VerificationReport> {
+export async function verifyAuditLog(
+  db: Kysely<DB>,
+  opts: { witness?: { checkpoint: SignedCheckpoint; publicKeyPem: string }; trustedKeys?: Map<string, string>; stuckSeconds?: number; sequenceTimeoutMs?: number } = {},
+): Promise<VerificationReport> {
+  const queue = await unsequenced(db, opts.stuckSeconds ?? STUCK_QUEUE_SECONDS, opts.sequenceTimeoutMs);
   const rows = await loadRows(db);
   const problems: VerificationProblem[] = [];
   const chainProblem = walkChain(rows);
   if (chainProblem) problems.push(chainProblem);
+  if (queue.problem) problems.push(queue.problem);
 
   // Leaves are recomputed from content, never read from the table, so a rewritten leaf_hash changes nothing.
   const leaves = rows.map((r) => Buffer.from(leafHashOf(contentOfRow(r)), 'hex'));
@@ -127,5 +156,5 @@ export async function verifyAuditLog(db: Kysely<DB>, opts: { witness?: { checkpo
     }
     witness = { treeSize: w.treeSize, consistent, currentSize: leaves.length };
   }
-  return { ok: problems.length === 0, entries: rows.length, checkpoints: checkpoints.length, problems, witness };
+  return { ok: problems.length === 0, entries: rows.length, queued: queue.queued, checkpoints: checkpoints.length, problems, witness };
 }

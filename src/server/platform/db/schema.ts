@@ -78,6 +78,27 @@ export interface AuditLogTable {
   prev_hash: string;
   entry_hash: string;
   leaf_hash: string;
+  /** The audit_queue entry this was chained from (null for entries written before the queue). */
+  queue_id: number | null;
+  sequenced_at: Timestamp | null;
+}
+
+/** Entries committed by business transactions, waiting for the sequencer to chain them. */
+export interface AuditQueueTable {
+  id: Generated<number>;
+  queued_at: DefaultTimestamp;
+  occurred_at: Timestamp;
+  actor_id: string | null;
+  actor_username: string | null;
+  actor_roles: string[];
+  actor_token_id: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  changes: unknown;
+  reason: unknown;
+  request_id: string | null;
+  client_ip: string | null;
 }
 
 export interface AuditHeadTable {
@@ -159,6 +180,7 @@ export interface DB {
   aml_messages: AmlMessagesTable;
   conduct_complaints: ConductComplaintsTable;
   conduct_complaint_links: ConductComplaintLinksTable;
+  audit_queue: AuditQueueTable;
 }
 
 /** Outbox of live-push events (migrations/0002_events.sql); pruned after EVENTS_RETENTION_DAYS. */

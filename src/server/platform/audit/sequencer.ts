@@ -1,0 +1,188 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { listenOn, type StopListening } from '../db/listen.js';
+import type { DB } from '../db/schema.js';
+import { AUDIT_CHANNEL, chainHash, contentOfRow, leafHashOf } from './audit-log.js';
+
+/** Advisory lock (two-int form) held by whichever process is sequencing, for one drain transaction. */
+export const SEQUENCER_LOCK = [7294, 3] as const;
+
+const BATCH = 500;
+// Readers wait this long for a sequencer that holds the lock before giving up with an error.
+const FLUSH_LOCK_TIMEOUT_MS = 10_000;
+
+type QueueRow = {
+  id: number;
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_username: string | null;
+  actor_roles: string[];
+  actor_token_id: string | null;
+  action: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  changes: unknown;
+  reason: unknown;
+  request_id: string | null;
+  client_ip: string | null;
+};
+
+export type DrainResult = {
+  /** Entries chained by this drain. */
+  sequenced: number;
+  /** A full batch came back: more may be waiting. */
+  more: boolean;
+  /** Another process held the sequencer lock; nothing was done. */
+  busy: boolean;
+};
+
+/**
+ * One sequencer transaction: takes the sequencer lock (or, when `wait` is false, gives up if another
+ * process has it), numbers the committed queued entries in id order after the chain head, hashes them
+ * exactly as verification will (from the stored row, so stored = hashed), copies them into audit_log,
+ * moves the head and deletes them from the queue. All or nothing.
+ */
+export async function drainAuditQueue(db: Kysely<DB>, opts: { wait: boolean; batch?: number; lockTimeoutMs?: number }): Promise<DrainResult> {
+  const batch = opts.batch ?? BATCH;
+  return db.transaction().execute(async (tx) => {
+    if (opts.wait) {
+      await sql`SELECT set_config('lock_timeout', ${String(opts.lockTimeoutMs ?? FLUSH_LOCK_TIMEOUT_MS)}, true)`.execute(tx);
+      await sql`SELECT pg_advisory_xact_lock(${SEQUENCER_LOCK[0]}, ${SEQUENCER_LOCK[1]})`.execute(tx);
+    } else {
+      const { rows } = await sql<{ got: boolean }>`SELECT pg_try_advisory_xact_lock(${SEQUENCER_LOCK[0]}, ${SEQUENCER_LOCK[1]}) AS got`.execute(tx);
+      if (!rows[0]?.got) return { sequenced: 0, more: false, busy: true };
+    }
+    // The head lock is taken before the queue is read: a sequencer that ever ran without the advisory
+    // lock would still wait here and then see the rows it must not take again already gone.
+    const head = await sql<{ last_seq: number; last_hash: string }>`SELECT last_seq, last_hash FROM audit_head FOR UPDATE`.execute(tx);
+    const h = head.rows[0];
+    if (!h) throw new Error('audit_head row is missing: the audit migration did not run');
+    const { rows } = await sql<QueueRow>`
+      SELECT id, occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
+             changes, reason, request_id, client_ip
+        FROM audit_queue ORDER BY id LIMIT ${batch} FOR UPDATE SKIP LOCKED`.execute(tx);
+    if (rows.length === 0) return { sequenced: 0, more: false, busy: false };
+
+    const ids: number[] = [];
+    const seqs: number[] = [];
+    const prevs: string[] = [];
+    const entries: string[] = [];
+    const leaves: string[] = [];
+    let seq = Number(h.last_seq);
+    let prev = h.last_hash;
+    for (const r of rows) {
+      seq += 1;
+      const content = contentOfRow({ ...r, seq });
+      const entry = chainHash(prev, content);
+      ids.push(Number(r.id));
+      seqs.push(seq);
+      prevs.push(prev);
+      entries.push(entry);
+      leaves.push(leafHashOf(content));
+      prev = entry;
+    }
+    // Content is copied column by column inside the database, never round-tripped through JavaScript.
+    await sql`
+      WITH v AS (
+        SELECT * FROM unnest(${ids}::bigint[], ${seqs}::bigint[], ${prevs}::text[], ${entries}::text[], ${leaves}::text[])
+          AS v(id, seq, prev_hash, entry_hash, leaf_hash)),
+      head AS (UPDATE audit_head SET last_seq = ${seq}, last_hash = ${prev})
+      INSERT INTO audit_log (seq, occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
+                             changes, reason, request_id, client_ip, prev_hash, entry_hash, leaf_hash, queue_id, sequenced_at)
+      SELECT v.seq, q.occurred_at, q.actor_id, q.actor_username, q.actor_roles, q.actor_token_id, q.action, q.entity_type, q.entity_id,
+             q.changes, q.reason, q.request_id, q.client_ip, v.prev_hash, v.entry_hash, v.leaf_hash, q.id, clock_timestamp()
+        FROM v JOIN audit_queue q ON q.id = v.id`.execute(tx);
+    // A separate statement: the queue's trigger lets a row go only once its chained copy is visible.
+    await sql`DELETE FROM audit_queue WHERE id = ANY(${ids}::bigint[])`.execute(tx);
+    return { sequenced: rows.length, more: rows.length >= batch, busy: false };
+  });
+}
+
+/**
+ * Chains every entry committed before the call, waiting for another process's sequencer if it holds
+ * the lock. Everything that reads audit_log calls this first, so no reader sees a stale log.
+ */
+export async function sequencePending(db: Kysely<DB>, opts: { lockTimeoutMs?: number } = {}): Promise<number> {
+  // PGlite has one connection: a drain from inside a transaction would wait for itself.
+  if (db.isTransaction) throw new Error('sequencePending must not run inside a transaction');
+  let total = 0;
+  for (;;) {
+    const r = await drainAuditQueue(db, { wait: true, lockTimeoutMs: opts.lockTimeoutMs });
+    total += r.sequenced;
+    if (!r.more) return total;
+  }
+}
+
+export type SequencerOptions = { pollMs: number; busyRetryMs: number };
+export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = { pollMs: 1_000, busyRetryMs: 10 };
+
+/**
+ * The background sequencer of one process. Woken by appendAudit's NOTIFY on commit (any server
+ * instance's), and by a poll for notifications lost while reconnecting. Every instance runs one; the
+ * advisory lock lets one drain at a time, and an instance that finds it busy retries shortly, since
+ * the holder may have read the queue before this instance's entries committed.
+ */
+export class AuditSequencer {
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private poll: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
+  private stopListening: StopListening | null = null;
+
+  constructor(
+    private readonly database: Database,
+    private readonly onError: (e: unknown) => void,
+    private readonly opts: SequencerOptions = DEFAULT_SEQUENCER_OPTIONS,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.stopListening = await listenOn(this.database, AUDIT_CHANNEL, () => this.kick(), this.onError);
+    this.poll = setInterval(() => this.kick(), this.opts.pollMs);
+    this.poll.unref();
+    this.kick();
+  }
+
+  /** Asks for a drain soon; concurrent asks collapse into at most one more pass. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.loop().finally(() => (this.running = null));
+  }
+
+  /** Stops waking up, then chains whatever is still queued so a clean shutdown leaves no backlog. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.retry) clearTimeout(this.retry);
+    if (this.stopListening) await this.stopListening();
+    while (this.running) await this.running;
+    await sequencePending(this.database.db);
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        const r = await drainAuditQueue(this.database.db, { wait: false });
+        if (r.more) this.again = true;
+        if (r.busy) this.scheduleRetry();
+      } catch (e) {
+        if (!this.stopped) this.onError(e);
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retry || this.stopped) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.kick();
+    }, this.opts.busyRetryMs);
+    this.retry.unref();
+  }
+}
