@@ -1,11 +1,19 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
+import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
 import { totpNow } from '../src/server/platform/auth/totp.js';
 
 const PASSWORD = 'Centinela-Demo-2026';
 const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
+// Contexts outlive a test on the shared browser: close them, or their live sockets slow the next specs.
+const contexts: BrowserContext[] = [];
+test.afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+
 async function signedIn(browser: Browser, username: string, mfa: boolean): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
   await page.goto('/');
   await page.getByLabel('Usuario').fill(username);
   await page.getByLabel('Contraseña').fill(PASSWORD);
@@ -20,7 +28,9 @@ async function signedIn(browser: Browser, username: string, mfa: boolean): Promi
 }
 
 test('a citizen files an anonymous conduct complaint on a phone, internal affairs reads it and records the outcome, the citizen sees it; the command centre never does', async ({ browser }) => {
-  const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })).newPage();
+  const phoneContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  contexts.push(phoneContext);
+  const phone = await phoneContext.newPage();
   await phone.goto('/denuncia-conducta');
   await expect(phone.getByRole('heading', { level: 1, name: 'Denuncia sobre la conducta policial' })).toBeVisible();
   await expect(phone.getByText('Si hay una emergencia en curso, llame al 911.')).toBeVisible();

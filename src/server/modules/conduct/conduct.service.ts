@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import { appendAudit } from '../../platform/audit/audit-log.js';
+import { recordSensitiveRead } from '../../platform/audit/sensitive-read.js';
 import { hashSecret } from '../../platform/auth/secrets.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { ComplaintOutcome, DB } from '../../platform/db/schema.js';
@@ -104,9 +105,8 @@ export class ConductService {
       .orderBy('linked_at')
       .execute();
     await this.assertNotInvolved(this.db, principal, links.flatMap((l) => (l.unit_id ? [l.unit_id] : [])));
-    await this.db.transaction().execute((tx) =>
-      appendAudit(tx, ctx, { action: 'complaint.sensitive_read', entityType: 'complaint', entityId: id, changes: { fields: ['description', 'contact', 'officer'] } }),
-    );
+    // Every read counts here, repeated ones included: no throttling as for a caller's number.
+    await recordSensitiveRead(this.db, ctx, { entityType: 'complaint', entityId: id, fields: ['description', 'contact', 'officer'], throttleSeconds: 0 });
     return { row, links };
   }
 

@@ -127,6 +127,11 @@ describe('Open311 POST service request', () => {
     expect(req).toHaveProperty('account_id');
   });
 
+  it('takes a request without a description, which the spec makes optional', async () => {
+    const res = await post('requests.json', { api_key: apiKey, service_code: 'NOISE', ...PLAZA, 'attribute[ongoing]': 'true' });
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
   it('refuses emergencies, unknown services, bad attributes and a missing location with 400s that say why', async () => {
     const cases: [Record<string, string>, string][] = [
       [{ service_code: 'HOM', ...PLAZA, description: 'x' }, 'service_code HOM is an emergency: call 911. Open311 takes non-emergency reports only'],

@@ -177,7 +177,6 @@ export class Open311Service {
       );
       return { id, token, notice: `Su denuncia fue recibida por asuntos internos. Código de seguimiento: ${c.trackingCode}`, accountId: f.account_id };
     }
-    if (f.description.length === 0) throw new Open311Error(400, 'description is required');
     const caller = [f.first_name, f.last_name].filter(Boolean).join(' ') || null;
     await this.intake.create(
       ctx,
