@@ -119,7 +119,7 @@ describe('chain of custody', () => {
     expect(await audited(id)).toContain('evidence.custody_report');
   });
 
-  it('refuses custody records from the database itself to be edited', async () => {
+  it('refuses any edit of a custody record, even made directly in the database', async () => {
     await expect(s.database.db.updateTable('custody_events').set({ reason: 'otra cosa' }).execute()).rejects.toThrow();
   });
 
