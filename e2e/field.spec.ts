@@ -104,7 +104,7 @@ test('assignment → en route → on scene → report with photo → resolved, w
   const { page, callSign, context } = await phone(browser, { latitude: 13.70, longitude: -89.2 });
   const consoleCtx = await browser.newContext();
   const dispatcher = await apiLogin(consoleCtx, 'dispatcher');
-  const { number } = await assign(dispatcher, callSign, `Riña en parque, prueba de campo ${Date.now()}`);
+  const { number, incidentId } = await assign(dispatcher, callSign, `Riña en parque, prueba de campo ${Date.now()}`);
   const consolePage = await consoleCtx.newPage();
   await consolePage.goto('/console/dispatch');
   await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
@@ -129,13 +129,20 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await page.getByLabel('Calidad').selectOption({ label: 'Testigo' });
   await page.getByRole('button', { name: 'Agregar vehículo' }).click();
   await page.getByLabel('Placa').fill('P123-456');
-  await page.getByLabel('Tomar foto').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  await page.getByLabel('Fotos y archivos del informe').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  await expect(page.getByRole('list', { name: 'Archivos adjuntos al informe' })).toContainText('parque.jpg');
   await page.getByRole('form', { name: 'Informe de campo' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'docs/screenshots/field-report.png' });
   await page.getByRole('button', { name: 'Enviar informe' }).click();
   const timeline = panel.getByRole('list', { name: 'Cronología' });
   await expect(timeline.getByText('Informe de campo')).toBeVisible();
   await expect(page.getByText('Todo enviado.')).toBeVisible({ timeout: 15_000 });
+  // The photo is evidence of that report, with the hash the phone computed.
+  const supervisorCtx = await browser.newContext();
+  const supervisor = await apiLogin(supervisorCtx, 'supervisor', true);
+  const evidence = (await (await supervisor.get(`/api/evidence?incidentId=${incidentId}`)).json()).items as { reportId: string | null; sha256: string }[];
+  expect(evidence).toEqual([expect.objectContaining({ reportId: expect.any(String), sha256: crypto.createHash('sha256').update(PHOTO).digest('hex') })]);
+  await supervisorCtx.close();
 
   // Panic needs a long press: a tap does nothing, holding 1.5 s raises a P1 alert on the console.
   const panic = page.getByRole('button', { name: 'Pánico' });

@@ -70,6 +70,19 @@ describe('evidence upload', () => {
     expect((await upload(big, {})).statusCode).toBe(413);
   });
 
+  it('links evidence to a report the phone named itself (offline, before the server knew it)', async () => {
+    const reportId = crypto.randomUUID();
+    const r = await s.request({ method: 'POST', url: '/api/field/reports', cookie: officer, headers: { 'idempotency-key': crypto.randomUUID() }, body: { id: reportId, incidentId, narrative: 'Se encontró el objeto', persons: [{ name: 'Ana', role: 'victim' }], vehicles: [] } });
+    expect(r.statusCode, r.body).toBe(201);
+    expect(r.json().id).toBe(reportId);
+    const up = await upload(PHOTO, { reportId });
+    expect(up.statusCode, up.body).toBe(201);
+    const row = await s.database.db.selectFrom('evidence_items').select('report_id').where('id', '=', up.json().id).executeTakeFirstOrThrow();
+    expect(row.report_id).toBe(reportId);
+    const again = await s.request({ method: 'POST', url: '/api/field/reports', cookie: officer, headers: { 'idempotency-key': crypto.randomUUID() }, body: { id: reportId, incidentId, narrative: 'Otro', persons: [], vehicles: [] } });
+    expect(again.statusCode).toBe(409);
+  });
+
   it('answers a replayed upload with the first result and stores the file once', async () => {
     const bytes = Buffer.concat([PHOTO.subarray(0, 10), crypto.randomBytes(512)]);
     const k = crypto.randomUUID();
@@ -107,7 +120,7 @@ describe('chain of custody', () => {
     expect(await audited(id)).toContain('evidence.custody_report');
   });
 
-  it('refuses custody records from the database itself to be edited', async () => {
+  it('refuses any edit of a custody record, even made directly in the database', async () => {
     await expect(s.database.db.updateTable('custody_events').set({ reason: 'otra cosa' }).execute()).rejects.toThrow();
   });
 

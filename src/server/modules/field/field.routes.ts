@@ -161,6 +161,7 @@ export function fieldRoutes(app: App, deps: { field: FieldService }) {
         summary: 'A field report: narrative, persons and vehicles involved; idempotent by key',
         headers: idempotencyHeaders,
         body: z.strictObject({
+          id: z.uuid().optional(),
           incidentId: z.uuid(),
           narrative: text(20_000),
           persons: z.array(z.strictObject({ name: text(200), role: z.enum(['victim', 'suspect', 'witness', 'other']), document: z.string().trim().max(40).optional(), notes: z.string().trim().max(1000).optional() })).max(50).default([]),

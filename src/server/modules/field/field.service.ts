@@ -12,7 +12,7 @@ export type FieldSettings = { positionSeconds: number; idleMinutes: number; show
 export type Position = { lat: number; lon: number; accuracyM?: number | null | undefined };
 export type Person = { name: string; role: string; document?: string | undefined; notes?: string | undefined };
 export type Vehicle = { plate: string; description?: string | undefined };
-export type NewReport = { incidentId: string; narrative: string; persons: Person[]; vehicles: Vehicle[] };
+export type NewReport = { id?: string | undefined; incidentId: string; narrative: string; persons: Person[]; vehicles: Vehicle[] };
 type Device = { principal: Principal; ctx: AuditContext; key: string };
 
 /** What an officer's phone does: their unit and assignment, status buttons, notes, alerts and reports. */
@@ -157,9 +157,11 @@ export class FieldService {
       this.db.transaction().execute(async (tx) => {
         await this.assertWasAssigned(tx, unit.id, input.incidentId);
         const incident = await lockIncident(tx, input.incidentId);
+        // The phone may name the report itself, so that evidence queued offline with it can point to it.
+        if (input.id && (await tx.selectFrom('field_reports').select('id').where('id', '=', input.id).executeTakeFirst())) throw new AppError('conflict', 409, {}, { why: 'report id taken' });
         const report = await tx
           .insertInto('field_reports')
-          .values({ incident_id: incident.id, unit_id: unit.id, author_id: d.principal.userId, narrative: input.narrative, persons: JSON.stringify(input.persons), vehicles: JSON.stringify(input.vehicles) })
+          .values({ ...(input.id ? { id: input.id } : {}), incident_id: incident.id, unit_id: unit.id, author_id: d.principal.userId, narrative: input.narrative, persons: JSON.stringify(input.persons), vehicles: JSON.stringify(input.vehicles) })
           .returning(['id', 'created_at'])
           .executeTakeFirstOrThrow();
         await appendTimeline(tx, d.ctx, incident.id, 'field_report', { reportId: report.id, callSign: unit.call_sign, persons: input.persons.length, vehicles: input.vehicles.length });

@@ -803,6 +803,8 @@ export const en: Record<MessageKey, string> = {
   'console.timeline.backup_requested': 'Backup requested',
   'console.timeline.field_report': 'Field report',
   'console.alerts.panic': 'PANIC! An officer needs help (P1)',
+  'field.reportFiles': 'Report photos and files',
+  'field.reportFilesList': 'Files attached to the report',
   'console.status.acknowledged': 'Acknowledged',
   'console.alerts.backup': 'A unit requests backup',
 };

@@ -801,6 +801,8 @@ export const es = {
   'console.timeline.backup_requested': 'Refuerzo solicitado',
   'console.timeline.field_report': 'Informe de campo',
   'console.alerts.panic': '¡PÁNICO! Un agente pide auxilio (P1)',
+  'field.reportFiles': 'Fotos y archivos del informe',
+  'field.reportFilesList': 'Archivos adjuntos al informe',
   'console.status.acknowledged': 'Enterado',
   'console.alerts.backup': 'Unidad solicita refuerzo',
 } satisfies Record<string, string>;

@@ -6,10 +6,10 @@ const hex = (buf: ArrayBuffer) => [...new Uint8Array(buf)].map((b) => b.toString
 const kindOf = (f: File) => (f.type.startsWith('image/') ? 'photo' : f.type.startsWith('audio/') ? 'audio' : 'document');
 
 /** Hashes each file on the phone (SHA-256) before queueing it, so the server can prove it arrived intact. */
-export async function queueEvidence(incidentId: string, file: File, label: string) {
+export async function queueEvidence(incidentId: string, file: File, label: string, reportId?: string) {
   const bytes = await file.arrayBuffer();
   const sha256 = hex(await crypto.subtle.digest('SHA-256', bytes));
-  const query = new URLSearchParams({ incidentId, kind: kindOf(file), sha256, capturedAt: new Date(file.lastModified || Date.now()).toISOString(), name: file.name.slice(0, 200) });
+  const query = new URLSearchParams({ incidentId, kind: kindOf(file), sha256, capturedAt: new Date(file.lastModified || Date.now()).toISOString(), name: file.name.slice(0, 200), ...(reportId ? { reportId } : {}) });
   await enqueue({ key: newKey(), kind: 'evidence', label: `${label}: ${file.name}`, path: `/field/evidence?${query}`, headers: { 'Content-Type': 'application/octet-stream' }, body: new Blob([bytes]) });
   return sha256;
 }

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useT } from '../../app/i18n';
+import { queueEvidence } from './EvidencePicker';
 import { enqueue, newKey } from './queue';
 
 type Person = { name: string; role: 'victim' | 'suspect' | 'witness' | 'other'; document: string };
@@ -12,6 +13,7 @@ export function ReportForm({ incidentId }: { incidentId: string }) {
   const [narrative, setNarrative] = useState('');
   const [persons, setPersons] = useState<Person[]>([]);
   const [vehicles, setVehicles] = useState<Vehicle[]>([]);
+  const [files, setFiles] = useState<File[]>([]);
   const [queued, setQueued] = useState(false);
   const setPerson = (i: number, p: Partial<Person>) => setPersons((ps) => ps.map((x, j) => (j === i ? { ...x, ...p } : x)));
   const setVehicle = (i: number, v: Partial<Vehicle>) => setVehicles((vs) => vs.map((x, j) => (j === i ? { ...x, ...v } : x)));
@@ -21,18 +23,27 @@ export function ReportForm({ incidentId }: { incidentId: string }) {
       aria-labelledby="report-title"
       onSubmit={(e) => {
         e.preventDefault();
+        // Named here, so the photos queued behind it can point to it before the server has seen it.
+        const id = crypto.randomUUID();
         const body = {
+          id,
           incidentId,
           narrative,
           persons: persons.filter((p) => p.name.trim()).map((p) => ({ name: p.name, role: p.role, ...(p.document.trim() ? { document: p.document } : {}) })),
           vehicles: vehicles.filter((v) => v.plate.trim()).map((v) => ({ plate: v.plate, ...(v.description.trim() ? { description: v.description } : {}) })),
         };
-        void enqueue({ key: newKey(), kind: 'report', label: t('field.reportLabel'), path: '/field/reports', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(() => {
-          setNarrative('');
-          setPersons([]);
-          setVehicles([]);
-          setQueued(true);
-        });
+        const attached = files;
+        void enqueue({ key: newKey(), kind: 'report', label: t('field.reportLabel'), path: '/field/reports', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+          .then(async () => {
+            for (const f of attached) await queueEvidence(incidentId, f, t('field.reportLabel'), id);
+          })
+          .then(() => {
+            setNarrative('');
+            setPersons([]);
+            setVehicles([]);
+            setFiles([]);
+            setQueued(true);
+          });
       }}
     >
       <h2 id="report-title">{t('field.reportTitle')}</h2>
@@ -76,6 +87,17 @@ export function ReportForm({ incidentId }: { incidentId: string }) {
           </label>
         </fieldset>
       ))}
+      <label className="field-button field-button--secondary field-file">
+        {t('field.reportFiles')}
+        <input type="file" accept="image/*,audio/*,application/pdf" multiple onChange={(e) => setFiles((fs) => [...fs, ...Array.from(e.target.files ?? [])])} />
+      </label>
+      {files.length > 0 ? (
+        <ul className="field-hashes" aria-label={t('field.reportFilesList')}>
+          {files.map((f, i) => (
+            <li key={`${f.name}-${i}`}>{f.name}</li>
+          ))}
+        </ul>
+      ) : null}
       <div className="field-row">
         <button type="button" className="field-button field-button--secondary" onClick={() => setPersons((ps) => [...ps, { name: '', role: 'witness', document: '' }])}>
           {t('field.addPerson')}
