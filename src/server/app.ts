@@ -60,7 +60,7 @@ export async function createCentinela(config: Config, database: Database, logger
   const units = new UnitsService(db);
   registerEmergencyTopics(realtime);
   // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
-  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach) => incidents.addMessage(ctx, id, data, attach) });
+  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach, location) => incidents.addMessage(ctx, id, data, attach, location) });
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);

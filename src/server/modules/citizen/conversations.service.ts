@@ -58,10 +58,16 @@ export class ConversationsService {
     const messageId = crypto.randomUUID();
     try {
       if (open) {
-        await this.gateway.addMessage(ctx, open.incident_id, { channel: m.channel, direction: 'in', messageId }, async (tx) => {
-          await this.insertInbound(tx, open.id, m, body, messageId);
-          return { citizenReport: open.id };
-        });
+        await this.gateway.addMessage(
+          ctx,
+          open.incident_id,
+          { channel: m.channel, direction: 'in', messageId },
+          async (tx) => {
+            await this.insertInbound(tx, open.id, m, body, messageId);
+            return { citizenReport: open.id };
+          },
+          m.lat != null && m.lon != null ? { lat: m.lat, lon: m.lon, source: 'device' } : undefined,
+        );
         return 'applied';
       }
       const other = await c.selectFrom('citizen_report_types').select('incident_type_code').where('code', '=', 'other').executeTakeFirstOrThrow();
