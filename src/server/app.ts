@@ -86,7 +86,7 @@ export async function createCentinela(config: Config, database: Database, logger
   const open311 = new Open311Service(db, intake, (ctx, input, within) => conduct.file(ctx, input, within));
   const aml = new AmlService(db, intake);
   // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
-  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach) => incidents.addMessage(ctx, id, data, attach) });
+  const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach, location) => incidents.addMessage(ctx, id, data, attach, location) });
   const field = new FieldService(db, { positionSeconds: config.FIELD_POSITION_SECONDS, idleMinutes: config.FIELD_IDLE_MINUTES, showCallerPhone: config.FIELD_SHOW_CALLER_PHONE });
   const evidence = new EvidenceService(db, new FilesystemEvidenceStore(config.EVIDENCE_DIR ?? path.join(config.dataDir, 'evidence')), field);
 

@@ -58,10 +58,16 @@ export class ConversationsService {
     const messageId = crypto.randomUUID();
     try {
       if (open) {
-        await this.gateway.addMessage(ctx, open.incident_id, { channel: m.channel, direction: 'in', messageId }, async (tx) => {
-          await this.insertInbound(tx, open.id, m, body, messageId);
-          return { citizenReport: open.id };
-        });
+        await this.gateway.addMessage(
+          ctx,
+          open.incident_id,
+          { channel: m.channel, direction: 'in', messageId },
+          async (tx) => {
+            await this.insertInbound(tx, open.id, m, body, messageId);
+            return { citizenReport: open.id };
+          },
+          m.lat != null && m.lon != null ? { lat: m.lat, lon: m.lon, source: 'device' } : undefined,
+        );
         return 'applied';
       }
       const other = await c.selectFrom('citizen_report_types').select('incident_type_code').where('code', '=', 'other').executeTakeFirstOrThrow();
@@ -96,9 +102,15 @@ export class ConversationsService {
     }
   }
 
+  /** The incident and those merged into it: their reporters are now this incident's reporters. */
+  private async withMerged(incidentId: string): Promise<string[]> {
+    const merged = await this.db.selectFrom('incidents').select('id').where('merged_into', '=', incidentId).execute();
+    return [incidentId, ...merged.map((m) => m.id)];
+  }
+
   /** A call-taker's answer: shown on the tracking page and sent through the channel the report came from. */
   async reply(ctx: AuditContext, incidentId: string, reportId: string, text: string) {
-    const report = await citizenDb(this.db).selectFrom('citizen_reports').selectAll().where('id', '=', reportId).where('incident_id', '=', incidentId).executeTakeFirst();
+    const report = await citizenDb(this.db).selectFrom('citizen_reports').selectAll().where('id', '=', reportId).where('incident_id', 'in', await this.withMerged(incidentId)).executeTakeFirst();
     if (!report) throw notFound();
     const messageId = crypto.randomUUID();
     const to = recipientOf(report);
@@ -114,7 +126,7 @@ export class ConversationsService {
   /** The citizen side of an incident for the console; contact details only for those allowed to see callers. */
   async conversation(incidentId: string, withContact: boolean) {
     const c = citizenDb(this.db);
-    const reports = await c.selectFrom('citizen_reports').selectAll().where('incident_id', '=', incidentId).orderBy('created_at').execute();
+    const reports = await c.selectFrom('citizen_reports').selectAll().where('incident_id', 'in', await this.withMerged(incidentId)).orderBy('created_at').execute();
     if (reports.length === 0) return [];
     const ids = reports.map((r) => r.id);
     const [messages, attachments, ratings] = await Promise.all([

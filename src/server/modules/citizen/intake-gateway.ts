@@ -23,5 +23,6 @@ export type IncidentGateway = {
     input: { typeCode: string; source: string; caller?: { number?: string | null; name?: string | null }; description: string; location: CitizenLocation; flagRelated: true },
     attach: Attach,
   ) => Promise<{ id: string; number: string }>;
-  addMessage: (ctx: AuditContext, incidentId: string, data: { channel: string; direction: 'in' | 'out'; messageId: string }, attach: Attach) => Promise<unknown>;
+  /** A message on the incident's timeline; a shared place becomes one more location, never the current one by itself. */
+  addMessage: (ctx: AuditContext, incidentId: string, data: { channel: string; direction: 'in' | 'out'; messageId: string }, attach: Attach, location?: CitizenLocation) => Promise<unknown>;
 };

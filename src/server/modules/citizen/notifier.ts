@@ -3,6 +3,7 @@ import { appendAudit } from '../../platform/audit/audit-log.js';
 import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { citizenDb } from './citizen.tables.js';
+import { followMerges } from './merges.js';
 import { deliverPending, queueOutgoing, recipientOf, type Adapters } from './outbox.js';
 import { statusText } from './wording.js';
 
@@ -12,15 +13,16 @@ import { statusText } from './wording.js';
  */
 export async function notifyStatusChanges(db: Kysely<DB>, adapters: Adapters, limit = 100): Promise<number> {
   const changed = await sql<{ id: string }>`
-    SELECT r.id FROM citizen_reports r JOIN incidents i ON i.id = r.incident_id
-     WHERE i.status <> r.notified_status ORDER BY r.created_at LIMIT ${limit}`.execute(db);
+    SELECT r.id FROM citizen_reports r JOIN incidents i ON i.id = r.incident_id LEFT JOIN incidents t ON t.id = i.merged_into
+     WHERE COALESCE(CASE WHEN i.status = 'merged' THEN t.status END, i.status) <> r.notified_status
+     ORDER BY r.created_at LIMIT ${limit}`.execute(db);
   let queued = 0;
   for (const { id } of changed.rows) {
     await db.transaction().execute(async (tx) => {
       const c = citizenDb(tx);
       const report = await c.selectFrom('citizen_reports').selectAll().where('id', '=', id).forUpdate().skipLocked().executeTakeFirst();
       if (!report) return;
-      const { status } = await tx.selectFrom('incidents').select('status').where('id', '=', report.incident_id).executeTakeFirstOrThrow();
+      const { status } = await followMerges(tx, report.incident_id);
       if (status === report.notified_status) return;
       await c.updateTable('citizen_reports').set({ notified_status: status }).where('id', '=', id).execute();
       const to = recipientOf(report);

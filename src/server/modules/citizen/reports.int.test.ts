@@ -163,6 +163,31 @@ describe('tracking by the reporter', () => {
     expect(JSON.stringify(end)).not.toContain('resumen interno');
   });
 
+  it('follows a case merged into another report of the same event, up to the rating', async () => {
+    const original = await reportRow((await submitReport(s)).json().code);
+    const { code } = (await submitReport(s)).json();
+    const dup = await reportRow(code);
+    const merged = await s.request({ method: 'POST', url: `/api/incidents/${dup.incident_id}/merge`, cookie: dispatcher, body: { intoId: original.incident_id, duplicate: true, reason: { code: 'same_event', text: 'Dos personas reportaron el mismo hecho' } } });
+    expect(merged.statusCode, merged.body).toBe(200);
+    const during = await track(code);
+    expect(during).toMatchObject({ status: 'received', canAddInfo: true });
+    expect(during.steps.map((x: { step: string }) => x.step)).toEqual(['received', 'merged']);
+    const added = await inject(s, { ip: nextAddress() }, { method: 'POST', url: `/api/citizen/tracking/${code}/messages`, body: { text: 'Son tres, no dos', photos: [] } });
+    expect(added.statusCode, added.body).toBe(201);
+    const target = (await s.request({ method: 'GET', url: `/api/incidents/${original.incident_id}`, cookie: callTaker })).json();
+    expect(target.timeline.map((t: { kind: string }) => t.kind)).toContain('message');
+    // The surviving incident's panel shows both reporters, and a reply reaches the merged one.
+    const conv = (await s.request({ method: 'GET', url: `/api/citizen/incidents/${original.incident_id}/conversation`, cookie: callTaker })).json();
+    expect(conv.items.map((i: { id: string }) => i.id).sort()).toEqual([original.id, dup.id].sort());
+    const reply = await s.request({ method: 'POST', url: `/api/citizen/incidents/${original.incident_id}/replies`, cookie: callTaker, body: { reportId: dup.id, text: 'Gracias, lo unimos al reporte anterior.' } });
+    expect(reply.statusCode, reply.body).toBe(201);
+    expect((await track(code)).messages.at(-1)).toMatchObject({ from: 'centre', text: 'Gracias, lo unimos al reporte anterior.' });
+    await s.request({ method: 'POST', url: `/api/incidents/${original.incident_id}/close`, cookie: dispatcher, body: { dispositionCode: 'unfounded', summary: 'Sin novedad', reason: { code: 'resolved_by_phone', text: 'Se verificó por cámaras que no había nada' } } });
+    const end = await track(code);
+    expect(end).toMatchObject({ status: 'closed', canRate: true });
+    expect(end.steps.map((x: { step: string }) => x.step)).toEqual(['received', 'merged', 'closed']);
+  });
+
   it('answers an unknown or mistyped code with the same 404', async () => {
     const a = await inject(s, { ip: nextAddress() }, { method: 'GET', url: '/api/citizen/tracking/00000-000000' });
     const b = await inject(s, { ip: nextAddress() }, { method: 'GET', url: '/api/citizen/tracking/not-a-code' });

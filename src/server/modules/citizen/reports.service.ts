@@ -7,6 +7,7 @@ import { AppError } from '../../platform/errors.js';
 import { citizenDb, type CitizenTables } from './citizen.tables.js';
 import type { CitizenLocation, IncidentGateway } from './intake-gateway.js';
 import { queueOutgoing, recipientOf, type Adapters } from './outbox.js';
+import { followMerges } from './merges.js';
 import { checkPhotos, type Photo } from './photos.js';
 import { solves } from './proof-of-work.js';
 import { presentTracking, TRACKED_KINDS } from './tracking.presenter.js';
@@ -161,16 +162,25 @@ export class ReportsService {
   }
 
   private async incidentStatus(id: string) {
-    return (await this.db.selectFrom('incidents').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+    return (await followMerges(this.db, id)).status;
   }
 
   /** What the holder of the code may see: steps in plain words, the exchange of messages, the rating. */
   async track(code: string) {
     const report = await this.byCode(code);
     const c = citizenDb(this.db);
-    const [status, timeline, messages, attachments, rating] = await Promise.all([
-      this.incidentStatus(report.incident_id),
-      this.db.selectFrom('incident_timeline').select(['at', 'kind', 'data']).where('incident_id', '=', report.incident_id).where('kind', 'in', TRACKED_KINDS).orderBy('id').execute(),
+    const { chain, status } = await followMerges(this.db, report.incident_id);
+    const [timeline, messages, attachments, rating] = await Promise.all([
+      // A case folded into another follows the other; its own "created" stays the only start.
+      this.db
+        .selectFrom('incident_timeline')
+        .select(['at', 'kind', 'data'])
+        .where('incident_id', 'in', chain)
+        .where('kind', 'in', TRACKED_KINDS)
+        .where((eb) => eb.or([eb('incident_id', '=', report.incident_id), eb('kind', '<>', 'created')]))
+        .orderBy('at')
+        .orderBy('id')
+        .execute(),
       c.selectFrom('citizen_messages').select(['id', 'direction', 'body', 'created_at']).where('report_id', '=', report.id).orderBy('created_at').execute(),
       c.selectFrom('citizen_attachments').select(['message_id']).where('report_id', '=', report.id).execute(),
       c.selectFrom('citizen_ratings').select(['score', 'comment']).where('report_id', '=', report.id).executeTakeFirst(),
@@ -185,10 +195,11 @@ export class ReportsService {
   /** More details or photos from the reporter, while the case is open. */
   async addInfo(ctx: AuditContext, code: string, input: { text: string; photos: string[] }) {
     const report = await this.byCode(code);
-    if (CLOSED.includes(await this.incidentStatus(report.incident_id))) throw new AppError('citizen_case_closed', 409);
+    const target = await followMerges(this.db, report.incident_id);
+    if (CLOSED.includes(target.status)) throw new AppError('citizen_case_closed', 409);
     const photos = checkPhotos(input.photos, this.settings.photoMaxBytes);
     const messageId = crypto.randomUUID();
-    await this.gateway.addMessage(this.ctxFor(report, ctx), report.incident_id, { channel: 'web', direction: 'in', messageId }, async (tx) => {
+    await this.gateway.addMessage(this.ctxFor(report, ctx), target.id, { channel: 'web', direction: 'in', messageId }, async (tx) => {
       await this.insertMessage(tx, report.id, input.text, photos, messageId);
       return { citizenReport: report.id, photos: photos.length };
     });

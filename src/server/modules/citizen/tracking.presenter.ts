@@ -70,7 +70,7 @@ export function presentTracking(x: {
       text: m.body,
       photos: x.attachments.filter((a) => a.message_id === m.id).length,
     })),
-    canAddInfo: !closed && x.status !== 'merged',
+    canAddInfo: !closed,
     canRate: closed && x.rating === null,
     rating: x.rating,
   };

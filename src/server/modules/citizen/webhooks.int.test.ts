@@ -89,6 +89,10 @@ describe('WhatsApp Business Cloud API webhook', () => {
     expect(await reportsOf('whatsapp', '50370002222')).toHaveLength(1);
     const conv = (await s.request({ method: 'GET', url: `/api/incidents/${incident.id}`, cookie: callTaker })).json();
     expect(conv.timeline.filter((t: { kind: string }) => t.kind === 'message')).toHaveLength(1);
+    // The shared place is one more location for the call-taker to adopt, never silently the current one.
+    expect(conv.locations).toHaveLength(2);
+    expect(conv.locations[1]).toMatchObject({ lat: 13.7034, lon: -89.2364, source: 'device', current: false });
+    expect(conv.locations[0].current).toBe(true);
 
     // The receipt with the tracking code went back on WhatsApp, held in the outbox without a provider.
     const out = await db().selectFrom('citizen_outbox').selectAll().where('report_id', '=', report!.id).execute();

@@ -253,14 +253,17 @@ export class IncidentsService {
   }
 
   /** A message exchanged with the reporter (web, messaging); its text stays with the channel's own records. */
-  async addMessage(ctx: AuditContext, id: string, data: { channel: string; direction: 'in' | 'out'; messageId: string }, attach?: IntakeAttachment) {
+  async addMessage(ctx: AuditContext, id: string, data: { channel: string; direction: 'in' | 'out'; messageId: string }, attach?: IntakeAttachment, location?: LocationInput) {
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id);
       const updated = await updateIncident(tx, row, {});
       await appendTimeline(tx, ctx, id, 'message', data);
+      // A place shared in a message is recorded beside the others; a person decides whether it becomes current.
+      const l = location ? await this.insertLocation(tx, ctx, id, location) : null;
+      if (l) await appendTimeline(tx, ctx, id, 'location', { locationId: l.id, source: l.source, current: false });
       const attached = attach ? await attach(tx, updated) : {};
       await announceIncident(tx, updated, 'updated');
-      await appendAudit(tx, ctx, { action: 'incident.message_added', entityType: 'incident', entityId: id, changes: { ...data, ...attached } });
+      await appendAudit(tx, ctx, { action: 'incident.message_added', entityType: 'incident', entityId: id, changes: { ...data, locationId: l?.id ?? null, ...attached } });
       return updated;
     });
   }
