@@ -156,6 +156,8 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await page.mouse.up();
   await expect(page.getByText('Alerta de pánico enviada al centro de mando (P1).')).toBeVisible();
   await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO! Un agente pide auxilio (P1)' })).toBeVisible({ timeout: 10_000 });
+  // The alert names the unit and where the officer is.
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toContainText(new RegExp(`${callSign}.* · 13\\.\\d+, -89\\.\\d+`));
   await expect(timeline.getByText('PÁNICO (agente)')).toBeVisible();
 
   await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });

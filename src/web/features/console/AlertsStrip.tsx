@@ -10,10 +10,15 @@ export function AlertsStrip({ alerts, onDismiss, onOpen }: { alerts: LiveAlert[]
       {alerts.map((a) => (
         <li key={a.seq} className="alert alert--warning" role="alert">
           <span aria-hidden="true">⚠ </span>
-          {t.maybe(`console.alerts.${a.kind}`, a.kind)}{' '}
-          <button type="button" className="button button--small button--secondary" onClick={() => onOpen(a.entityId)}>
-            {t('console.alerts.open')}
-          </button>{' '}
+          <strong>{t.maybe(`console.alerts.${a.kind}`, a.kind)}</strong>
+          {a.callSign ? <span className="mono"> · {a.callSign}</span> : null}
+          {a.number ? <span className="mono"> · {a.number}</span> : null}
+          {a.position ? <span className="mono"> · {a.position.lat.toFixed(5)}, {a.position.lon.toFixed(5)}</span> : null}{' '}
+          {a.entityType === 'incident' ? (
+            <button type="button" className="button button--small button--secondary" onClick={() => onOpen(a.entityId)}>
+              {t('console.alerts.open')}
+            </button>
+          ) : null}{' '}
           <button type="button" className="button button--small button--ghost" onClick={() => onDismiss(a.seq)}>
             {t('common.close')}
           </button>

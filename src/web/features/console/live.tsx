@@ -87,7 +87,14 @@ function flush(qc: QueryClient, pending: Pending) {
   pending.keys.clear();
 }
 
-export type LiveAlert = { seq: number; kind: string; entityId: string; at: number };
+/** What an alert shows beside its kind: the unit, the incident number and the position, when the event carries them. */
+export type LiveAlert = { seq: number; kind: string; entityType: string; entityId: string; at: number; callSign: string | null; number: string | null; position: { lat: number; lon: number } | null };
+
+const alertOf = (m: EventMessage): LiveAlert => {
+  const d = (m.data && typeof m.data === 'object' ? m.data : {}) as { callSign?: unknown; number?: unknown; position?: { lat?: unknown; lon?: unknown } | null };
+  const pos = d.position && typeof d.position.lat === 'number' && typeof d.position.lon === 'number' ? { lat: d.position.lat, lon: d.position.lon } : null;
+  return { seq: m.seq, kind: m.kind, entityType: m.entityType, entityId: m.entityId, at: Date.now(), callSign: typeof d.callSign === 'string' ? d.callSign : null, number: typeof d.number === 'string' ? d.number : null, position: pos };
+};
 
 /**
  * The console's live connection: subscribes to incidents, units and alerts; reconnects with
@@ -148,7 +155,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
           applyEvent(m, pending);
           scheduleFlush();
           if (m.topic === 'alerts') {
-            setAlerts((prev) => [{ seq: m.seq, kind: m.kind, entityId: m.entityId, at: Date.now() }, ...prev].slice(0, 5));
+            setAlerts((prev) => [alertOf(m), ...prev].slice(0, 5));
             beep();
           }
         }
