@@ -9,7 +9,7 @@ export function AlertsStrip({ alerts, onDismiss, onOpen }: { alerts: LiveAlert[]
     <ul className="alerts-strip" aria-label={t('console.alerts.title')}>
       {alerts.map((a) => (
         <li key={a.seq} className="alert alert--warning" role="alert">
-          <span aria-hidden="true">⚠ </span>
+          <span aria-hidden="true">⚠</span>
           <strong>{t.maybe(`console.alerts.${a.kind}`, a.kind)}</strong>
           {a.callSign ? <span className="mono"> · {a.callSign}</span> : null}
           {a.number ? <span className="mono"> · {a.number}</span> : null}
