@@ -311,6 +311,19 @@ describe('units', () => {
     expect(older.json()).toEqual({ accepted: 1, current: false });
   });
 
+  it('stores each fix once when a batch is sent again after its answer was lost', async () => {
+    const id = units['P-101']!;
+    const t0 = Date.now() - 40_000;
+    const body = { positions: [0, 1, 2].map((i) => ({ lat: 13.71 + i * 0.001, lon: -89.18, accuracyM: 9, recordedAt: new Date(t0 + i * 5_000).toISOString() })) };
+    const first = await s.request({ method: 'POST', url: `/api/units/${id}/positions`, cookie: dispatcher, body });
+    const replay = await s.request({ method: 'POST', url: `/api/units/${id}/positions`, cookie: dispatcher, body });
+    expect([first.statusCode, replay.statusCode]).toEqual([200, 200]);
+    const from = new Date(t0 - 1).toISOString();
+    const to = new Date(t0 + 10_001).toISOString();
+    const track = (await s.request({ method: 'GET', url: `/api/units/${id}/track?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, cookie: dispatcher })).json();
+    expect(track.items.map((p: { at: string }) => p.at)).toEqual([0, 1, 2].map((i) => new Date(t0 + i * 5_000).toISOString()));
+  });
+
   it('refuses a field officer who is not in the unit crew', async () => {
     const officer = await s.loginAs('field_officer');
     const res = await s.request({ method: 'POST', url: `/api/units/${units['P-103']}/status`, cookie: officer, body: { status: 'busy' } });

@@ -143,6 +143,8 @@ export class UnitsService {
       await tx
         .insertInto('unit_positions')
         .values(reports.map((r) => ({ unit_id: unitId, lat: r.lat, lon: r.lon, accuracy_m: r.accuracyM ?? null, heading: r.heading ?? null, speed_mps: r.speedMps ?? null, recorded_at: r.recordedAt })))
+        // A replayed batch (its answer was lost on a weak signal) adds nothing the first one stored.
+        .onConflict((oc) => oc.columns(['unit_id', 'recorded_at']).doNothing())
         .execute();
       const newest = reports.reduce((a, b) => (Date.parse(b.recordedAt) > Date.parse(a.recordedAt) ? b : a));
       const newestAt = new Date(newest.recordedAt);
