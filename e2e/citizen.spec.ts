@@ -1,4 +1,5 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
+import { nextTotp } from './helpers.js';
 
 const PASSWORD = 'Centinela-Demo-2026';
 const PHONE = { width: 390, height: 844 };
@@ -102,9 +103,8 @@ test('an administrator sees the messages held for citizens in the outbox page', 
   await admin.getByLabel('Usuario').fill('administrator');
   await admin.getByLabel('Contraseña').fill(PASSWORD);
   await admin.getByRole('button', { name: 'Iniciar sesión' }).click();
-  const { totpNow } = await import('../src/server/platform/auth/totp.js');
   const mfa = admin.getByLabel('Código de verificación');
-  await mfa.fill(totpNow('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'));
+  await mfa.fill(await nextTotp('administrator'));
   await mfa.press('Enter');
   await admin.getByRole('link', { name: 'Mensajes a la ciudadanía' }).click();
   await expect(admin.getByRole('heading', { level: 1, name: 'Mensajes a la ciudadanía' })).toBeVisible();

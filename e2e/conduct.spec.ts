@@ -1,8 +1,7 @@
 import { expect, test, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { totpNow } from '../src/server/platform/auth/totp.js';
+import { nextTotp } from './helpers.js';
 
 const PASSWORD = 'Centinela-Demo-2026';
-const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 // Contexts outlive a test on the shared browser: close them, or their live sockets slow the next specs.
 const contexts: BrowserContext[] = [];
@@ -20,7 +19,7 @@ async function signedIn(browser: Browser, username: string, mfa: boolean): Promi
   await page.getByRole('button', { name: 'Iniciar sesión' }).click();
   if (mfa) {
     const code = page.getByLabel('Código de verificación');
-    await code.fill(totpNow(TOTP_SECRET));
+    await code.fill(await nextTotp(username));
     await code.press('Enter');
   }
   await expect(page.getByRole('link', { name: 'Mi cuenta' })).toBeVisible();

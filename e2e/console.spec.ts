@@ -108,7 +108,7 @@ test('lowering a priority or cancelling a P1 needs a reason; the supervisor appr
   await expect(panel.getByText('Anulación pendiente de aprobación')).toBeVisible();
 
   // The supervisor sees the request with its reason on the dashboard and approves it.
-  const supervisor = await signedIn(browser, 'supervisor', { totpOffsetMs: 0 });
+  const supervisor = await signedIn(browser, 'supervisor', { mfa: true });
   await supervisor.getByRole('link', { name: 'Supervisión' }).click();
   await expect(supervisor.getByRole('heading', { level: 1, name: 'Supervisión' })).toBeVisible();
   await expect(supervisor.getByRole('table', { name: 'Tiempos de hoy: mediana / percentil 90' })).toBeVisible();

@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { totpNow } from '../src/server/platform/auth/totp.js';
+import { nextTotp } from './helpers.js';
 
 const PASSWORD = 'Centinela-Demo-2026';
-const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'es-SV' };
 // A real JPEG header, then noise: the server sniffs the bytes and recomputes the SHA-256.
 const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), crypto.randomBytes(4096)]);
@@ -12,7 +11,7 @@ const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x
 async function apiLogin(context: BrowserContext, username: string, mfa = false): Promise<APIRequestContext> {
   const login = await context.request.post('/api/auth/login', { data: { username, password: PASSWORD } });
   expect(login.status()).toBe(200);
-  if (mfa) expect((await context.request.post('/api/auth/mfa/verify', { data: { code: totpNow(TOTP_SECRET) } })).status()).toBe(200);
+  if (mfa) expect((await context.request.post('/api/auth/mfa/verify', { data: { code: await nextTotp(username) } })).status()).toBe(200);
   return context.request;
 }
 

@@ -1,8 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
-import { totpNow } from '../src/server/platform/auth/totp.js';
+import { nextTotp } from './helpers.js';
 
 const PASSWORD = 'Centinela-Demo-2026';
-const TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 async function signIn(page: Page, username: string) {
   await page.goto('/');
@@ -16,7 +15,7 @@ test('an administrator signs in with MFA, creates a user, and an auditor finds i
   const code = page.getByLabel('Código de verificación');
   await expect(code).toBeVisible();
   await page.screenshot({ path: 'docs/screenshots/login-mfa.png' });
-  await code.fill(totpNow(TOTP_SECRET));
+  await code.fill(await nextTotp('administrator'));
   await code.press('Enter');
 
   await page.getByRole('link', { name: 'Usuarios' }).click();
@@ -34,7 +33,7 @@ test('an administrator signs in with MFA, creates a user, and an auditor finds i
   const auditorContext = await browser.newContext();
   const auditor = await auditorContext.newPage();
   await signIn(auditor, 'auditor');
-  await auditor.getByLabel('Código de verificación').fill(totpNow(TOTP_SECRET, Date.now() + 30_000));
+  await auditor.getByLabel('Código de verificación').fill(await nextTotp('auditor'));
   await auditor.getByLabel('Código de verificación').press('Enter');
   await auditor.getByRole('link', { name: 'Bitácora de auditoría' }).click();
   await auditor.getByLabel('Acción (prefijo)').fill('user.created');
@@ -66,7 +65,7 @@ test('resetting a second factor asks for a reason and waits for another administ
   const context = await browser.newContext();
   const page = await context.newPage();
   await signIn(page, 'administrator');
-  await page.getByLabel('Código de verificación').fill(totpNow(TOTP_SECRET, Date.now() + 30_000));
+  await page.getByLabel('Código de verificación').fill(await nextTotp('administrator'));
   await page.getByLabel('Código de verificación').press('Enter');
   await page.getByRole('link', { name: 'Usuarios' }).click();
   await page.getByRole('row', { name: /^supervisor/ }).getByRole('button', { name: 'Restablecer MFA' }).click();
