@@ -7,7 +7,7 @@ import { SelectField } from '../../ui/Field';
 import { Chip } from '../../ui/Chip';
 import { PageHeader } from '../../ui/Page';
 import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, sortQueue, type IncidentSummary, type Unit } from './api';
-import { Countdown, PriorityChip, StatusChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
+import { Countdown, PriorityChip, StatusChip, useCatalogue, useTypeName, useTypes } from './bits';
 import { IncidentPanel } from './IncidentPanel';
 import { AlertsStrip } from './AlertsStrip';
 import { ConsoleShortcuts } from './Shortcuts';
@@ -148,7 +148,6 @@ const Queue = memo(QueueView);
 
 function QueueView({ items, selectedId, onSelect, types }: { items: IncidentSummary[]; selectedId: string | null; onSelect: (id: string) => void; types: Parameters<typeof useTypeName>[0] }) {
   const t = useT();
-  const now = useNow();
   const catalogue = useCatalogue();
   const typeName = useTypeName(types);
   if (items.length === 0) return <p className="muted">{t('console.queue.empty')}</p>;
@@ -179,7 +178,7 @@ function QueueView({ items, selectedId, onSelect, types }: { items: IncidentSumm
             <span className="queue-line">
               <PriorityChip priority={i.priority} />
               <span className="mono queue-number">{i.number}</span>
-              <Countdown incident={i} targets={catalogue.data?.targets} now={now} />
+              <Countdown incident={i} targets={catalogue.data?.targets} />
             </span>
             <span className="queue-line">
               <strong>{typeName(i.typeCode)}</strong>

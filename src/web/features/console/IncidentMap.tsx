@@ -157,11 +157,11 @@ export default function IncidentMap({ incidents, units, selectedId, onSelectInci
     };
   }, []);
 
-  // Selection and picking show at once; data changes redraw at most every 400 ms (software WebGL is slow).
+  // Selection and picking show at once; data changes redraw at most once a second (a redraw is the costliest frame).
   const lastPush = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   useEffect(() => {
-    const wait = 400 - (performance.now() - lastPush.current);
+    const wait = 1000 - (performance.now() - lastPush.current);
     if (wait <= 0) {
       lastPush.current = performance.now();
       push();

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { useT } from '../../app/i18n';
 import { Chip, type ChipTone } from '../../ui/Chip';
 import { consoleApi, consoleKeys, currentTarget, formatClock, type Catalogue, type IncidentSummary, type IncidentType } from './api';
@@ -67,9 +67,30 @@ export function useNow(intervalMs = 1000): number {
   return now;
 }
 
+// One clock for every countdown on screen: each second only the countdowns re-render, not the queue.
+let secondNow = Date.now();
+const secondListeners = new Set<() => void>();
+let secondTimer: ReturnType<typeof setInterval> | undefined;
+function subscribeSecond(listener: () => void) {
+  secondListeners.add(listener);
+  secondTimer ??= setInterval(() => {
+    secondNow = Date.now();
+    for (const l of secondListeners) l();
+  }, 1000);
+  return () => {
+    secondListeners.delete(listener);
+    if (secondListeners.size === 0 && secondTimer !== undefined) {
+      clearInterval(secondTimer);
+      secondTimer = undefined;
+    }
+  };
+}
+const useSecond = () => useSyncExternalStore(subscribeSecond, () => secondNow);
+
 /** Time left to the incident's current target: normal, amber in its last quarter, red when past. */
-export function Countdown({ incident, targets, now }: { incident: IncidentSummary; targets: Catalogue['targets'] | undefined; now: number }) {
+export function Countdown({ incident, targets }: { incident: IncidentSummary; targets: Catalogue['targets'] | undefined }) {
   const t = useT();
+  const now = useSecond();
   const target = currentTarget(incident, targets);
   if (!target) return <span className="countdown countdown--none">—</span>;
   const left = target.seconds - (now - target.start) / 1000;
