@@ -28,6 +28,9 @@ export const COMMITTED_UNIT_STATUSES: readonly UnitStatus[] = ['dispatched', 'en
 export const UNIT_TYPES = ['patrol_car', 'motorcycle', 'ambulance', 'fire', 'specialised'] as const;
 export type UnitType = (typeof UNIT_TYPES)[number];
 
+/** Channels an incident can come in by. */
+export const INCIDENT_SOURCES = ['call', 'web', 'whatsapp', 'telegram', 'sms', 'open311', 'field', 'camera'] as const;
+
 export const LOCATION_SOURCES = ['caller_stated', 'map_click', 'device', 'department', 'aml'] as const;
 
 export type PriorityRule = { questionKey: string; operator: 'eq' | 'gte' | 'lte' | 'in'; value: unknown; priority: number };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Principal } from '../../platform/auth/principal.js';
 import type { Outcome } from '../../platform/discretion/discretion.js';
 import type { IncidentRow } from './incident-store.js';
-import { INCIDENT_STATUSES, LOCATION_SOURCES } from '../../../common/emergency.js';
+import { INCIDENT_SOURCES, INCIDENT_STATUSES, LOCATION_SOURCES } from '../../../common/emergency.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { latSchema, lonSchema, problemResponses, reasonBodySchema, uuidParam } from '../../platform/http/schemas.js';
 import { incidentTypeSchema, loadIncidentTypes, loadTargets } from './catalogue.js';
@@ -30,6 +30,11 @@ const locationInput = z
     accuracyM: z.number().min(0).max(100_000).nullish(),
   })
   .refine((l) => (l.lat == null) === (l.lon == null), { message: 'lat and lon go together', path: ['lat'] });
+/** A call's time as the caller's phone system stamped it: within the last day, not in the future. */
+export const callReceivedAtSchema = z.iso
+  .datetime({ offset: true })
+  .refine((v) => Math.abs(Date.now() - Date.parse(v)) < 24 * 3600_000 && Date.parse(v) < Date.now() + 5 * 60_000, 'within the last 24 hours (and not in the future)');
+export const callerInput = z.strictObject({ number: z.string().trim().max(40).nullish(), name: z.string().trim().max(120).nullish() });
 const answerValue = z.union([z.boolean(), z.number(), z.string().max(500)]);
 const versionField = z.number().int().min(1).optional().describe('the version you saw; a stale one answers 409');
 const relatedItem = z.object({
@@ -113,12 +118,9 @@ export function incidentsRoutes(app: App, deps: Deps) {
         summary: 'Intake by a call-taker: type, caller, location, description and protocol answers',
         body: z.strictObject({
           typeCode: z.string().min(1).max(20),
-          source: z.enum(['call', 'web', 'whatsapp', 'telegram', 'sms', 'open311', 'field', 'camera']).default('call'),
-          callReceivedAt: z.iso
-            .datetime({ offset: true })
-            .refine((v) => Math.abs(Date.now() - Date.parse(v)) < 24 * 3600_000 && Date.parse(v) < Date.now() + 5 * 60_000, 'within the last 24 hours (and not in the future)')
-            .optional(),
-          caller: z.strictObject({ number: z.string().trim().max(40).nullish(), name: z.string().trim().max(120).nullish() }).optional(),
+          source: z.enum(INCIDENT_SOURCES).default('call'),
+          callReceivedAt: callReceivedAtSchema.optional(),
+          caller: callerInput.optional(),
           description: z.string().max(4000).optional(),
           location: locationInput,
           answers: z.record(z.string(), answerValue).optional(),

@@ -4,11 +4,12 @@ import { recordSensitiveRead } from '../../platform/audit/sensitive-read.js';
 import type { DB } from '../../platform/db/schema.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { problemResponses, uuidParam } from '../../platform/http/schemas.js';
+import { INCIDENT_SOURCES } from '../../../common/emergency.js';
 import { incidentSummarySchema, presentIncident } from './incident.presenter.js';
+import { callerInput, callReceivedAtSchema } from './incidents.routes.js';
 import type { LinksService } from './links.service.js';
 
 const tags = ['incidents'];
-const SOURCES = ['call', 'web', 'whatsapp', 'telegram', 'sms', 'open311', 'field', 'camera'] as const;
 
 const linksSchema = z.object({
   related: z.array(z.object({ id: z.uuid(), number: z.string(), status: z.string(), linkedAt: z.string() })),
@@ -56,12 +57,9 @@ export function linksRoutes(app: App, deps: { db: Kysely<DB>; links: LinksServic
         summary: 'Records a further call about an open incident (a duplicate report) instead of opening a new one',
         params: uuidParam,
         body: z.strictObject({
-          source: z.enum(SOURCES).default('call'),
-          callReceivedAt: z.iso
-            .datetime({ offset: true })
-            .refine((v) => Math.abs(Date.now() - Date.parse(v)) < 24 * 3600_000 && Date.parse(v) < Date.now() + 5 * 60_000, 'within the last 24 hours (and not in the future)')
-            .optional(),
-          caller: z.strictObject({ number: z.string().trim().max(40).nullish(), name: z.string().trim().max(120).nullish() }).optional(),
+          source: z.enum(INCIDENT_SOURCES).default('call'),
+          callReceivedAt: callReceivedAtSchema.optional(),
+          caller: callerInput.optional(),
           description: z.string().max(4000).optional(),
         }),
         response: { 201: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 409) },

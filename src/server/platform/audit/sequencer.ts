@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/database.js';
 import { listenOn, type StopListening } from '../db/listen.js';
-import type { DB } from '../db/schema.js';
+import type { AuditQueueTable, DB } from '../db/schema.js';
 import { AUDIT_CHANNEL, chainHash, contentOfRow, leafHashOf } from './audit-log.js';
 
 /** Advisory lock (two-int form) held by whichever process is sequencing, for one drain transaction. */
@@ -11,21 +11,8 @@ const BATCH = 500;
 // Readers wait this long for a sequencer that holds the lock before giving up with an error.
 const FLUSH_LOCK_TIMEOUT_MS = 10_000;
 
-type QueueRow = {
-  id: number;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_username: string | null;
-  actor_roles: string[];
-  actor_token_id: string | null;
-  action: string;
-  entity_type: string | null;
-  entity_id: string | null;
-  changes: unknown;
-  reason: unknown;
-  request_id: string | null;
-  client_ip: string | null;
-};
+// A queued entry as the drain reads it (everything but the time it was queued).
+type QueueRow = Omit<Selectable<AuditQueueTable>, 'queued_at'>;
 
 export type DrainResult = {
   /** Entries chained by this drain. */
