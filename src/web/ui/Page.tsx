@@ -1,12 +1,9 @@
-import { useEffect, type ReactNode } from 'react';
-import { useT } from '../app/i18n';
+import type { ReactNode } from 'react';
+import { useDocumentTitle } from '../app/PublicHeader';
 
 /** Page heading that also sets the document title; the layout moves focus to it on navigation. */
 export function PageHeader({ title, intro, actions }: { title: string; intro?: ReactNode; actions?: ReactNode }) {
-  const t = useT();
-  useEffect(() => {
-    document.title = `${title} · ${t('app.name')}`;
-  }, [title, t]);
+  useDocumentTitle(title);
   return (
     <div className="page-header">
       <div>

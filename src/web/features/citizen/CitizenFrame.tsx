@@ -1,29 +1,15 @@
-import { useEffect, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { LanguageSwitch } from '../../app/LanguageSwitch';
+import { PublicHeader, useDocumentTitle } from '../../app/PublicHeader';
 import { useT } from '../../app/i18n';
 
 /** The public pages' frame: no account, the 911 notice always in view, the language switch. */
 export function CitizenFrame({ title, children }: { title: string; children: ReactNode }) {
   const t = useT();
-  useEffect(() => {
-    document.title = `${title} · ${t('app.name')}`;
-  }, [title, t]);
+  useDocumentTitle(title);
   return (
     <div className="citizen-frame">
-      <header className="app-header">
-        <div className="app-header-inner">
-          <p className="brand">
-            <span className="brand-mark" aria-hidden="true">
-              ◆
-            </span>
-            <span className="brand-name">{t('app.name')}</span>
-          </p>
-          <div className="header-tools">
-            <LanguageSwitch />
-          </div>
-        </div>
-      </header>
+      <PublicHeader />
       <main id="main" className="citizen-main">
         <p className="citizen-emergency" role="note">
           <strong>{t('citizen.emergencyTitle')}</strong> {t('citizen.emergencyText')}{' '}
