@@ -64,6 +64,7 @@ export const ERROR_MESSAGES = {
   caller_phone_withheld: { es: 'La política no permite mostrar el teléfono del llamante.', en: 'Policy does not allow showing the caller\'s phone number.' },
   evidence_hash_mismatch: { es: 'La huella SHA-256 del archivo no coincide ({received} ≠ {declared}). No se guardó.', en: 'The file\'s SHA-256 does not match ({received} ≠ {declared}). It was not stored.' },
   evidence_type_refused: { es: 'El contenido del archivo no es un tipo admitido para {kind}.', en: 'The file content is not an accepted type for {kind}.' },
+  evidence_store_unavailable: { es: 'El almacén de evidencias no responde. No se guardó nada; el teléfono reintentará el envío.', en: 'The evidence store is not answering. Nothing was stored; the phone will retry the upload.' },
 } as const satisfies Record<string, { es: string; en: string }>;
 
 export type ErrorCode = keyof typeof ERROR_MESSAGES;

@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './platform/config.js';
 import type { Database } from './platform/db/database.js';
@@ -44,7 +43,7 @@ import { FieldService } from './modules/field/field.service.js';
 import { fieldRoutes } from './modules/field/field.routes.js';
 import { EvidenceService } from './modules/field/evidence.service.js';
 import { evidenceRoutes } from './modules/field/evidence.routes.js';
-import { FilesystemEvidenceStore } from './modules/field/evidence-store.js';
+import { evidenceStoreFrom } from './modules/field/evidence-store.js';
 import { AuditSequencer } from './platform/audit/sequencer.js';
 
 export type Centinela = {
@@ -88,7 +87,7 @@ export async function createCentinela(config: Config, database: Database, logger
   // Citizen channels reach the 911 intake only through this gateway (modules never import each other).
   const citizen = createCitizen(db, config, { create: (ctx, input, attach) => incidents.create(ctx, input, attach), addMessage: (ctx, id, data, attach, location) => incidents.addMessage(ctx, id, data, attach, location) });
   const field = new FieldService(db, { positionSeconds: config.FIELD_POSITION_SECONDS, idleMinutes: config.FIELD_IDLE_MINUTES, showCallerPhone: config.FIELD_SHOW_CALLER_PHONE });
-  const evidence = new EvidenceService(db, new FilesystemEvidenceStore(config.EVIDENCE_DIR ?? path.join(config.dataDir, 'evidence')), field);
+  const evidence = new EvidenceService(db, evidenceStoreFrom(config), field);
 
   const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);

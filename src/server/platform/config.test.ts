@@ -31,4 +31,13 @@ describe('loadConfig', () => {
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(8080);
   });
+
+  it('asks for the S3 endpoint, bucket and keys when evidence goes to S3, naming each one missing', () => {
+    expect(() => loadConfig({ EVIDENCE_STORE: 's3', EVIDENCE_S3_BUCKET: 'evidencias' })).toThrow(
+      /EVIDENCE_S3_ENDPOINT: required when EVIDENCE_STORE=s3\n {2}EVIDENCE_S3_ACCESS_KEY_ID: required[^\n]*\n {2}EVIDENCE_S3_SECRET_ACCESS_KEY: required/,
+    );
+    expect(() => loadConfig({ EVIDENCE_STORE: 's3', EVIDENCE_S3_BUCKET: 'Bad_Bucket' })).toThrow(/EVIDENCE_S3_BUCKET: an S3 bucket name/);
+    const ok = loadConfig({ EVIDENCE_STORE: 's3', EVIDENCE_S3_ENDPOINT: 'http://127.0.0.1:9000', EVIDENCE_S3_BUCKET: 'evidencias', EVIDENCE_S3_ACCESS_KEY_ID: 'centinela', EVIDENCE_S3_SECRET_ACCESS_KEY: 'a-long-secret' });
+    expect(ok).toMatchObject({ EVIDENCE_STORE: 's3', EVIDENCE_S3_REGION: 'us-east-1', EVIDENCE_S3_PREFIX: '', EVIDENCE_S3_PATH_STYLE: true });
+  });
 });

@@ -67,10 +67,19 @@ const envSchema = z.object({
   FIELD_IDLE_MINUTES: int(1, 24 * 60).default(15),
   FIELD_SHOW_CALLER_PHONE: bool.default(false),
   EVIDENCE_MAX_BYTES: int(1024, 200 * 1024 * 1024).default(25 * 1024 * 1024),
-  // Only the filesystem store is implemented; "s3" is reserved for an S3-compatible store (see README).
-  EVIDENCE_STORE: z.enum(['filesystem']).default('filesystem'),
+  EVIDENCE_STORE: z.enum(['filesystem', 's3']).default('filesystem'),
   EVIDENCE_DIR: z.string().min(1).optional(),
+  EVIDENCE_S3_ENDPOINT: z.url('the S3 endpoint URL, e.g. https://s3.us-east-1.amazonaws.com or http://minio:9000').optional(),
+  EVIDENCE_S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name (3–63 characters: a-z, 0-9, dot, hyphen)').optional(),
+  EVIDENCE_S3_REGION: z.string().regex(/^[a-z0-9-]{2,32}$/, 'a region name such as us-east-1').default('us-east-1'),
+  EVIDENCE_S3_ACCESS_KEY_ID: z.string().min(3).optional(),
+  EVIDENCE_S3_SECRET_ACCESS_KEY: z.string().min(8, 'at least 8 characters').optional(),
+  EVIDENCE_S3_PREFIX: z.string().regex(/^([A-Za-z0-9_.-]+\/)*$/, 'empty, or folder names each ending in /').default(''),
+  EVIDENCE_S3_PATH_STYLE: bool.default(true),
 });
+
+// With the S3 store, where and as whom must be said; a missing one is named at start-up.
+const S3_REQUIRED = ['EVIDENCE_S3_ENDPOINT', 'EVIDENCE_S3_BUCKET', 'EVIDENCE_S3_ACCESS_KEY_ID', 'EVIDENCE_S3_SECRET_ACCESS_KEY'] as const;
 
 export type Config = Omit<z.infer<typeof envSchema>, 'SEED_DEMO'> & {
   SEED_DEMO: boolean;
@@ -91,6 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.EVIDENCE_STORE === 's3') {
+    const missing = S3_REQUIRED.filter((k) => c[k] === undefined);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required when EVIDENCE_STORE=s3`).join('\n')}`);
+  }
   const embedded = c.DATABASE_URL === undefined;
   return { ...c, SEED_DEMO: c.SEED_DEMO ?? embedded, embedded, dataDir: path.resolve(c.DATA_DIR) };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { chained } from '../../test/audit-log.js';
+import { officerOnIncident, PHOTO, refuseEvidenceRows, sha, uploadAs } from './evidence.fixture.js';
 
 let s: TestServer;
 let officer: string;
@@ -11,27 +12,14 @@ let supervisor: string;
 let analyst: string;
 let incidentId: string;
 
-// A tiny but real JPEG header followed by bytes: the server checks magic bytes, not the name.
-const PHOTO = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]), crypto.randomBytes(2048)]);
-const sha = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
-
-function upload(bytes: Buffer, q: Record<string, string>, k = crypto.randomUUID(), cookie = officer) {
-  const query = new URLSearchParams({ incidentId, kind: 'photo', sha256: sha(bytes), capturedAt: new Date(Date.now() - 60_000).toISOString(), name: 'foto.jpg', ...q });
-  return s.centinela.app.inject({ method: 'POST', url: `/api/field/evidence?${query}`, headers: { cookie: `centinela_session=${cookie}`, 'content-type': 'application/octet-stream', 'idempotency-key': k }, payload: bytes });
-}
+const upload = (bytes: Buffer, q: Record<string, string>, k = crypto.randomUUID(), cookie = officer) => uploadAs(s, cookie, incidentId, bytes, q, k);
 const chainKinds = async (id: string) => (await s.database.db.selectFrom('custody_events').select('kind').where('evidence_id', '=', id).orderBy('id').execute()).map((e) => e.kind);
 const audited = async (id: string) => (await (await chained(s.database.db)).selectFrom('audit_log').select('action').where('entity_type', '=', 'evidence').where('entity_id', '=', id).orderBy('seq').execute()).map((e) => e.action);
 
 beforeAll(async () => {
   s = await createTestServer({ EVIDENCE_MAX_BYTES: String(64 * 1024) });
-  const [admin, dispatcher, callTaker] = [await s.loginAs('administrator'), await s.loginAs('dispatcher'), await s.loginAs('call_taker')];
-  [officer, supervisor, analyst] = [await s.loginAs('field_officer'), await s.loginAs('supervisor'), await s.loginAs('analyst')];
-  const me = await s.database.db.selectFrom('users').select('id').where('username', '=', 'field_officer').executeTakeFirstOrThrow();
-  const unit = (await s.request({ method: 'POST', url: '/api/units', cookie: admin, body: { callSign: 'P-601', unitType: 'patrol_car', homeStation: 'Centro', department: 'SV.SS', status: 'available', crew: [me.id] } })).json();
-  const inc = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', description: 'Riña', location: { lat: 13.6978, lon: -89.1914, source: 'map_click' } } });
-  incidentId = inc.json().id;
-  const a = await s.request({ method: 'POST', url: `/api/incidents/${incidentId}/assignments`, cookie: dispatcher, body: { unitId: unit.id } });
-  expect(a.statusCode, a.body).toBe(200);
+  ({ officer, incidentId } = await officerOnIncident(s));
+  [supervisor, analyst] = [await s.loginAs('supervisor'), await s.loginAs('analyst')];
 });
 afterAll(() => s.close());
 
@@ -81,6 +69,19 @@ describe('evidence upload', () => {
     expect(row.report_id).toBe(reportId);
     const again = await s.request({ method: 'POST', url: '/api/field/reports', cookie: officer, headers: { 'idempotency-key': crypto.randomUUID() }, body: { id: reportId, incidentId, narrative: 'Otro', persons: [], vehicles: [] } });
     expect(again.statusCode).toBe(409);
+  });
+
+  it('discards the stored file when the database refuses the row, so no bytes exist outside the custody chain', async () => {
+    const files = () => fs.readdirSync(path.join(s.config.dataDir, 'evidence'), { recursive: true }).filter((f) => !fs.statSync(path.join(s.config.dataDir, 'evidence', String(f))).isDirectory());
+    const before = files().length;
+    const restore = await refuseEvidenceRows(s);
+    try {
+      const res = await upload(Buffer.concat([PHOTO.subarray(0, 10), crypto.randomBytes(300)]), {});
+      expect(res.statusCode).toBe(500);
+    } finally {
+      await restore();
+    }
+    expect(files()).toHaveLength(before);
   });
 
   it('answers a replayed upload with the first result and stores the file once', async () => {

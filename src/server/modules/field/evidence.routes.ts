@@ -45,7 +45,7 @@ export function evidenceRoutes(app: App, deps: { evidence: EvidenceService; maxB
             capturedAt: z.iso.datetime({ offset: true }),
             name: z.string().trim().min(1).max(200).optional(),
           }),
-          response: { 201: z.object({ id: z.uuid(), sha256: z.string(), contentType: z.string(), sizeBytes: z.number().int() }), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422) },
+          response: { 201: z.object({ id: z.uuid(), sha256: z.string(), contentType: z.string(), sizeBytes: z.number().int() }), ...problemResponses(400, 401, 403, 404, 409, 413, 415, 422, 503) },
         },
       },
       async (req, reply) => {
@@ -96,7 +96,7 @@ export function evidenceRoutes(app: App, deps: { evidence: EvidenceService; maxB
     '/evidence/:id/content',
     {
       config: { access: { authenticated: true } },
-      schema: { operationId: 'downloadEvidence', tags, summary: 'The file itself, re-hashed before it is served; needs a reason', params: uuidParam, querystring: z.strictObject({ reason: reasonText }), response: { 200: binary('the evidence file'), ...problemResponses(400, 401, 403, 404, 409) } },
+      schema: { operationId: 'downloadEvidence', tags, summary: 'The file itself, re-hashed before it is served; needs a reason', params: uuidParam, querystring: z.strictObject({ reason: reasonText }), response: { 200: binary('the evidence file'), ...problemResponses(400, 401, 403, 404, 409, 503) } },
     },
     async (req, reply) => {
       const { item, bytes } = await evidence.download(req.principal!, auditContextOf(req), req.params.id, req.query.reason);

@@ -5,7 +5,7 @@ import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { CustodyKind, DB, EvidenceKind } from '../../platform/db/schema.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { once } from '../../platform/idempotency/idempotency.js';
-import type { EvidenceStore } from './evidence-store.js';
+import { EvidenceStoreError, type EvidenceStore } from './evidence-store.js';
 import type { FieldService } from './field.service.js';
 import { sniffEvidence } from './sniff.js';
 
@@ -14,6 +14,16 @@ export type Transfer = { kind: 'transferred_to_person' | 'transferred_to_prosecu
 type Device = { principal: Principal; ctx: AuditContext; key: string };
 
 const sha256 = (b: Buffer) => crypto.createHash('sha256').update(b).digest('hex');
+
+/** A store that cannot be reached is a 503 the device retries, never a 500 with the bytes lost. */
+async function reaching<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof EvidenceStoreError) throw new AppError('evidence_store_unavailable', 503, {}, {}, e);
+    throw e;
+  }
+}
 
 /** Evidence from the field and its chain of custody: every handling is a custody event and an audit entry. */
 export class EvidenceService {
@@ -49,7 +59,9 @@ export class EvidenceService {
       }
       const id = crypto.randomUUID();
       const storageKey = `${received.slice(0, 2)}/${id}`;
-      await this.store.put(storageKey, bytes);
+      await reaching(() => this.store.put(storageKey, bytes, received));
+      // Bytes without a committed row would be an orphan no custody chain covers: discard them.
+      const discardOnFailure = (e: unknown) => this.store.discard(storageKey).then(() => Promise.reject(e), () => Promise.reject(e));
       return this.db.transaction().execute(async (tx) => {
         const item = await tx
           .insertInto('evidence_items')
@@ -63,7 +75,7 @@ export class EvidenceService {
         await appendAudit(tx, d.ctx, { action: 'evidence.captured', entityType: 'evidence', entityId: id, changes: { incidentId: meta.incidentId, kind: meta.kind, sha256: received, capturedAt: meta.capturedAt } });
         await appendAudit(tx, d.ctx, { action: 'evidence.uploaded', entityType: 'evidence', entityId: id, changes: { sha256: received, sizeBytes: bytes.length, contentType } });
         return { status: 201, body };
-      });
+      }).catch(discardOnFailure);
     });
   }
 
@@ -97,7 +109,7 @@ export class EvidenceService {
   /** The bytes, re-hashed on the way out: a stored file that no longer matches is never served as evidence. */
   async download(principal: Principal, ctx: AuditContext, id: string, reason: string) {
     const item = await this.find(principal, id);
-    const bytes = await this.store.get(item.storage_key);
+    const bytes = await reaching(() => this.store.get(item.storage_key));
     if (sha256(bytes) !== item.sha256) throw new AppError('evidence_hash_mismatch', 409, { declared: item.sha256.slice(0, 12), received: sha256(bytes).slice(0, 12) });
     await this.db.transaction().execute(async (tx) => {
       await this.custody(tx, ctx, item, 'downloaded', { reason });

@@ -61,7 +61,11 @@ const PG_CLIENT_ERRORS: Record<string, [400 | 409 | 422, 'validation_failed' | '
 
 /** One place maps every failure to problem+json; nothing internal (stack, SQL) reaches the client. */
 export function errorHandler(error: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof AppError) return sendProblem(req, reply, error.status, error.code, error.params, error.extra);
+  if (error instanceof AppError) {
+    // A dependency that failed (503) is for the operator to see; its cause never reaches the client.
+    if (error.status >= 500) req.log.error({ err: error.cause ?? error, code: error.code }, 'dependency unavailable');
+    return sendProblem(req, reply, error.status, error.code, error.params, error.extra);
+  }
   if (error.validation) {
     return sendProblem(req, reply, 400, 'validation_failed', {}, { errors: validationIssues(error) });
   }
