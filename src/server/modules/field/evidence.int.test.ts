@@ -34,6 +34,8 @@ describe('evidence upload', () => {
     expect(fs.readFileSync(path.join(s.config.dataDir, 'evidence', row.storage_key)).equals(PHOTO)).toBe(true);
     expect(await chainKinds(id)).toEqual(['captured', 'uploaded']);
     expect(await audited(id)).toEqual(['evidence.captured', 'evidence.uploaded']);
+    const timeline = await s.database.db.selectFrom('incident_timeline').select(['kind', 'data']).where('incident_id', '=', incidentId).where('kind', '=', 'evidence_added').execute();
+    expect(timeline.map((e) => e.data)).toContainEqual(expect.objectContaining({ evidenceId: id, kind: 'photo', callSign: 'P-601' }));
   });
 
   it('refuses a file whose bytes do not match the declared SHA-256, stores nothing and records the refusal', async () => {
@@ -58,7 +60,7 @@ describe('evidence upload', () => {
     expect((await upload(big, {})).statusCode).toBe(413);
   });
 
-  it('links evidence to a report the phone named itself (offline, before the server knew it)', async () => {
+  it('links evidence to a report the phone named itself (offline, before the server knew it); custodians read the report, audited', async () => {
     const reportId = crypto.randomUUID();
     const r = await s.request({ method: 'POST', url: '/api/field/reports', cookie: officer, headers: { 'idempotency-key': crypto.randomUUID() }, body: { id: reportId, incidentId, narrative: 'Se encontró el objeto', persons: [{ name: 'Ana', role: 'victim' }], vehicles: [] } });
     expect(r.statusCode, r.body).toBe(201);
@@ -67,6 +69,12 @@ describe('evidence upload', () => {
     expect(up.statusCode, up.body).toBe(201);
     const row = await s.database.db.selectFrom('evidence_items').select('report_id').where('id', '=', up.json().id).executeTakeFirstOrThrow();
     expect(row.report_id).toBe(reportId);
+    const read = await s.request({ method: 'GET', url: `/api/field/reports?incidentId=${incidentId}`, cookie: supervisor });
+    expect(read.statusCode, read.body).toBe(200);
+    expect(read.json().items).toContainEqual(expect.objectContaining({ id: reportId, callSign: 'P-601', author: 'field_officer', narrative: 'Se encontró el objeto', persons: [{ name: 'Ana', role: 'victim' }] }));
+    const readings = await (await chained(s.database.db)).selectFrom('audit_log').select(['actor_username', 'entity_id']).where('action', '=', 'field.reports_viewed').execute();
+    expect(readings).toContainEqual({ actor_username: 'supervisor', entity_id: incidentId });
+    expect((await s.request({ method: 'GET', url: `/api/field/reports?incidentId=${incidentId}`, cookie: analyst })).statusCode).toBe(403);
     const again = await s.request({ method: 'POST', url: '/api/field/reports', cookie: officer, headers: { 'idempotency-key': crypto.randomUUID() }, body: { id: reportId, incidentId, narrative: 'Otro', persons: [], vehicles: [] } });
     expect(again.statusCode).toBe(409);
   });

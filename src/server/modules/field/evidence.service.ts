@@ -7,6 +7,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import { once } from '../../platform/idempotency/idempotency.js';
 import { EvidenceStoreError, type EvidenceStore } from './evidence-store.js';
 import type { FieldService } from './field.service.js';
+import { announceIncident, appendTimeline, lockIncident, updateIncident } from './incident-writes.js';
 import { sniffEvidence } from './sniff.js';
 
 export type EvidenceUpload = { incidentId: string; reportId?: string | undefined; kind: EvidenceKind; sha256: string; capturedAt: string; name?: string | undefined };
@@ -63,11 +64,16 @@ export class EvidenceService {
       // Bytes without a committed row would be an orphan no custody chain covers: discard them.
       const discardOnFailure = (e: unknown) => this.store.discard(storageKey).then(() => Promise.reject(e), () => Promise.reject(e));
       return this.db.transaction().execute(async (tx) => {
+        // Incident first, as every writer locks it, before the row whose foreign key would share-lock it.
+        const incident = await lockIncident(tx, meta.incidentId);
         const item = await tx
           .insertInto('evidence_items')
           .values({ id, incident_id: meta.incidentId, report_id: meta.reportId ?? null, kind: meta.kind, content_type: contentType, size_bytes: bytes.length, sha256: received, original_name: meta.name ?? null, storage_key: storageKey, captured_at: meta.capturedAt, captured_by: d.principal.userId })
           .returningAll()
           .executeTakeFirstOrThrow();
+        // The command centre sees the evidence arrive on the incident's timeline, live.
+        await appendTimeline(tx, d.ctx, incident.id, 'evidence_added', { evidenceId: id, kind: meta.kind, callSign: unit.call_sign, reportId: meta.reportId ?? null });
+        await announceIncident(tx, await updateIncident(tx, incident, {}), 'updated');
         await this.custody(tx, d.ctx, item, 'captured', { at: new Date(meta.capturedAt) });
         await this.custody(tx, d.ctx, item, 'uploaded');
         const body = { id: item.id, sha256: item.sha256, contentType, sizeBytes: bytes.length };

@@ -172,4 +172,36 @@ export function fieldRoutes(app: App, deps: { field: FieldService }) {
     },
     async (req, reply) => sendOutcome(reply, await field.report(device(req), req.body)),
   );
+
+  const personSchema = z.object({ name: z.string(), role: z.enum(['victim', 'suspect', 'witness', 'other']), document: z.string().optional(), notes: z.string().optional() });
+  const vehicleSchema = z.object({ plate: z.string(), description: z.string().optional() });
+  app.get(
+    '/field/reports',
+    {
+      config: { access: { permission: 'evidence:custody' } },
+      schema: {
+        operationId: 'listFieldReports',
+        tags,
+        summary: "An incident's field reports, oldest first (custodians of reports and evidence); each reading is audited",
+        querystring: z.strictObject({ incidentId: z.uuid() }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ id: z.uuid(), callSign: z.string(), author: z.string(), narrative: z.string(), persons: z.array(personSchema), vehicles: z.array(vehicleSchema), createdAt: z.string() })),
+          }),
+          ...problemResponses(400, 401, 403),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await field.reportsFor(auditContextOf(req), req.query.incidentId)).map((r) => ({
+        id: r.id,
+        callSign: r.call_sign,
+        author: r.username,
+        narrative: r.narrative,
+        persons: r.persons as z.infer<typeof personSchema>[],
+        vehicles: r.vehicles as z.infer<typeof vehicleSchema>[],
+        createdAt: r.created_at.toISOString(),
+      })),
+    }),
+  );
 }

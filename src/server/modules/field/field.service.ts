@@ -175,6 +175,21 @@ export class FieldService {
     );
   }
 
+  /** Custodians read an incident's field reports; the narratives name people, so each reading is audited. */
+  async reportsFor(ctx: AuditContext, incidentId: string) {
+    const rows = await this.db
+      .selectFrom('field_reports as r')
+      .innerJoin('units as u', 'u.id', 'r.unit_id')
+      .innerJoin('users as a', 'a.id', 'r.author_id')
+      .select(['r.id', 'r.narrative', 'r.persons', 'r.vehicles', 'r.created_at', 'u.call_sign', 'a.username'])
+      .where('r.incident_id', '=', incidentId)
+      .orderBy('r.created_at')
+      .orderBy('r.id')
+      .execute();
+    await this.db.transaction().execute((tx) => appendAudit(tx, ctx, { action: 'field.reports_viewed', entityType: 'incident', entityId: incidentId, changes: { reports: rows.length } }));
+    return rows;
+  }
+
   /** Notes and reports may arrive after the unit was released, but only for an incident it worked. */
   async assertWasAssigned(db: Kysely<DB>, unitId: string, incidentId: string) {
     const a = await db.selectFrom('assignments').select('id').where('unit_id', '=', unitId).where('incident_id', '=', incidentId).executeTakeFirst();
