@@ -128,7 +128,22 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await page.getByLabel('Calidad').selectOption({ label: 'Testigo' });
   await page.getByRole('button', { name: 'Agregar vehículo' }).click();
   await page.getByLabel('Placa').fill('P123-456');
-  await page.getByLabel('Fotos y archivos del informe').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: PHOTO });
+  // A real JPEG drawn by the browser, so the console can show it.
+  const scene = Buffer.from(
+    (await page.evaluate(() => {
+      const c = document.createElement('canvas');
+      [c.width, c.height] = [320, 200];
+      const g = c.getContext('2d')!;
+      g.fillStyle = '#2e7d32';
+      g.fillRect(0, 0, 320, 200);
+      g.fillStyle = '#fff';
+      g.font = '28px sans-serif';
+      g.fillText(`Parque ${Date.now() % 100000}`, 20, 110);
+      return c.toDataURL('image/jpeg', 0.8);
+    })).split(',')[1]!,
+    'base64',
+  );
+  await page.getByLabel('Fotos y archivos del informe').setInputFiles({ name: 'parque.jpg', mimeType: 'image/jpeg', buffer: scene });
   await expect(page.getByRole('list', { name: 'Archivos adjuntos al informe' })).toContainText('parque.jpg');
   await page.getByRole('form', { name: 'Informe de campo' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: 'docs/screenshots/field-report.png' });
@@ -140,7 +155,32 @@ test('assignment → en route → on scene → report with photo → resolved, w
   const supervisorCtx = await browser.newContext();
   const supervisor = await apiLogin(supervisorCtx, 'supervisor', true);
   const evidence = (await (await supervisor.get(`/api/evidence?incidentId=${incidentId}`)).json()).items as { reportId: string | null; sha256: string }[];
-  expect(evidence).toEqual([expect.objectContaining({ reportId: expect.any(String), sha256: crypto.createHash('sha256').update(PHOTO).digest('hex') })]);
+  expect(evidence).toEqual([expect.objectContaining({ reportId: expect.any(String), sha256: crypto.createHash('sha256').update(scene).digest('hex') })]);
+  // The dispatcher saw the photo arrive; the supervisor (a custodian) reads the report and opens the photo with a reason.
+  await expect(timeline.getByText('Evidencia recibida')).toBeVisible();
+  const file = await supervisorCtx.newPage();
+  await file.setViewportSize({ width: 1366, height: 768 });
+  await file.goto('/console/dispatch');
+  await file.getByRole('button', { name: new RegExp(number) }).click();
+  const supervisorPanel = file.getByRole('region', { name: new RegExp(number) });
+  await supervisorPanel.getByRole('button', { name: 'Mostrar informes (1) y evidencias (1)' }).click();
+  const report = supervisorPanel.getByRole('article', { name: `Informe de ${callSign}` });
+  await expect(report).toContainText('Dos personas discutían');
+  await expect(report.getByRole('list', { name: 'Personas mencionadas' })).toContainText('Juan Pérez — Testigo');
+  await expect(report.getByRole('list', { name: 'Vehículos' })).toContainText('P123-456');
+  await expect(supervisorPanel.getByRole('link', { name: 'Cadena de custodia de parque.jpg (PDF)' })).toHaveAttribute('href', /custody-report\.pdf$/);
+  await supervisorPanel.getByRole('button', { name: 'Descargar parque.jpg' }).click();
+  const dialog = file.getByRole('dialog', { name: 'Descargar evidencia: parque.jpg' });
+  await expect(dialog.getByRole('button', { name: 'Registrar y descargar' })).toBeDisabled();
+  await dialog.getByLabel('Motivo de la descarga').fill('Revisión del informe por el supervisor de turno');
+  await dialog.getByRole('button', { name: 'Registrar y descargar' }).click();
+  await expect(dialog.getByRole('status')).toHaveText(/Integridad verificada/);
+  const shown = dialog.getByRole('img', { name: 'Vista de la evidencia parque.jpg' });
+  await expect(shown).toBeVisible();
+  expect(await shown.evaluate((img: HTMLImageElement) => img.decode().then(() => img.naturalWidth))).toBe(320);
+  await file.screenshot({ path: 'docs/screenshots/console-field-file.png' });
+  const chain = (await (await supervisor.get(`/api/evidence/${(evidence[0] as unknown as { id: string }).id}`)).json()).chain as { kind: string; actor: string; reason: string | null }[];
+  expect(chain.find((e) => e.kind === 'downloaded')).toMatchObject({ actor: 'supervisor', reason: 'Revisión del informe por el supervisor de turno' });
   await supervisorCtx.close();
 
   // Panic needs a long press: a tap does nothing, holding 1.5 s raises a P1 alert on the console.

@@ -11,6 +11,7 @@ import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, departmentName, isOutcome, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
 import { DeviceLocations } from './DeviceLocations';
+import { FieldFile } from './FieldFile';
 import { CitizenConversation } from '../citizen/CitizenConversation';
 
 type Props = { id: string; types: IncidentType[] | undefined; onClose: () => void };
@@ -76,6 +77,8 @@ export function IncidentPanel({ id, types, onClose }: Props) {
           )}
 
           {active ? <Actions incident={d} /> : null}
+
+          {can('evidence:custody') ? <FieldFile incident={d} /> : null}
 
           <h3>{t('console.panel.answers')}</h3>
           <Answers detail={d} types={types} />
