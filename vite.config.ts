@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
 
-// The field app's service worker must live at /field/sw.js (its scope) under a fixed name, with its manifest and icon.
+// The field app's service worker must live at /field/sw.js (its scope) under a fixed name, with its manifest and icons.
 const FIELD = 'src/web/features/field';
+const FIELD_FILES = ['manifest.webmanifest', 'icon.svg', 'icon-192.png', 'icon-512.png', 'icon-maskable-512.png', 'apple-touch-icon.png'];
 const fieldPwa = (): Plugin => ({
   name: 'centinela-field-pwa',
   apply: 'build',
   generateBundle() {
-    for (const f of ['manifest.webmanifest', 'icon.svg']) this.emitFile({ type: 'asset', fileName: `field/${f}`, source: fs.readFileSync(`${FIELD}/${f}`) });
+    for (const f of FIELD_FILES) this.emitFile({ type: 'asset', fileName: `field/${f}`, source: fs.readFileSync(`${FIELD}/${f}`) });
   },
 });
 

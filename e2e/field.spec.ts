@@ -251,3 +251,23 @@ test('the phone asks for the password again after the idle time, and a revoked d
   await expect(page.getByRole('heading', { level: 1, name: 'Iniciar sesión en este dispositivo' })).toBeVisible();
   await Promise.all([context.close(), accountCtx.close()]);
 });
+
+test('installable: the page links the manifest, whose icons (SVG, PNG 192 and 512, maskable) are served at their declared sizes', async ({ browser }) => {
+  const { page, context } = await phone(browser);
+  await expect(page.locator('link[rel="manifest"]')).toHaveAttribute('href', '/field/manifest.webmanifest');
+  await expect(page.locator('link[rel="apple-touch-icon"]')).toHaveAttribute('href', '/field/apple-touch-icon.png');
+  const manifest = (await (await page.request.get('/field/manifest.webmanifest')).json()) as { start_url: string; display: string; icons: { src: string; sizes: string; type: string; purpose: string }[] };
+  expect(manifest).toMatchObject({ start_url: '/field/', display: 'standalone' });
+  expect(manifest.icons.map((i) => `${i.sizes} ${i.purpose}`)).toEqual(['any any', '192x192 any', '512x512 any', '512x512 maskable']);
+  for (const icon of [...manifest.icons, { src: '/field/apple-touch-icon.png', sizes: '180x180', type: 'image/png' }]) {
+    const res = await page.request.get(icon.src);
+    expect(res.status(), icon.src).toBe(200);
+    expect(res.headers()['content-type']).toContain(icon.type);
+    if (icon.type === 'image/png') {
+      const png = await res.body();
+      // The PNG header's IHDR chunk holds width and height at bytes 16 and 20.
+      expect(`${png.readUInt32BE(16)}x${png.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+    }
+  }
+  await context.close();
+});

@@ -18,11 +18,16 @@ function useInstallable() {
     const theme = document.createElement('meta');
     theme.name = 'theme-color';
     theme.content = '#0d2a4a';
-    document.head.append(link, theme);
+    // iOS ignores the manifest's icons for the home screen: it reads this link.
+    const apple = document.createElement('link');
+    apple.rel = 'apple-touch-icon';
+    apple.href = '/field/apple-touch-icon.png';
+    document.head.append(link, theme, apple);
     // In development (Vite) there is no /field/sw.js: registration fails quietly.
     if ('serviceWorker' in navigator) void navigator.serviceWorker.register('/field/sw.js', { scope: '/field/' }).catch(() => undefined);
     return () => {
       link.remove();
+      apple.remove();
       theme.remove();
     };
   }, []);

@@ -20,7 +20,7 @@ async function precache() {
   const html = await res.clone().text();
   await cache.put(SHELL, res);
   const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
-  await cache.addAll(['/field/manifest.webmanifest', '/field/icon.svg', ...assets]);
+  await cache.addAll(['/field/manifest.webmanifest', '/field/icon.svg', '/field/icon-192.png', '/field/apple-touch-icon.png', ...assets]);
 }
 
 sw.addEventListener('install', (e) => {
