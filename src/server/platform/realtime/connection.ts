@@ -29,6 +29,8 @@ type Active = { def: TopicDefinition; sub: TopicSubscription };
 
 // A client that does not answer a close frame is cut off after this long.
 const CLOSE_GRACE_MS = 1_000;
+// A slow consumer's close frame waits behind its whole backlog: give it time to read it and learn why (1013).
+const SLOW_CLOSE_GRACE_MS = 10_000;
 
 /** One client socket: its principal, its subscriptions, and its place in the event stream. */
 export class LiveConnection {
@@ -65,17 +67,18 @@ export class LiveConnection {
   private sendFrame(frame: string): void {
     if (!this.open) return;
     if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
-      void this.close(1013, 'slow consumer');
+      void this.close(1013, 'slow consumer', SLOW_CLOSE_GRACE_MS);
       return;
     }
     this.socket.send(frame);
   }
 
-  close(code: number, reason: string): Promise<void> {
+  close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): Promise<void> {
     if (this.socket.readyState === WebSocket.OPEN || this.socket.readyState === WebSocket.CONNECTING) {
       this.socket.close(code, reason);
-      setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
     }
+    // Also for a socket already closing (a slow consumer at shutdown): the shorter grace wins.
+    if (this.socket.readyState !== WebSocket.CLOSED) setTimeout(() => this.socket.terminate(), graceMs).unref();
     return this.closed;
   }
 
