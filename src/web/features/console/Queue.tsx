@@ -165,10 +165,10 @@ const QueueRow = memo(function QueueRow({ incident: i, index, selected, onSelect
       <span className="queue-line">
         <strong className="queue-type">{typeName(i.typeCode)}</strong>
         {i.source !== 'call' ? <Chip tone="info">{t.maybe(`citizen.channel.${i.source}`, i.source)}</Chip> : null}
-        <StatusChip status={i.status} />
       </span>
+      {/* One line each, so every row has the same height: the status leads the third, before the place. */}
       <span className="queue-line queue-sub">
-        {departmentName(i.department)} · {i.description.slice(0, 60) || '—'}
+        <StatusChip status={i.status} /> {departmentName(i.department)} · {i.description.slice(0, 60) || '—'}
       </span>
     </button>
   );
