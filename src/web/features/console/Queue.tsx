@@ -3,24 +3,11 @@ import { useT } from '../../app/i18n';
 import { Chip } from '../../ui/Chip';
 import { departmentName, type Catalogue, type IncidentSummary, type IncidentType } from './api';
 import { Countdown, PriorityChip, StatusChip, useCatalogue, useTypeName } from './bits';
+import { windowOf } from './queue-window';
 
 type Props = { items: IncidentSummary[]; selectedId: string | null; onSelect: (id: string) => void; types: IncidentType[] | undefined };
 
-// Rows drawn beyond the visible ones, each way: scrolling a few rows never shows a blank.
-const OVERSCAN = 10;
 const FALLBACK_ROW_PX = 92;
-
-/** Which rows to draw: the visible window plus the overscan, and the focused row wherever it is. */
-export function windowOf(count: number, scrollTop: number, viewport: number, rowPx: number, focused: number | null): number[] {
-  if (count === 0) return [];
-  const first = Math.max(0, Math.floor(scrollTop / rowPx) - OVERSCAN);
-  const last = Math.min(count - 1, Math.ceil((scrollTop + viewport) / rowPx) + OVERSCAN);
-  const out: number[] = [];
-  if (focused !== null && focused < first && focused < count) out.push(focused);
-  for (let k = first; k <= last; k++) out.push(k);
-  if (focused !== null && focused > last && focused < count) out.push(focused);
-  return out;
-}
 
 /**
  * The incident queue, virtualised: 500 open incidents draw only the twenty-odd rows in view, so a
@@ -35,7 +22,8 @@ export const Queue = memo(function Queue({ items, selectedId, onSelect, types }:
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 800 });
   const [rowPx, setRowPx] = useState(FALLBACK_ROW_PX);
-  const [focused, setFocused] = useState<number | null>(null);
+  // By id: a row keeps its focus when live changes move it up or down the list.
+  const [focusedId, setFocusedId] = useState<string | null>(null);
   const pendingFocus = useRef<number | null>(null);
 
   // Rows have one fixed height (CSS); measured from a drawn row so a larger font still lines up.
@@ -64,10 +52,10 @@ export const Queue = memo(function Queue({ items, selectedId, onSelect, types }:
       if (k * rowPx < el.scrollTop) el.scrollTop = k * rowPx;
       else if ((k + 1) * rowPx > el.scrollTop + el.clientHeight) el.scrollTop = (k + 1) * rowPx - el.clientHeight;
       pendingFocus.current = k;
-      setFocused(k);
+      setFocusedId(items[k]!.id);
       setView({ top: el.scrollTop, height: el.clientHeight });
     },
-    [items.length, rowPx],
+    [items, rowPx],
   );
 
   useLayoutEffect(() => {
@@ -117,7 +105,8 @@ export const Queue = memo(function Queue({ items, selectedId, onSelect, types }:
     focusRow(next);
   };
 
-  const rows = windowOf(items.length, view.top, view.height, rowPx, focused);
+  const focusedIndex = indexOf(focusedId);
+  const rows = windowOf(items.length, view.top, view.height, rowPx, focusedIndex < 0 ? null : focusedIndex);
   const targets = catalogue.data?.targets;
   return (
     <div className="queue" ref={scroller} onScroll={(e) => setView({ top: e.currentTarget.scrollTop, height: e.currentTarget.clientHeight })} onKeyDown={onKeyDown}>
@@ -126,7 +115,7 @@ export const Queue = memo(function Queue({ items, selectedId, onSelect, types }:
           const i = items[k]!;
           return (
             <li key={i.id} style={{ transform: `translateY(${k * rowPx}px)` }} aria-setsize={items.length} aria-posinset={k + 1}>
-              <QueueRow incident={i} index={k} selected={i.id === selectedId} onSelect={onSelect} typeName={typeName} targets={targets} onFocusRow={setFocused} />
+              <QueueRow incident={i} index={k} selected={i.id === selectedId} onSelect={onSelect} typeName={typeName} targets={targets} onFocusRow={setFocusedId} />
             </li>
           );
         })}
@@ -142,7 +131,7 @@ type RowProps = {
   onSelect: (id: string) => void;
   typeName: (code: string) => string;
   targets: Catalogue['targets'] | undefined;
-  onFocusRow: (index: number) => void;
+  onFocusRow: (id: string) => void;
 };
 
 // An incident the live feed did not change keeps its object, so its row is not rendered again.
@@ -155,7 +144,7 @@ const QueueRow = memo(function QueueRow({ incident: i, index, selected, onSelect
       className={`queue-item${selected ? ' queue-item--selected' : ''}`}
       aria-current={selected ? 'true' : undefined}
       onClick={() => onSelect(i.id)}
-      onFocus={() => onFocusRow(index)}
+      onFocus={() => onFocusRow(i.id)}
     >
       <span className="queue-line">
         <PriorityChip priority={i.priority} />
