@@ -36,9 +36,8 @@ export type FrameStats = {
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-/** The console is served from dist/: build it when missing so the figure is of the production bundle. */
+/** The console is served from dist/web: built afresh each run, so the figures are of the production bundle of the current source. */
 function ensureWebBuild() {
-  if (fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.html'))) return;
   const r = spawnSync(process.execPath, [path.join(REPO_ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: REPO_ROOT, stdio: 'inherit' });
   if (r.status !== 0) throw new Error('vite build failed');
 }
