@@ -189,3 +189,53 @@ test('related calls: one key records a repeat call on the open incident, another
   await page.keyboard.press('Escape');
   await expect(help).toBeHidden();
 });
+
+test('the queue takes live changes one incident at a time, and the keyboard walks a list longer than the screen', async ({ browser }) => {
+  const page = await signedIn(browser, 'dispatcher');
+  await page.getByRole('link', { name: 'Despacho', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
+  await page.getByLabel('Departamento', { exact: true }).selectOption({ label: 'Morazán' });
+  const lists: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/incidents?')) lists.push(new URL(r.url()).search);
+  });
+
+  // Thirty calls from Morazán: more than the queue can show at once.
+  const origin = new URL(page.url()).origin;
+  const stamp = Date.now();
+  for (let k = 0; k < 30; k++) {
+    const res = await page.request.post('/api/incidents', {
+      headers: { Origin: origin },
+      data: { typeCode: 'ROB', description: `Cola larga ${stamp} n.º ${k}`, location: { department: 'SV.MO', source: 'department' } },
+    });
+    expect(res.status(), await res.text()).toBe(201);
+  }
+  const title = page.getByRole('heading', { level: 2, name: /Cola de incidentes/ });
+  await expect(title).toContainText(/\((3\d|[4-9]\d)\)/);
+  const total = Number((await title.textContent())!.match(/\((\d+)\)/)![1]);
+
+  // The new incidents came as small refreshes by id, never as a new copy of the whole list.
+  expect(lists.some((q) => q.includes('ids='))).toBe(true);
+  expect(lists.filter((q) => !q.includes('ids='))).toEqual([]);
+
+  // Only the rows in view (and a margin) are in the page, yet arrows, End and Home reach every one.
+  const rows = page.getByRole('list', { name: /Cola de incidentes/ }).getByRole('listitem');
+  expect(await rows.count()).toBeLessThan(total);
+  await page.keyboard.press('Alt+q');
+  const focused = () => page.evaluate(() => document.activeElement?.parentElement?.getAttribute('aria-posinset'));
+  expect(await focused()).toBe('1');
+  await page.keyboard.press('ArrowDown');
+  expect(await focused()).toBe('2');
+  await page.keyboard.press('End');
+  expect(await focused()).toBe(String(total));
+  await expect(page.locator(':focus')).toBeInViewport();
+  await page.keyboard.press('ArrowUp');
+  expect(await focused()).toBe(String(total - 1));
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('region', { name: /SV-\d{4}-\d+ · / })).toBeVisible();
+  await page.keyboard.press('Home');
+  expect(await focused()).toBe('1');
+  // Alt+Q goes back to the selected incident, far down the list.
+  await page.keyboard.press('Alt+q');
+  expect(await focused()).toBe(String(total - 1));
+});

@@ -380,6 +380,20 @@ describe('escalation', () => {
   });
 });
 
+describe('the queue', () => {
+  it('lists just the incidents asked for by id, in any status, without their callers', async () => {
+    const a = await createIncident({ caller: { number: '+503 7000 1111', name: 'Luis' } });
+    const b = await createIncident({});
+    const res = await s.request({ method: 'GET', url: `/api/incidents?status=all&ids=${a.id},${b.id},00000000-0000-4000-8000-000000000000`, cookie: dispatcher });
+    expect(res.statusCode, res.body).toBe(200);
+    const items = res.json().items as { id: string; caller: unknown }[];
+    expect(items.map((i) => i.id).sort()).toEqual([a.id, b.id].sort());
+    expect(items.every((i) => i.caller === null)).toBe(true);
+    const bad = await s.request({ method: 'GET', url: '/api/incidents?ids=not-a-uuid', cookie: dispatcher });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
 describe('sensitive reads', () => {
   it('records who saw a caller’s data, once per person per incident in ten minutes, and every EIDO export', async () => {
     const inc = await createIncident({ caller: { number: '+503 7111 2222', name: 'Rosa' } });

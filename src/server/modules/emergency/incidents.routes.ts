@@ -144,6 +144,12 @@ export function incidentsRoutes(app: App, deps: Deps) {
           department: departmentSchema.optional(),
           priority: z.coerce.number().int().min(1).max(4).optional(),
           since: z.iso.datetime({ offset: true }).optional(),
+          // The console refreshes the few incidents a live event names, not its whole queue.
+          ids: z
+            .string()
+            .transform((v) => v.split(','))
+            .pipe(z.array(z.uuid()).min(1).max(100))
+            .optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
         response: { 200: z.object({ items: z.array(incidentSummarySchema) }), ...problemResponses(400, 401, 403) },

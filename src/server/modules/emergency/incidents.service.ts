@@ -205,13 +205,14 @@ export class IncidentsService {
     };
   }
 
-  async list(filter: { status: 'open' | 'all' | IncidentRow['status']; department?: string; priority?: number; limit: number; since?: string }) {
+  async list(filter: { status: 'open' | 'all' | IncidentRow['status']; department?: string; priority?: number; limit: number; since?: string; ids?: string[] }) {
     let q = this.db.selectFrom('incidents').selectAll().orderBy('priority').orderBy('call_received_at').limit(filter.limit);
     if (filter.status === 'open') q = q.where('status', 'in', ACTIVE_STATUSES);
     else if (filter.status !== 'all') q = q.where('status', '=', filter.status);
     if (filter.department) q = q.where('department', '=', filter.department);
     if (filter.priority) q = q.where('priority', '=', filter.priority);
     if (filter.since) q = q.where('created_at', '>=', new Date(filter.since));
+    if (filter.ids) q = q.where('id', 'in', filter.ids);
     return q.execute();
   }
 

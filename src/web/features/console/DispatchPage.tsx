@@ -1,18 +1,18 @@
 import { useQuery } from '@tanstack/react-query';
-import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { SelectField } from '../../ui/Field';
-import { Chip } from '../../ui/Chip';
 import { PageHeader } from '../../ui/Page';
-import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, sortQueue, type IncidentSummary, type Unit } from './api';
-import { Countdown, PriorityChip, StatusChip, useCatalogue, useTypeName, useTypes } from './bits';
+import { consoleApi, consoleKeys, DEPARTMENTS, sortQueue, type Unit } from './api';
+import { useTypes } from './bits';
 import { IncidentPanel } from './IncidentPanel';
 import { AlertsStrip } from './AlertsStrip';
 import { ConsoleShortcuts } from './Shortcuts';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 import { UnitBoard } from './UnitBoard';
+import { Queue } from './Queue';
 
 const IncidentMap = lazy(() => import('./IncidentMap'));
 
@@ -44,18 +44,6 @@ export function DispatchPage() {
       ),
     [setParams],
   );
-
-  // Alt+Q: to the queue, on the selected incident or the most urgent one.
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.altKey && !e.ctrlKey && !e.metaKey && e.key.toLowerCase() === 'q') {
-        e.preventDefault();
-        document.querySelector<HTMLButtonElement>('.queue .queue-item--selected, .queue .queue-item')?.focus();
-      }
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, []);
 
   const filtered = useMemo(
     () => sortQueue((incidents.data ?? []).filter((i) => (!department || i.department === department) && (!status || i.status === status))),
@@ -141,57 +129,6 @@ function MapLegend() {
         <span className="legend-dot legend-dot--unit-busy" aria-hidden="true" /> {t('console.map.unitsCommitted')}
       </span>
     </p>
-  );
-}
-
-const Queue = memo(QueueView);
-
-function QueueView({ items, selectedId, onSelect, types }: { items: IncidentSummary[]; selectedId: string | null; onSelect: (id: string) => void; types: Parameters<typeof useTypeName>[0] }) {
-  const t = useT();
-  const catalogue = useCatalogue();
-  const typeName = useTypeName(types);
-  if (items.length === 0) return <p className="muted">{t('console.queue.empty')}</p>;
-  return (
-    <ul
-      className="queue"
-      aria-labelledby="queue-title"
-      onKeyDown={(e) => {
-        // Arrow keys walk the queue; Enter (native) opens the focused incident.
-        if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
-        const buttons = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('button.queue-item')];
-        const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
-        const next = buttons[Math.max(0, Math.min(buttons.length - 1, at + (e.key === 'ArrowDown' ? 1 : -1)))];
-        if (next) {
-          e.preventDefault();
-          next.focus();
-        }
-      }}
-    >
-      {items.map((i) => (
-        <li key={i.id}>
-          <button
-            type="button"
-            className={`queue-item${i.id === selectedId ? ' queue-item--selected' : ''}`}
-            aria-current={i.id === selectedId ? 'true' : undefined}
-            onClick={() => onSelect(i.id)}
-          >
-            <span className="queue-line">
-              <PriorityChip priority={i.priority} />
-              <span className="mono queue-number">{i.number}</span>
-              <Countdown incident={i} targets={catalogue.data?.targets} />
-            </span>
-            <span className="queue-line">
-              <strong>{typeName(i.typeCode)}</strong>
-              {i.source !== 'call' ? <Chip tone="info">{t.maybe(`citizen.channel.${i.source}`, i.source)}</Chip> : null}
-              <StatusChip status={i.status} />
-            </span>
-            <span className="queue-line queue-sub">
-              {departmentName(i.department)} · {i.description.slice(0, 60) || '—'}
-            </span>
-          </button>
-        </li>
-      ))}
-    </ul>
   );
 }
 

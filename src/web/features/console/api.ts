@@ -151,6 +151,8 @@ const enc = encodeURIComponent;
 
 export const consoleApi = {
   incidents: () => apiFetch<{ items: IncidentSummary[] }>('/incidents', { query: { status: 'open', limit: 1000 } }).then((r) => r.items),
+  /** Just these incidents, in any status (no callers): what the queue refreshes after live events. */
+  incidentsByIds: (ids: string[]) => apiFetch<{ items: IncidentSummary[] }>('/incidents', { query: { status: 'all', ids: ids.join(','), limit: ids.length } }).then((r) => r.items),
   incident: (id: string) => apiFetch<IncidentDetail>(`/incidents/${enc(id)}`),
   recommendations: (id: string) => apiFetch<{ needed: string[]; items: Recommendation[] }>(`/incidents/${enc(id)}/recommendations`, { query: { limit: 8 } }),
   units: () => apiFetch<{ items: Unit[] }>('/units', { query: { limit: 5000 } }).then((r) => r.items),

@@ -1,7 +1,8 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
-import { consoleKeys, type Unit } from './api';
+import { consoleApi, consoleKeys, type IncidentSummary, type Unit } from './api';
+import { patchIncidents } from './queue-patch';
 
 type EventMessage = {
   type: 'event';
@@ -39,9 +40,12 @@ function beep() {
 }
 
 type Position = { lat: number; lon: number; at: string; accuracyM: number | null; version: number };
-type Pending = { keys: Set<string>; positions: Map<string, Position> };
+type Pending = { keys: Set<string>; positions: Map<string, Position>; incidents: Set<string> };
 
-/** Collects one live event: unit positions to apply in place, everything else to refetch. */
+// More changed incidents than this in one window: refetching the whole list is cheaper.
+const PATCH_MAX = 100;
+
+/** Collects one live event: unit positions to apply in place, incidents to refresh one by one, everything else to refetch. */
 function applyEvent(e: EventMessage, pending: Pending) {
   if (e.topic === 'units' && e.kind === 'position' && e.data && typeof e.data === 'object') {
     const p = e.data as { lat: number; lon: number; at: string; accuracyM?: number | null };
@@ -54,12 +58,32 @@ function applyEvent(e: EventMessage, pending: Pending) {
     return;
   }
   // incidents and alerts
-  pending.keys.add('incidents');
-  if (e.entityType === 'incident') pending.keys.add(`incident:${e.entityId}`);
+  pending.keys.add('metrics');
+  if (e.entityType === 'incident') {
+    pending.incidents.add(e.entityId);
+    pending.keys.add(`incident:${e.entityId}`);
+  } else pending.keys.add('incidents');
   if (e.topic === 'alerts') pending.keys.add('approvals');
 }
 
-/** One cache write for all positions of the window (one render, one map update), then the refetches. */
+/**
+ * The incidents a window's events named, fetched alone and written into the cached list: a new
+ * call costs one small request and one queue row, not the 500-incident list. Anything doubtful
+ * (no list yet, a full refetch under way, too many changes, a failed request) refetches the list.
+ */
+async function refreshIncidents(qc: QueryClient, ids: string[]) {
+  const list = qc.getQueryData<IncidentSummary[]>(consoleKeys.incidents);
+  if (!list) return;
+  if (ids.length > PATCH_MAX || qc.isFetching({ queryKey: consoleKeys.incidents }) > 0) return qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+  try {
+    const fresh = await consoleApi.incidentsByIds(ids);
+    qc.setQueryData<IncidentSummary[]>(consoleKeys.incidents, (prev) => (prev ? patchIncidents(prev, ids, fresh) : prev));
+  } catch {
+    await qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+  }
+}
+
+/** One cache write for all positions of the window (one render, one map update), then the refreshes. */
 function flush(qc: QueryClient, pending: Pending) {
   if (pending.positions.size > 0) {
     const positions = new Map(pending.positions);
@@ -71,13 +95,14 @@ function flush(qc: QueryClient, pending: Pending) {
       }),
     );
   }
+  if (pending.incidents.size > 0 && !pending.keys.has('incidents')) void refreshIncidents(qc, [...pending.incidents]);
+  pending.incidents.clear();
   for (const key of pending.keys) {
     if (key === 'units') void qc.invalidateQueries({ queryKey: consoleKeys.units });
     else if (key === 'recommendations') void qc.invalidateQueries({ queryKey: ['incidents', 'recommendations'] });
-    else if (key === 'incidents') {
-      void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
-      void qc.invalidateQueries({ queryKey: ['incidents', 'metrics'] });
-    } else if (key === 'approvals') void qc.invalidateQueries({ queryKey: ['approvals'] });
+    else if (key === 'incidents') void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+    else if (key === 'metrics') void qc.invalidateQueries({ queryKey: ['incidents', 'metrics'] });
+    else if (key === 'approvals') void qc.invalidateQueries({ queryKey: ['approvals'] });
     else if (key.startsWith('incident:')) {
       const id = key.slice('incident:'.length);
       void qc.invalidateQueries({ queryKey: consoleKeys.incident(id) });
@@ -113,7 +138,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
     let attempt = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
-    const pending: Pending = { keys: new Set(), positions: new Map() };
+    const pending: Pending = { keys: new Set(), positions: new Map(), incidents: new Set() };
     let wasDown = false;
 
     const scheduleFlush = () => {

@@ -1,0 +1,30 @@
+import { ACTIVE_STATUSES } from '../../../common/emergency';
+import type { IncidentSummary } from './api';
+
+/**
+ * The open-incident list after a live refresh of the incidents in `asked`: `fresh` holds those the
+ * server returned (any status). An open one replaces its row or joins the list, a closed, cancelled
+ * or merged one leaves it, and one the server did not return (gone, or no longer visible) leaves it
+ * too. A row already newer than its refresh (two refreshes crossed) is kept. Unchanged rows keep
+ * their objects, so their queue rows are not rendered again.
+ */
+export function patchIncidents(prev: IncidentSummary[], asked: Iterable<string>, fresh: IncidentSummary[]): IncidentSummary[] {
+  const byId = new Map(fresh.map((i) => [i.id, i]));
+  const gone = new Set<string>();
+  for (const id of asked) if (!byId.has(id)) gone.add(id);
+  const seen = new Set<string>();
+  const out: IncidentSummary[] = [];
+  for (const row of prev) {
+    if (gone.has(row.id)) continue;
+    const next = byId.get(row.id);
+    if (!next) {
+      out.push(row);
+      continue;
+    }
+    seen.add(row.id);
+    if (next.version < row.version) out.push(row);
+    else if (ACTIVE_STATUSES.includes(next.status)) out.push(next);
+  }
+  for (const i of fresh) if (!seen.has(i.id) && ACTIVE_STATUSES.includes(i.status)) out.push(i);
+  return out;
+}
