@@ -107,7 +107,12 @@ test('assignment → en route → on scene → report with photo → resolved, w
   const consolePage = await consoleCtx.newPage();
   await consolePage.goto('/console/dispatch');
   await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
-  await consolePage.getByRole('button', { name: new RegExp(number) }).click();
+  // The queue draws only the rows in view: a dispatcher opens a given incident by its number.
+  await consolePage.getByLabel('Ir al incidente').fill('999999');
+  await consolePage.getByLabel('Ir al incidente').press('Enter');
+  await expect(consolePage.getByRole('search').getByRole('status')).toHaveText('999999 no está en la cola de incidentes abiertos.');
+  await consolePage.getByLabel('Ir al incidente').fill(number.split('-').pop()!);
+  await consolePage.getByLabel('Ir al incidente').press('Enter');
   const panel = consolePage.getByRole('region', { name: new RegExp(number) });
   const units = panel.getByRole('list', { name: 'Unidades asignadas' });
   await expect(units.getByText('Despachada')).toBeVisible();
@@ -161,7 +166,8 @@ test('assignment → en route → on scene → report with photo → resolved, w
   const file = await supervisorCtx.newPage();
   await file.setViewportSize({ width: 1366, height: 768 });
   await file.goto('/console/dispatch');
-  await file.getByRole('button', { name: new RegExp(number) }).click();
+  await file.getByLabel('Ir al incidente').fill(number);
+  await file.getByRole('button', { name: 'Abrir', exact: true }).click();
   const supervisorPanel = file.getByRole('region', { name: new RegExp(number) });
   await supervisorPanel.getByRole('button', { name: 'Mostrar informes (1) y evidencias (1)' }).click();
   const report = supervisorPanel.getByRole('article', { name: `Informe de ${callSign}` });

@@ -13,6 +13,7 @@ import { ConsoleShortcuts } from './Shortcuts';
 import { LiveBanner, LiveIndicator, useLive } from './live';
 import { UnitBoard } from './UnitBoard';
 import { Queue } from './Queue';
+import { GoToIncident } from './GoToIncident';
 
 const IncidentMap = lazy(() => import('./IncidentMap'));
 
@@ -63,6 +64,7 @@ export function DispatchPage() {
               {t('console.queue.title')} <span className="count-badge">({filtered.length})</span>
             </h2>
           </div>
+          <GoToIncident incidents={incidents.data} onOpen={select} />
           <div className="queue-filters">
             <SelectField
               label={t('console.filter.department')}
