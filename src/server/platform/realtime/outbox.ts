@@ -4,7 +4,7 @@ import type { DB } from '../db/schema.js';
 /** The NOTIFY channel; its payload is the event's seq (a hint: the relay always re-reads the table). */
 export const EVENTS_CHANNEL = 'centinela_events';
 
-/** Advisory lock key (two-int form) that every publishing transaction holds, shared, until it ends. */
+/** Advisory lock key (two-int form) that every publishing transaction holds, shared, until it ends (taken by events_next_seq()). */
 export const PUBLISHER_LOCK = [7294, 2] as const;
 
 /** What a module announces: "this entity changed"; clients refetch details through the API. */
@@ -68,8 +68,8 @@ export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: Even
   if (data !== null && Buffer.byteLength(data) > MAX_DATA_BYTES) {
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
-  // Held until commit, taken before the seq: a relay seeing a gap knows which transactions may still fill it.
-  await sql`SELECT pg_advisory_xact_lock_shared(${PUBLISHER_LOCK[0]}, ${PUBLISHER_LOCK[1]})`.execute(tx);
+  // The seq's default (events_next_seq(), migrations/0014) takes PUBLISHER_LOCK first and holds it
+  // until commit: a relay seeing a gap knows which transactions may still fill it. One round trip.
   const { rows } = await sql<{ seq: number }>`
     WITH e AS (
       INSERT INTO events (topic, kind, entity_type, entity_id, version, department, data)

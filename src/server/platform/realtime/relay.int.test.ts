@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type net from 'node:net';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCentinela, type Centinela } from '../../app.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { openDatabase, type Database } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { listenLive, LiveTestClient, sleep, type Msg } from './live-test-client.js';
 import { publishEvent, type EventInput } from './outbox.js';
 import { matchDepartment } from './protocol.js';
@@ -110,6 +111,23 @@ describe('the relay', () => {
     await slow.commit();
     await c.seen(eventFor('slow'), 3_000);
     expect(c.events().map((m) => m.entityId).sort()).toEqual(['fast', 'slow']);
+  });
+
+  it('takes the publisher lock with the seq, for publishEvent and for any other insert into events', async () => {
+    const holds = (tx: Transaction<DB>) =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7294 AND objid = 2 AND objsubid = 2
+        AND mode = 'ShareLock' AND virtualtransaction = (SELECT virtualtransaction FROM pg_locks WHERE locktype = 'virtualxid' AND pid = pg_backend_pid() LIMIT 1)`
+        .execute(tx)
+        .then((r) => r.rows[0]!.n);
+    await s.database.db.transaction().execute(async (tx) => {
+      expect(await holds(tx)).toBe(0);
+      await publishEvent(tx, event());
+      expect(await holds(tx)).toBe(1);
+    });
+    await s.database.db.transaction().execute(async (tx) => {
+      await sql`INSERT INTO events (topic, kind, entity_type, entity_id) VALUES ('test.incidents', 'created', 'incident', 'by hand')`.execute(tx);
+      expect(await holds(tx)).toBe(1);
+    });
   });
 
   it('makes up for a lost notification with its poll', async () => {
