@@ -8,7 +8,7 @@ import type { Discretion, Reason } from '../../platform/discretion/discretion.js
 import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
-import { loadIncidentTypes, normaliseAnswer, type IncidentType } from './catalogue.js';
+import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
 import { findIncident, insertIntake, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
@@ -44,6 +44,7 @@ export class IncidentsService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly discretion: Discretion,
+    private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
     discretion.declare<{ priority: number; version?: number }>({
       action: 'emergency.lower_priority',
@@ -52,8 +53,8 @@ export class IncidentsService {
     });
   }
 
-  private async type(db: Kysely<DB> | Transaction<DB>, code: string): Promise<IncidentType> {
-    const [t] = await loadIncidentTypes(db, code);
+  private async type(code: string): Promise<IncidentType> {
+    const t = await this.types.get(code);
     if (!t) throw new AppError('unknown_incident_type', 422, { code });
     return t;
   }
@@ -97,7 +98,7 @@ export class IncidentsService {
 
   /** `within` lets another channel (web, messaging, Open311) record its own rows in the same transaction; what it returns goes into the audit entry. */
   async create(ctx: AuditContext, input: NewIncident, within?: (tx: Transaction<DB>, incident: IncidentRow) => Promise<Record<string, unknown> | void>): Promise<IncidentRow> {
-    const t = await this.type(this.db, input.typeCode);
+    const t = await this.type(input.typeCode);
     const related = input.flagRelated
       ? await this.related({ lat: input.location.lat ?? null, lon: input.location.lon ?? null, typeCode: t.code, description: input.description ?? '', at: new Date() })
       : [];
@@ -299,7 +300,7 @@ export class IncidentsService {
   /** New answers may raise the priority automatically; they never lower it. */
   async answer(ctx: AuditContext, id: string, raw: Record<string, unknown>, version?: number) {
     const current = await this.get(id);
-    const t = await this.type(this.db, current.type_code);
+    const t = await this.type(current.type_code);
     const answers = this.checkAnswers(t, raw);
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);
