@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
-import { appendAudit } from '../../platform/audit/audit-log.js';
+import { appendAudit, auditQueueInsert } from '../../platform/audit/audit-log.js';
+import { eventInsert } from '../../platform/realtime/outbox.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
 import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
@@ -9,10 +10,10 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, insertIntake, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
+import { findIncident, insertIntake, insertIntakeAudited, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
-import { announceIncident, appendTimeline } from './timeline.js';
+import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
 
 export type LocationInput = {
   lat?: number | null;
@@ -137,18 +138,23 @@ export class IncidentsService {
       actor: { id: ctx.actorId, username: ctx.actorUsername },
       timeline: { typeCode: t.code, priority, defaultPriority: t.defaultPriority, raisedBy: fired.map((f) => f.questionKey), source, locationId, answers },
     };
-    // Three statements in the transaction (intake, audit, event): intake is the hottest write path.
+    // The audit entry names the change without copying the caller's personal data into a second place.
+    const audited = (number: string | undefined, attached: Record<string, unknown>) => ({
+      action: 'incident.created',
+      entityType: 'incident',
+      entityId: id,
+      changes: { after: { ...(number === undefined ? {} : { number }), typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
+    });
+    // A call-taker's intake (no other rows to attach) is one statement: intake is the hottest write path.
+    // A new incident is version 1 (the column's default), which its event announces.
+    if (related.length === 0 && !within) {
+      return insertIntakeAudited(this.db, intake, (complete) => auditQueueInsert(ctx, audited(undefined, {}), complete), eventInsert(incidentEvent({ id, version: 1, department }, 'created')));
+    }
     return this.db.transaction().execute(async (tx) => {
       const created = await insertIntake(tx, intake);
       if (related.length > 0) await appendTimeline(tx, ctx, created.id, 'related', { candidates: related.slice(0, 3).map((r) => ({ id: r.incident.id, number: r.incident.number, score: r.score })) });
       const attached = (within ? await within(tx, created) : undefined) ?? {};
-      // The audit entry names the change without copying the caller's personal data into a second place.
-      await appendAudit(tx, ctx, {
-        action: 'incident.created',
-        entityType: 'incident',
-        entityId: created.id,
-        changes: { after: { number: created.number, typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
-      });
+      await appendAudit(tx, ctx, audited(created.number, attached));
       await announceIncident(tx, created, 'created');
       return created;
     });

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 /** The NOTIFY channel; its payload is the event's seq (a hint: the relay always re-reads the table). */
@@ -59,24 +59,34 @@ export const toLiveEvent = (r: EventRow): LiveEvent => ({
 const MAX_DATA_BYTES = 4096;
 
 /**
- * Records an event in the caller's transaction and notifies the relays; PostgreSQL delivers the
- * NOTIFY only on commit, so a rolled-back change publishes nothing. Returns the event's seq.
+ * publishEvent's INSERT into events (`RETURNING seq`) as a part of a larger statement, for a use case
+ * that writes its change, audit entry and events in one statement. The caller must also call
+ * `pg_notify(EVENTS_CHANNEL, seq::text)` in that statement (see `eventNotify`).
  */
-export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: EventInput): Promise<number> {
-  if (!tx.isTransaction) return tx.transaction().execute((t) => publishEvent(t, event));
+export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
   const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
   if (data !== null && Buffer.byteLength(data) > MAX_DATA_BYTES) {
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
   // The seq's default (events_next_seq(), migrations/0014) takes PUBLISHER_LOCK first and holds it
-  // until commit: a relay seeing a gap knows which transactions may still fill it. One round trip.
-  const { rows } = await sql<{ seq: number }>`
-    WITH e AS (
+  // until commit: a relay seeing a gap knows which transactions may still fill it.
+  return sql<{ seq: number }>`
       INSERT INTO events (topic, kind, entity_type, entity_id, version, department, data)
       VALUES (${event.topic}, ${event.kind}, ${event.entityType}, ${event.entityId}, ${event.version ?? null},
               ${event.department ?? null}, ${data}::jsonb)
-      RETURNING seq)
-    SELECT seq, pg_notify(${EVENTS_CHANNEL}, seq::text) FROM e`.execute(tx);
+      RETURNING seq`;
+}
+
+/** The NOTIFY that wakes the relays once the event's transaction commits; `seq` names the inserted row's column. */
+export const eventNotify = (seq: RawBuilder<unknown>) => sql`pg_notify(${EVENTS_CHANNEL}, ${seq}::text)`;
+
+/**
+ * Records an event in the caller's transaction and notifies the relays; PostgreSQL delivers the
+ * NOTIFY only on commit, so a rolled-back change publishes nothing. Returns the event's seq.
+ */
+export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: EventInput): Promise<number> {
+  if (!tx.isTransaction) return tx.transaction().execute((t) => publishEvent(t, event));
+  const { rows } = await sql<{ seq: number }>`WITH e AS (${eventInsert(event)}) SELECT seq, ${eventNotify(sql.ref('e.seq'))} FROM e`.execute(tx);
   const seq = rows[0]?.seq;
   if (seq === undefined) throw new Error('publishEvent: the insert returned no seq');
   return Number(seq);
