@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Kysely } from 'kysely';
 import WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -36,6 +37,7 @@ export class LiveConnection {
   private subs: Active[] = [];
   /** Live events that arrive while a catch-up is being read; sent after it. */
   private held: LiveEvent[] | null = null;
+  private batching = false;
   private skip = { above: 0, through: 0 };
   private work: Promise<void> = Promise.resolve();
   readonly closed: Promise<void>;
@@ -44,6 +46,8 @@ export class LiveConnection {
     readonly socket: WebSocket,
     public principal: Principal,
     private readonly ctx: ConnectionContext,
+    /** The TCP socket under the WebSocket: corked while a batch of events is written, so it goes out in one write. */
+    private readonly raw: Duplex | null = null,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('pong', () => (this.alive = true));
@@ -64,11 +68,15 @@ export class LiveConnection {
 
   private sendFrame(frame: string): void {
     if (!this.open) return;
-    if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
-      void this.close(1013, 'slow consumer');
-      return;
-    }
+    if (!this.batching && !this.withinLimit()) return;
     this.socket.send(frame);
+  }
+
+  /** False (and the socket closing, 1013) once the client has fallen too far behind. */
+  private withinLimit(): boolean {
+    if (this.socket.bufferedAmount <= this.ctx.maxBufferedBytes) return true;
+    void this.close(1013, 'slow consumer');
+    return false;
   }
 
   close(code: number, reason: string): Promise<void> {
@@ -85,7 +93,20 @@ export class LiveConnection {
       this.held.push(...events);
       return;
     }
-    for (const e of events) this.deliver(e);
+    if (events.length === 1 || !this.raw) {
+      for (const e of events) this.deliver(e);
+      return;
+    }
+    // The backlog is judged once, before the batch: while corked, the batch itself counts as buffered.
+    if (!this.withinLimit()) return;
+    this.batching = true;
+    this.raw.cork();
+    try {
+      for (const e of events) this.deliver(e);
+    } finally {
+      this.batching = false;
+      this.raw.uncork();
+    }
   }
 
   /** Applies a fresh principal: subscriptions it no longer permits are dropped, with an error each. */

@@ -9,6 +9,7 @@ import type { DB } from '../db/schema.js';
 import { listenLive, LiveTestClient, sleep, type Msg } from './live-test-client.js';
 import { publishEvent, type EventInput } from './outbox.js';
 import { matchDepartment } from './protocol.js';
+import { Relay } from './relay.js';
 
 // The relay and the hub under real conditions: several server processes, concurrent commits, lost
 // notifications, heartbeats, slow clients, shutdown. On PGlite (one process, one session) "instance B"
@@ -150,6 +151,33 @@ describe('the relay', () => {
     const c = await connect(urlA, auditor);
     await c.subscribe([{ topic: 'test.incidents' }], 0);
     expect((await c.next()).type).toBe('reload');
+  });
+});
+
+describe('the relay under load', () => {
+  it('reads at once when idle, and hands over the events of a busy interval together', async () => {
+    const batches: number[][] = [];
+    const relay = new Relay(s.database.db, (events) => batches.push(events.filter((e) => e.topic === 'test.batch').map((e) => e.seq)), { pollMs: 600_000, gapWaitMs: 100, minIntervalMs: 300 }, (e) => {
+      throw e;
+    });
+    await relay.start();
+    try {
+      const t0 = Date.now();
+      const first = await publish({ topic: 'test.batch' });
+      relay.kick();
+      await relay.settle();
+      expect(batches.flat()).toEqual([first]);
+      expect(Date.now() - t0).toBeLessThan(250);
+      const more: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        more.push(await publish({ topic: 'test.batch' }));
+        relay.kick();
+      }
+      await relay.settle();
+      expect(batches.filter((b) => b.length > 0)).toEqual([[first], more]);
+    } finally {
+      await relay.stop();
+    }
   });
 });
 
