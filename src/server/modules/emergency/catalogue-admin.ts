@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { appendAudit } from '../../platform/audit/audit-log.js';
+import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
@@ -41,7 +42,7 @@ export class CatalogueAdmin {
         await tx.insertInto('priority_rules').values({ type_code: code, question_key: r.questionKey, operator: r.operator, value: JSON.stringify(r.value), priority: r.priority }).execute();
       }
       // Every server process drops its cached types when this commits (IncidentTypeCache).
-      await sql`SELECT pg_notify(${CATALOGUE_CHANNEL}, ${code})`.execute(tx);
+      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
       await appendAudit(tx, ctx, { action: before ? 'catalogue.type_changed' : 'catalogue.type_created', entityType: 'incident_type', entityId: code, changes: { before, after: { code, ...t } } });
     });
     this.types?.invalidate();

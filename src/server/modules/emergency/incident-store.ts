@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction, type Updateable } from 'kysely';
-import { auditNotify } from '../../platform/audit/audit-log.js';
-import { eventNotify } from '../../platform/realtime/outbox.js';
+import { AUDIT_CHANNEL } from '../../platform/audit/audit-log.js';
+import { notifyOnCommit } from '../../platform/db/commit-signals.js';
+import { EVENTS_CHANNEL } from '../../platform/realtime/outbox.js';
 import { canTransition, type IncidentStatus } from '../../../common/emergency.js';
 import type { DB, IncidentsTable } from '../../platform/db/schema.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -121,10 +122,10 @@ export async function insertIntake(tx: Transaction<DB>, i: Intake): Promise<Inci
  * The audit entry's `changes.after.number` is the number this statement gives the incident.
  */
 export async function insertIntakeAudited(db: Kysely<DB>, i: Intake, audit: (completeChanges: (c: RawBuilder<unknown>) => RawBuilder<unknown>) => RawBuilder<{ id: number }>, event: RawBuilder<{ seq: number }>): Promise<IncidentRow> {
-  const { rows } = await sql<IncidentRow>`
+  const { rows } = await sql<IncidentRow>`${notifyOnCommit(AUDIT_CHANNEL, EVENTS_CHANNEL)}
     WITH ${intakeCtes(i)},
     q AS (${audit((c) => sql`jsonb_set(${c}, '{after,number}', to_jsonb((SELECT number FROM inc)))`)}),
     e AS (${event})
-    SELECT inc.* FROM inc, (SELECT ${auditNotify()}, ${eventNotify(sql.ref('e.seq'))} FROM q, e) notified`.execute(db);
+    SELECT inc.* FROM inc, q, e`.execute(db);
   return rows[0]!;
 }

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { notifyOnCommit } from '../db/commit-signals.js';
 import type { DB } from '../db/schema.js';
 
-/** The NOTIFY channel; its payload is the event's seq (a hint: the relay always re-reads the table). */
+/** The relays listen here; a publishing transaction's commit signals it (a hint: the relay always re-reads the table). */
 export const EVENTS_CHANNEL = 'centinela_events';
 
 /** Advisory lock key (two-int form) that every publishing transaction holds, shared, until it ends (taken by events_next_seq()). */
@@ -60,8 +61,8 @@ const MAX_DATA_BYTES = 4096;
 
 /**
  * publishEvent's INSERT into events (`RETURNING seq`) as a part of a larger statement, for a use case
- * that writes its change, audit entry and events in one statement. The caller must also call
- * `pg_notify(EVENTS_CHANNEL, seq::text)` in that statement (see `eventNotify`).
+ * that writes its change, audit entry and events in one statement. The caller must mark that
+ * statement with `notifyOnCommit(EVENTS_CHANNEL)`.
  */
 export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
   const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
@@ -77,16 +78,13 @@ export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
       RETURNING seq`;
 }
 
-/** The NOTIFY that wakes the relays once the event's transaction commits; `seq` names the inserted row's column. */
-export const eventNotify = (seq: RawBuilder<unknown>) => sql`pg_notify(${EVENTS_CHANNEL}, ${seq}::text)`;
-
 /**
- * Records an event in the caller's transaction and notifies the relays; PostgreSQL delivers the
- * NOTIFY only on commit, so a rolled-back change publishes nothing. Returns the event's seq.
+ * Records an event in the caller's transaction; the relays are signalled once it commits (a
+ * rolled-back change publishes nothing). Returns the event's seq.
  */
 export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: EventInput): Promise<number> {
   if (!tx.isTransaction) return tx.transaction().execute((t) => publishEvent(t, event));
-  const { rows } = await sql<{ seq: number }>`WITH e AS (${eventInsert(event)}) SELECT seq, ${eventNotify(sql.ref('e.seq'))} FROM e`.execute(tx);
+  const { rows } = await sql<{ seq: number }>`${notifyOnCommit(EVENTS_CHANNEL)}WITH e AS (${eventInsert(event)}) SELECT seq FROM e`.execute(tx);
   const seq = rows[0]?.seq;
   if (seq === undefined) throw new Error('publishEvent: the insert returned no seq');
   return Number(seq);
