@@ -28,6 +28,8 @@ export type ConnectionContext = {
 
 type Active = { def: TopicDefinition; sub: TopicSubscription };
 
+// A batch of events is written to a socket in chunks of about this size (one write each).
+const CORK_FLUSH_BYTES = 64 * 1024;
 // A client that does not answer a close frame is cut off after this long.
 const CLOSE_GRACE_MS = 1_000;
 
@@ -37,7 +39,6 @@ export class LiveConnection {
   private subs: Active[] = [];
   /** Live events that arrive while a catch-up is being read; sent after it. */
   private held: LiveEvent[] | null = null;
-  private batching = false;
   private skip = { above: 0, through: 0 };
   private work: Promise<void> = Promise.resolve();
   readonly closed: Promise<void>;
@@ -68,7 +69,7 @@ export class LiveConnection {
 
   private sendFrame(frame: string): void {
     if (!this.open) return;
-    if (!this.batching && !this.withinLimit()) return;
+    if (!this.withinLimit()) return;
     this.socket.send(frame);
   }
 
@@ -97,14 +98,17 @@ export class LiveConnection {
       for (const e of events) this.deliver(e);
       return;
     }
-    // The backlog is judged once, before the batch: while corked, the batch itself counts as buffered.
-    if (!this.withinLimit()) return;
-    this.batching = true;
     this.raw.cork();
     try {
-      for (const e of events) this.deliver(e);
+      for (const e of events) {
+        this.deliver(e);
+        // Corked bytes count as buffered: flushing every few KB keeps a batch from looking like a backlog.
+        if (this.raw.writableLength > CORK_FLUSH_BYTES) {
+          this.raw.uncork();
+          this.raw.cork();
+        }
+      }
     } finally {
-      this.batching = false;
       this.raw.uncork();
     }
   }
