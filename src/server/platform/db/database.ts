@@ -4,6 +4,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { CommitSignals, signallingDialect } from './commit-signals.js';
+import { preparingPool } from './statement-cache.js';
 import type { DB } from './schema.js';
 
 // bigint (int8) and numeric arrive as strings by default; sequence numbers fit in a JS number.
@@ -42,7 +43,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   pool.on('remove', (c: WithPid) => void (c.processID !== undefined && ownBackends.delete(c.processID)));
   // Other server processes exist only on PostgreSQL (PGlite is one process's database).
   const signals = new CommitSignals(opts.kind === 'postgres' ? (channel) => pool.query('SELECT pg_notify($1, $2)', [channel, '']) : null);
-  const db = new Kysely<DB>({ dialect: signallingDialect(new PostgresDialect({ pool }), signals) });
+  const db = new Kysely<DB>({ dialect: signallingDialect(new PostgresDialect({ pool: preparingPool(pool) }), signals) });
   return {
     db,
     pool,
