@@ -121,6 +121,8 @@ export class DispatchService {
     await this.assertFree(unit);
     const { items } = await this.recommend(incidentId, 1000);
     const rank = items.find((r) => r.unitId === unitId)?.rank ?? null;
+    // Not among the candidates: if another dispatcher took it meanwhile, that is still the conflict to report.
+    if (rank === null) await this.assertFree((await this.db.selectFrom('units').selectAll().where('id', '=', unitId).executeTakeFirst()) ?? unit);
     const payload: AssignPayload = { unitId, version, rank };
     if (rank !== 1) {
       await this.discretion.request(ctx, 'emergency.override_recommendation', incidentId, payload, reason);
