@@ -29,6 +29,8 @@ import { LinksService } from './modules/emergency/links.service.js';
 import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
+import { CATALOGUE_CHANNEL, IncidentTypeCache } from './modules/emergency/catalogue.js';
+import { listenOn } from './platform/db/listen.js';
 import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
 import type { IncidentIntake } from './platform/intake/incident-intake.js';
 import { ConductService } from './modules/conduct/conduct.service.js';
@@ -70,7 +72,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const users = new UsersService(db, discretion);
   const tokens = new TokensService(db);
   const realtime = new Realtime(database, realtimeOptionsOf(config));
-  const incidents = new IncidentsService(db, discretion);
+  const incidentTypes = new IncidentTypeCache(db);
+  const incidents = new IncidentsService(db, discretion, incidentTypes);
   const lifecycle = new LifecycleService(db, discretion);
   const dispatch = new DispatchService(db, discretion);
   const units = new UnitsService(db);
@@ -103,7 +106,7 @@ export async function createCentinela(config: Config, database: Database, logger
       incidentsRoutes(a, { db, incidents, lifecycle, dispatch, agencyId: config.EIDO_AGENCY_ID });
       unitsRoutes(a, { db, units });
       linksRoutes(a, { db, links: new LinksService(db) });
-      catalogueRoutes(a, { db, admin: new CatalogueAdmin(db) });
+      catalogueRoutes(a, { db, admin: new CatalogueAdmin(db, incidentTypes) });
       conductRoutes(a, { conduct });
       open311KeysRoutes(a, { open311 });
       amlApiRoutes(a, { aml });
@@ -121,6 +124,7 @@ export async function createCentinela(config: Config, database: Database, logger
   await checkpointIfDue(db, signingKey, policy);
   const sequencer = new AuditSequencer(database, (e) => app.log.error({ err: e }, 'audit sequencer failed'));
   await sequencer.start();
+  const stopWatchingCatalogue = await listenOn(database, CATALOGUE_CHANNEL, () => incidentTypes.invalidate(), (e) => app.log.error({ err: e }, 'catalogue LISTEN connection failed'));
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));
@@ -135,6 +139,7 @@ export async function createCentinela(config: Config, database: Database, logger
       await stopCheckpointer();
       await stopEscalation();
       await stopCitizen();
+      await stopWatchingCatalogue();
       await realtime.stop();
       await sequencer.stop().catch((e: unknown) => app.log.error({ err: e }, 'audit sequencer: final drain failed'));
       // Keep-alive connections become idle as their last request finishes: close them as they do.

@@ -45,6 +45,7 @@ const envSchema = z.object({
   EIDO_AGENCY_ID: z.string().regex(/^[a-z0-9.-]+$/, 'a domain name such as 911.pnc.gob.sv').default('psap.centinela.sv'),
   EVENTS_POLL_MS: int(50, 60_000).default(1000),
   EVENTS_GAP_WAIT_MS: int(0, 60_000).default(5000),
+  EVENTS_MIN_INTERVAL_MS: int(0, 1000).default(40),
   EVENTS_REPLAY_MAX: int(1, 100_000).default(1000),
   EVENTS_RETENTION_DAYS: int(1, 3650).default(7),
   LIVE_HEARTBEAT_SECONDS: int(1, 3600).default(30),

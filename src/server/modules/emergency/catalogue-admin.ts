@@ -1,17 +1,21 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { appendAudit } from '../../platform/audit/audit-log.js';
+import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { loadIncidentTypes, loadTargets, type IncidentType } from './catalogue.js';
+import { CATALOGUE_CHANNEL, loadIncidentTypes, loadTargets, type IncidentType, type IncidentTypeCache } from './catalogue.js';
 import { loadSettings, type DispatchSettings } from './incident-store.js';
 
 export type TypeInput = Omit<IncidentType, 'code'>;
 
 /** Changes to the catalogue, time targets and dispatch settings: each one audited with before and after. */
 export class CatalogueAdmin {
-  constructor(private readonly db: Kysely<DB>) {}
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly types?: IncidentTypeCache,
+  ) {}
 
   /** Creates or replaces a type with its questions and rules; rules may only name the type's own questions. */
   async putType(ctx: AuditContext, code: string, t: TypeInput) {
@@ -37,8 +41,11 @@ export class CatalogueAdmin {
       for (const r of t.priorityRules) {
         await tx.insertInto('priority_rules').values({ type_code: code, question_key: r.questionKey, operator: r.operator, value: JSON.stringify(r.value), priority: r.priority }).execute();
       }
+      // Every server process drops its cached types when this commits (IncidentTypeCache).
+      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
       await appendAudit(tx, ctx, { action: before ? 'catalogue.type_changed' : 'catalogue.type_created', entityType: 'incident_type', entityId: code, changes: { before, after: { code, ...t } } });
     });
+    this.types?.invalidate();
     return (await loadIncidentTypes(this.db, code))[0]!;
   }
 

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { escalateOverdue } from './escalation.js';
 import { sequencePending } from '../../platform/audit/sequencer.js';
+import { listenOn } from '../../platform/db/listen.js';
+import { sleep } from '../../platform/realtime/live-test-client.js';
+import { CATALOGUE_CHANNEL, IncidentTypeCache } from './catalogue.js';
 
 let s: TestServer;
 let admin: string;
@@ -33,6 +36,24 @@ describe('a configurable catalogue', () => {
     await sequencePending(s.database.db);
     const entry = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'catalogue.type_created').where('entity_id', '=', 'ROBV').executeTakeFirstOrThrow();
     expect(entry.actor_username).toBe('administrator');
+  });
+
+  it("drops every process's cached types when a type changes, so the next intake anywhere sees the change", async () => {
+    // Another server process's cache, already loaded, listening like app.ts wires it.
+    const other = new IncidentTypeCache(s.database.db);
+    const stop = await listenOn(s.database, CATALOGUE_CHANNEL, () => other.invalidate(), () => undefined);
+    try {
+      expect(await other.get('ROBW')).toBeUndefined();
+      // Cached here too before the change: the change must still take effect at once.
+      expect((await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBW', location: { ...CENTRE, source: 'map_click' } } })).statusCode).toBe(422);
+      expect((await s.request({ method: 'PUT', url: '/api/incident-types/ROBW', cookie: admin, body: newType })).statusCode).toBe(200);
+      const inc = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBW', location: { ...CENTRE, source: 'map_click' }, answers: { occupants: true } } });
+      expect(inc.statusCode, inc.body).toBe(201);
+      for (let i = 0; i < 100 && !(await other.get('ROBW')); i++) await sleep(20);
+      expect((await other.get('ROBW'))?.priorityRules).toEqual(newType.priorityRules);
+    } finally {
+      await stop();
+    }
   });
 
   it('refuses a rule about a question the type does not have, and refuses dispatchers', async () => {

@@ -55,6 +55,56 @@ export async function loadIncidentTypes(db: Db, onlyCode?: string): Promise<Inci
   }));
 }
 
+/** Sent in the transaction of every catalogue change; each server process drops its cached types. */
+export const CATALOGUE_CHANNEL = 'centinela_catalogue';
+
+// A safety net only: a change made outside the application (psql) sends no NOTIFY.
+const TYPES_TTL_MS = 60_000;
+
+/**
+ * The active incident types, kept in memory: intake reads one on every call, and the catalogue
+ * changes a few times a year. Dropped when a catalogue change commits (NOTIFY on CATALOGUE_CHANNEL,
+ * delivered to every process, and `invalidate()` at once in the process that made it).
+ */
+export class IncidentTypeCache {
+  private loaded: { at: number; types: Map<string, IncidentType> } | null = null;
+  private loading: Promise<Map<string, IncidentType>> | null = null;
+  private generation = 0;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    private readonly ttlMs = TYPES_TTL_MS,
+  ) {}
+
+  async get(code: string): Promise<IncidentType | undefined> {
+    const l = this.loaded;
+    const types = l && Date.now() - l.at < this.ttlMs ? l.types : await this.load();
+    return types.get(code);
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.loaded = null;
+    this.loading = null;
+  }
+
+  private load(): Promise<Map<string, IncidentType>> {
+    const generation = this.generation;
+    const at = Date.now();
+    const loading = (this.loading ??= loadIncidentTypes(this.db)
+      .then((list) => {
+        const types = new Map(list.map((t) => [t.code, t]));
+        // A change that committed while this read ran may not be in it: keep it only if none did.
+        if (generation === this.generation) this.loaded = { at, types };
+        return types;
+      })
+      .finally(() => {
+        if (this.loading === loading) this.loading = null;
+      }));
+    return loading;
+  }
+}
+
 export async function loadTargets(db: Db) {
   const rows = await db.selectFrom('priority_targets').selectAll().orderBy('priority').execute();
   return new Map(rows.map((r) => [r.priority, { answerToDispatchSeconds: r.answer_to_dispatch_seconds, dispatchToArrivalSeconds: r.dispatch_to_arrival_seconds }]));

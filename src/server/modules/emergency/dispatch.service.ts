@@ -6,13 +6,11 @@ import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
-import { rankUnits, type Recommendation } from './recommend.js';
+import { boxAround, rankingRadiusM, rankUnits, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type AssignPayload = { unitId: string; version?: number; rank: number | null };
 
-// Nearest units ranked exactly; a unit beyond them is never the top recommendation in practice.
-const CANDIDATES = 60;
 const REFERENCE_TTL_MS = 5_000;
 
 /** Which units to send, and sending them: safe when two dispatchers reach for the same unit. */
@@ -58,11 +56,25 @@ export class DispatchService {
     return needed.length > 0 ? needed : [...new Set(required.map((r) => r.capability))];
   }
 
-  async recommend(incidentId: string, limit = 10): Promise<{ needed: string[]; items: Recommendation[] }> {
+  /**
+   * The `limit` best units, exactly as ranking every available candidate would order them, without
+   * reading every candidate: the nearest `limit` (KNN index) bound the limit-th ETA, and a unit
+   * farther than that ETA at the fastest speed with no penalty cannot beat it, so only a box around
+   * that radius is read and ranked (see `rankingRadiusM`). Stale-position penalties apply as before.
+   */
+  async recommend(incidentId: string, limit = 10, now = Date.now()): Promise<{ needed: string[]; items: Recommendation[] }> {
     const incident = await findIncident(this.db, incidentId);
     if (!incident) throw notFound();
     const { settings, requiredUnits } = await this.reference();
     const required = requiredUnits.get(incident.type_code) ?? [];
+    const committed = await this.db
+      .selectFrom('assignments')
+      .innerJoin('units', 'units.id', 'assignments.unit_id')
+      .select('units.capabilities')
+      .where('assignments.incident_id', '=', incident.id)
+      .where('assignments.released_at', 'is', null)
+      .execute();
+    const needed = this.neededCapabilities(required, committed);
     const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
     let q = this.db
       .selectFrom('units')
@@ -70,36 +82,32 @@ export class DispatchService {
       .where('status', '=', 'available')
       .where('active', '=', true)
       .where('current_incident_id', 'is', null);
-    // Candidates for any capability the type uses; which of them are still needed is known below.
-    if (required.length > 0) q = q.where(sql<boolean>`capabilities && ${required.map((r) => r.capability)}::text[]`);
-    const committedQuery = this.db
-      .selectFrom('assignments')
-      .innerJoin('units', 'units.id', 'assignments.unit_id')
-      .select('units.capabilities')
-      .where('assignments.incident_id', '=', incident.id)
-      .where('assignments.released_at', 'is', null)
-      .execute();
-    // The nearest candidates come from a KNN index scan (migrations/0006); the exact ranking, with
-    // speeds and stale-position penalties, runs on those. Units with no position follow, last.
-    const [committed, nearest, lost] = await Promise.all([
-      committedQuery,
-      target
-        ? q
-            .where('lat', 'is not', null)
-            .orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`)
-            .limit(Math.max(CANDIDATES, limit))
+    // The same candidates rankUnits keeps: a unit with any needed capability.
+    if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
+    const positioned = q.where('lat', 'is not', null).where('lon', 'is not', null);
+    const rank = (units: typeof candidates) =>
+      rankUnits(
+        target,
+        units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
+        needed,
+        settings,
+        now,
+      );
+    let candidates = await (target ? positioned.orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`).limit(limit).execute() : q.execute());
+    if (target && candidates.length < limit) {
+      // Fewer positioned candidates than asked for: all of them, then those with no position (ranked last).
+      candidates = [...candidates, ...(await q.where((eb) => eb.or([eb('lat', 'is', null), eb('lon', 'is', null)])).execute())];
+    } else if (target) {
+      const worst = rank(candidates).at(-1)?.etaSeconds;
+      const box = worst == null ? null : boxAround(target, rankingRadiusM(worst, settings));
+      candidates = box
+        ? await positioned
+            // The KNN index (migrations/0006) answers the box too: the same point, the same scale.
+            .where(sql<boolean>`point(lon * 0.971, lat) <@ box(point(${box.minLon * 0.971}, ${box.minLat}), point(${box.maxLon * 0.971}, ${box.maxLat}))`)
             .execute()
-        : q.execute(),
-      target ? q.where('lat', 'is', null).limit(limit).execute() : Promise.resolve([]),
-    ]);
-    const needed = this.neededCapabilities(required, committed);
-    const units = [...nearest, ...lost];
-    const ranked = rankUnits(
-      target,
-      units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
-      needed,
-      settings,
-    );
+        : await q.execute();
+    }
+    const ranked = rank(candidates);
     // Without coordinates, units of the incident's department come first.
     const items = target ? ranked : [...ranked.filter((r) => r.department === incident.department), ...ranked.filter((r) => r.department !== incident.department)].map((r, i) => ({ ...r, rank: i + 1 }));
     return { needed, items: items.slice(0, limit) };
@@ -113,6 +121,8 @@ export class DispatchService {
     await this.assertFree(unit);
     const { items } = await this.recommend(incidentId, 1000);
     const rank = items.find((r) => r.unitId === unitId)?.rank ?? null;
+    // Not among the candidates: if another dispatcher took it meanwhile, that is still the conflict to report.
+    if (rank === null) await this.assertFree((await this.db.selectFrom('units').selectAll().where('id', '=', unitId).executeTakeFirst()) ?? unit);
     const payload: AssignPayload = { unitId, version, rank };
     if (rank !== 1) {
       await this.discretion.request(ctx, 'emergency.override_recommendation', incidentId, payload, reason);

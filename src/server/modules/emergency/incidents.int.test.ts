@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateEido, danglingReferences } from '../../test/eido/eido-validator.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { sequencePending } from '../../platform/audit/sequencer.js';
+import { verifyAuditLog } from '../../platform/audit/verify.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -68,6 +69,17 @@ describe('intake', () => {
     const audit = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.created').where('entity_id', '=', inc.id).executeTakeFirstOrThrow();
     expect(audit.actor_username).toBe('call_taker');
     expect(JSON.stringify(audit.changes)).not.toContain('7777');
+  });
+
+  it("writes a call-taker's intake with its audit entry and live event, naming the incident's number and version", async () => {
+    const inc = await createIncident({ typeCode: 'ROB', answers: { weapons: false } });
+    await sequencePending(s.database.db);
+    const audit = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.created').where('entity_id', '=', inc.id).executeTakeFirstOrThrow();
+    const row = await s.database.db.selectFrom('incidents').select(['number', 'call_received_at']).where('id', '=', inc.id).executeTakeFirstOrThrow();
+    expect(audit.changes).toEqual({ after: { number: row.number, typeCode: 'ROB', priority: inc.priority, department: 'SV.SS', source: 'call', callReceivedAt: row.call_received_at.toISOString(), answers: { weapons: false } } });
+    const events = await s.database.db.selectFrom('events').selectAll().where('entity_id', '=', inc.id).execute();
+    expect(events).toMatchObject([{ topic: 'incidents', kind: 'created', entity_type: 'incident', version: inc.version, department: 'SV.SS', data: null }]);
+    expect((await verifyAuditLog(s.database.db)).ok).toBe(true);
   });
 
   it('shows the caller only to roles that need it', async () => {

@@ -1,18 +1,19 @@
 import crypto from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
-import { appendAudit } from '../../platform/audit/audit-log.js';
+import { appendAudit, auditQueueInsert } from '../../platform/audit/audit-log.js';
+import { eventInsert } from '../../platform/realtime/outbox.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
 import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
 import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
-import { loadIncidentTypes, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, insertIntake, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
+import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
+import { findIncident, insertIntake, insertIntakeAudited, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
-import { announceIncident, appendTimeline } from './timeline.js';
+import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
 
 export type LocationInput = {
   lat?: number | null;
@@ -44,6 +45,7 @@ export class IncidentsService {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly discretion: Discretion,
+    private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
     discretion.declare<{ priority: number; version?: number }>({
       action: 'emergency.lower_priority',
@@ -52,8 +54,8 @@ export class IncidentsService {
     });
   }
 
-  private async type(db: Kysely<DB> | Transaction<DB>, code: string): Promise<IncidentType> {
-    const [t] = await loadIncidentTypes(db, code);
+  private async type(code: string): Promise<IncidentType> {
+    const t = await this.types.get(code);
     if (!t) throw new AppError('unknown_incident_type', 422, { code });
     return t;
   }
@@ -97,7 +99,7 @@ export class IncidentsService {
 
   /** `within` lets another channel (web, messaging, Open311) record its own rows in the same transaction; what it returns goes into the audit entry. */
   async create(ctx: AuditContext, input: NewIncident, within?: (tx: Transaction<DB>, incident: IncidentRow) => Promise<Record<string, unknown> | void>): Promise<IncidentRow> {
-    const t = await this.type(this.db, input.typeCode);
+    const t = await this.type(input.typeCode);
     const related = input.flagRelated
       ? await this.related({ lat: input.location.lat ?? null, lon: input.location.lon ?? null, typeCode: t.code, description: input.description ?? '', at: new Date() })
       : [];
@@ -136,18 +138,23 @@ export class IncidentsService {
       actor: { id: ctx.actorId, username: ctx.actorUsername },
       timeline: { typeCode: t.code, priority, defaultPriority: t.defaultPriority, raisedBy: fired.map((f) => f.questionKey), source, locationId, answers },
     };
-    // Three statements in the transaction (intake, audit, event): intake is the hottest write path.
+    // The audit entry names the change without copying the caller's personal data into a second place.
+    const audited = (number: string | undefined, attached: Record<string, unknown>) => ({
+      action: 'incident.created',
+      entityType: 'incident',
+      entityId: id,
+      changes: { after: { ...(number === undefined ? {} : { number }), typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
+    });
+    // A call-taker's intake (no other rows to attach) is one statement: intake is the hottest write path.
+    // A new incident is version 1 (the column's default), which its event announces.
+    if (related.length === 0 && !within) {
+      return insertIntakeAudited(this.db, intake, (complete) => auditQueueInsert(ctx, audited(undefined, {}), complete), eventInsert(incidentEvent({ id, version: 1, department }, 'created')));
+    }
     return this.db.transaction().execute(async (tx) => {
       const created = await insertIntake(tx, intake);
       if (related.length > 0) await appendTimeline(tx, ctx, created.id, 'related', { candidates: related.slice(0, 3).map((r) => ({ id: r.incident.id, number: r.incident.number, score: r.score })) });
       const attached = (within ? await within(tx, created) : undefined) ?? {};
-      // The audit entry names the change without copying the caller's personal data into a second place.
-      await appendAudit(tx, ctx, {
-        action: 'incident.created',
-        entityType: 'incident',
-        entityId: created.id,
-        changes: { after: { number: created.number, typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
-      });
+      await appendAudit(tx, ctx, audited(created.number, attached));
       await announceIncident(tx, created, 'created');
       return created;
     });
@@ -300,7 +307,7 @@ export class IncidentsService {
   /** New answers may raise the priority automatically; they never lower it. */
   async answer(ctx: AuditContext, id: string, raw: Record<string, unknown>, version?: number) {
     const current = await this.get(id);
-    const t = await this.type(this.db, current.type_code);
+    const t = await this.type(current.type_code);
     const answers = this.checkAnswers(t, raw);
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);

@@ -1,4 +1,4 @@
-import { haversineMeters } from '../../platform/geo/distance.js';
+import { EARTH_RADIUS_METERS, haversineMeters } from '../../platform/geo/distance.js';
 
 export type CandidateUnit = {
   id: string;
@@ -71,4 +71,32 @@ export function rankUnits(target: { lat: number; lon: number } | null, units: re
     positionAgeSeconds: x.age,
     reasons: x.reasons,
   }));
+}
+
+/** Speed assumed for a unit type missing from the settings (as rankUnits does). */
+const DEFAULT_SPEED_KMH = 40;
+
+/**
+ * How far a unit can be and still reach `etaSeconds` (rounded, as rankUnits reports it): with no
+ * stale-position penalty and at the fastest speed of any type. Every unit whose ETA could be at or
+ * below `etaSeconds` is within this great-circle distance; a small margin covers rounding.
+ */
+export function rankingRadiusM(etaSeconds: number, s: RecommendSettings): number {
+  const fastest = Math.max(DEFAULT_SPEED_KMH, ...Object.values(s.speedKmh)) / 3.6;
+  return ((etaSeconds + 1) * fastest) / s.roadFactor + 1;
+}
+
+/**
+ * A latitude/longitude box holding every point within `radiusM` (great circle, the sphere of
+ * haversineMeters) of `c`; null when the circle reaches a pole or is too large for a box to help.
+ */
+export function boxAround(c: { lat: number; lon: number }, radiusM: number): { minLat: number; maxLat: number; minLon: number; maxLon: number } | null {
+  const r = radiusM / EARTH_RADIUS_METERS;
+  const lat = (c.lat * Math.PI) / 180;
+  if (!(r < Math.PI / 4) || Math.abs(lat) + r >= Math.PI / 2) return null;
+  // The widest longitude span of a spherical cap is reached off the centre's parallel: asin(sin r / cos lat).
+  const dLon = Math.asin(Math.sin(r) / Math.cos(lat));
+  const deg = 180 / Math.PI;
+  const box = { minLat: c.lat - r * deg, maxLat: c.lat + r * deg, minLon: c.lon - dLon * deg, maxLon: c.lon + dLon * deg };
+  return box.minLon < -180 || box.maxLon > 180 ? null : box;
 }

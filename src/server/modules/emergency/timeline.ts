@@ -1,7 +1,7 @@
 import type { Transaction } from 'kysely';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
-import { publishEvent } from '../../platform/realtime/outbox.js';
+import { publishEvent, type EventInput } from '../../platform/realtime/outbox.js';
 
 export type TimelineKind =
   | 'created'
@@ -34,9 +34,20 @@ export async function appendTimeline(tx: Transaction<DB>, ctx: AuditContext, inc
     .execute();
 }
 
-/** Announces a change to live clients after commit; the event carries ids and a version, not data. */
+/** The live event announcing a change to an incident: ids and a version, not data. */
+export const incidentEvent = (incident: { id: string; version: number; department: string | null }, kind: string): EventInput => ({
+  topic: 'incidents',
+  kind,
+  entityType: 'incident',
+  entityId: incident.id,
+  version: incident.version,
+  department: incident.department,
+  data: null,
+});
+
+/** Announces a change to live clients after commit. */
 export async function announceIncident(tx: Transaction<DB>, incident: { id: string; version: number; department: string | null }, kind: string) {
-  await publishEvent(tx, { topic: 'incidents', kind, entityType: 'incident', entityId: incident.id, version: incident.version, department: incident.department, data: null });
+  await publishEvent(tx, incidentEvent(incident, kind));
 }
 
 export async function announceUnit(

@@ -84,6 +84,28 @@ describe('the audit queue and its sequencer', () => {
     }
   });
 
+  it('chains a burst of commits in one drain per interval rather than one drain per commit', async () => {
+    const sequencer = new AuditSequencer(database, (e) => {
+      throw e;
+    }, { pollMs: 600_000, busyRetryMs: 10, minIntervalMs: 150 });
+    await sequencer.start();
+    try {
+      const before = sequencer.drains;
+      const t0 = Date.now();
+      for (let i = 0; i < 20; i++) await database.db.transaction().execute((tx) => appendAudit(tx, SYSTEM_CONTEXT, { action: 'test.burst', entityId: String(i) }));
+      while ((await chained('test.burst')).length < 20) {
+        if (Date.now() - t0 > 5_000) throw new Error('burst not chained within 5 s');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      const drains = sequencer.drains - before;
+      expect(drains).toBeLessThanOrEqual(Math.ceil((Date.now() - t0) / 150) + 1);
+      expect(drains).toBeLessThan(20);
+      expect((await verifyAuditLog(database.db)).ok).toBe(true);
+    } finally {
+      await sequencer.stop();
+    }
+  });
+
   it('refuses to edit, truncate or drop an entry that waits in the queue', async () => {
     await appendAudit(database.db, SYSTEM_CONTEXT, { action: 'test.waiting' });
     await expect(sql`UPDATE audit_queue SET action = 'test.innocent' WHERE action = 'test.waiting'`.execute(database.db)).rejects.toThrow(/only by being chained/);

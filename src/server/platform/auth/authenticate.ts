@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { permissionsOf, requiresMfa, type Permission } from '../../../common/roles.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
@@ -9,10 +9,8 @@ export const SESSION_COOKIE = 'centinela_session';
 
 export type SessionPolicy = { idleMinutes: number };
 
-async function rolesOf(db: Kysely<DB>, userId: string): Promise<string[]> {
-  const rows = await db.selectFrom('user_roles').select('role').where('user_id', '=', userId).orderBy('role').execute();
-  return rows.map((r) => r.role);
-}
+// The user's roles, read in the same statement as the session or token: one round trip per request.
+const rolesOfUser = sql<string[]>`ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = users.id ORDER BY r.role)`.as('roles');
 
 /** A role that demands MFA, granted after sign-in, sends the session back to enrolment at once. */
 function stageOf(stage: Principal['stage'], roles: string[], u: { must_change_password: boolean; mfa_enabled: boolean }): Principal['stage'] {
@@ -43,6 +41,7 @@ export async function principalFromSession(
       'users.active',
       'users.must_change_password',
       'users.mfa_enabled',
+      rolesOfUser,
     ])
     .where('sessions.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
@@ -53,7 +52,7 @@ export async function principalFromSession(
   if (now.getTime() - row.last_seen_at.getTime() > 60_000) {
     await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
   }
-  const roles = await rolesOf(db, row.user_id);
+  const roles = row.roles;
   return {
     userId: row.user_id,
     username: row.username,
@@ -82,12 +81,13 @@ export async function principalFromToken(db: Kysely<DB>, token: string, now = ne
       'users.username',
       'users.display_name',
       'users.active',
+      rolesOfUser,
     ])
     .where('api_tokens.token_hash', '=', hashSecret(token))
     .executeTakeFirst();
   if (!row || row.revoked_at || !row.active) throw new AppError('unauthenticated', 401);
   if (row.expires_at <= now) throw new AppError('session_expired', 401);
-  const roles = await rolesOf(db, row.user_id);
+  const roles = row.roles;
   const scopes = new Set(row.scopes);
   const permissions = new Set([...permissionsOf(roles)].filter((p): p is Permission => scopes.has(p)));
   return {

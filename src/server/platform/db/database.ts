@@ -3,6 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { CommitSignals, signallingDialect } from './commit-signals.js';
+import { preparingPool } from './statement-cache.js';
 import type { DB } from './schema.js';
 
 // bigint (int8) and numeric arrive as strings by default; sequence numbers fit in a JS number.
@@ -12,6 +14,10 @@ export type Database = {
   db: Kysely<DB>;
   pool: pg.Pool;
   kind: 'pglite' | 'postgres';
+  /** Wakes listeners when a statement marked with notifyOnCommit commits (see commit-signals.ts). */
+  signals: CommitSignals;
+  /** PostgreSQL backend pids of this pool's connections: their NOTIFYs were already signalled here. */
+  ownBackends: ReadonlySet<number>;
   close: () => Promise<void>;
 };
 
@@ -31,11 +37,19 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 });
   }
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const ownBackends = new Set<number>();
+  type WithPid = pg.PoolClient & { processID?: number };
+  pool.on('connect', (c: WithPid) => void (c.processID !== undefined && ownBackends.add(c.processID)));
+  pool.on('remove', (c: WithPid) => void (c.processID !== undefined && ownBackends.delete(c.processID)));
+  // Other server processes exist only on PostgreSQL (PGlite is one process's database).
+  const signals = new CommitSignals(opts.kind === 'postgres' ? (channel) => pool.query('SELECT pg_notify($1, $2)', [channel, '']) : null);
+  const db = new Kysely<DB>({ dialect: signallingDialect(new PostgresDialect({ pool: preparingPool(pool) }), signals) });
   return {
     db,
     pool,
     kind: opts.kind,
+    signals,
+    ownBackends,
     close: async () => {
       await db.destroy();
       if (pglite && !pglite.closed) await pglite.close();

@@ -8,11 +8,17 @@ export type StopListening = () => Promise<void>;
  * re-read their table, and poll to make up for any notification lost while reconnecting.
  */
 export async function listenOn(database: Database, channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<StopListening> {
-  return database.kind === 'postgres' ? listenOnPostgres(database.pool, channel, onNotify, onError) : listenOnPglite(database.pool, channel, onNotify);
+  // This process's own commits are signalled directly; the LISTEN brings other processes' (and NOTIFYs sent in SQL).
+  const stopLocal = database.signals.on(channel, onNotify);
+  const stopListening = database.kind === 'postgres' ? await listenOnPostgres(database.pool, channel, onNotify, onError, database.ownBackends) : await listenOnPglite(database.pool, channel, onNotify);
+  return async () => {
+    stopLocal();
+    await stopListening();
+  };
 }
 
 /** PostgreSQL: a dedicated connection outside the pool holds LISTEN, reconnecting with backoff. */
-async function listenOnPostgres(pool: pg.Pool, channel: string, onNotify: () => void, onError: (e: unknown) => void): Promise<StopListening> {
+async function listenOnPostgres(pool: pg.Pool, channel: string, onNotify: () => void, onError: (e: unknown) => void, own: ReadonlySet<number>): Promise<StopListening> {
   let stopped = false;
   let client: pg.Client | null = null;
   let retry: NodeJS.Timeout | null = null;
@@ -21,7 +27,8 @@ async function listenOnPostgres(pool: pg.Pool, channel: string, onNotify: () => 
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ ...pool.options });
     c.on('notification', (n) => {
-      if (n.channel === channel) onNotify();
+      // This process's own commits woke its listeners already (commit signals).
+      if (n.channel === channel && !own.has(n.processId)) onNotify();
     });
     c.on('error', (e) => {
       onError(e);

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Kysely } from 'kysely';
 import WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -27,6 +28,8 @@ export type ConnectionContext = {
 
 type Active = { def: TopicDefinition; sub: TopicSubscription };
 
+// A batch of events is written to a socket in chunks of about this size (one write each).
+const CORK_FLUSH_BYTES = 64 * 1024;
 // A client that does not answer a close frame is cut off after this long.
 const CLOSE_GRACE_MS = 1_000;
 // A slow consumer's close frame waits behind its whole backlog: give it time to read it and learn why (1013).
@@ -46,6 +49,8 @@ export class LiveConnection {
     readonly socket: WebSocket,
     public principal: Principal,
     private readonly ctx: ConnectionContext,
+    /** The TCP socket under the WebSocket: corked while a batch of events is written, so it goes out in one write. */
+    private readonly raw: Duplex | null = null,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('pong', () => (this.alive = true));
@@ -66,11 +71,15 @@ export class LiveConnection {
 
   private sendFrame(frame: string): void {
     if (!this.open) return;
-    if (this.socket.bufferedAmount > this.ctx.maxBufferedBytes) {
-      void this.close(1013, 'slow consumer', SLOW_CLOSE_GRACE_MS);
-      return;
-    }
+    if (!this.withinLimit()) return;
     this.socket.send(frame);
+  }
+
+  /** False (and the socket closing, 1013) once the client has fallen too far behind. */
+  private withinLimit(): boolean {
+    if (this.socket.bufferedAmount <= this.ctx.maxBufferedBytes) return true;
+    void this.close(1013, 'slow consumer', SLOW_CLOSE_GRACE_MS);
+    return false;
   }
 
   close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): Promise<void> {
@@ -88,7 +97,23 @@ export class LiveConnection {
       this.held.push(...events);
       return;
     }
-    for (const e of events) this.deliver(e);
+    if (events.length === 1 || !this.raw) {
+      for (const e of events) this.deliver(e);
+      return;
+    }
+    this.raw.cork();
+    try {
+      for (const e of events) {
+        this.deliver(e);
+        // Corked bytes count as buffered: flushing every few KB keeps a batch from looking like a backlog.
+        if (this.raw.writableLength > CORK_FLUSH_BYTES) {
+          this.raw.uncork();
+          this.raw.cork();
+        }
+      }
+    } finally {
+      this.raw.uncork();
+    }
   }
 
   /** Applies a fresh principal: subscriptions it no longer permits are dropped, with an error each. */

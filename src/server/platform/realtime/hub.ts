@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type WebSocket from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -45,8 +46,8 @@ export class Hub {
   }
 
   /** Takes over an upgraded socket whose principal the HTTP layer has already authorised. */
-  accept(socket: WebSocket, principal: Principal): LiveConnection {
-    const conn = new LiveConnection(socket, principal, this.ctx);
+  accept(socket: WebSocket, principal: Principal, raw: Duplex | null = null): LiveConnection {
+    const conn = new LiveConnection(socket, principal, this.ctx, raw);
     this.connections.add(conn);
     void conn.closed.then(() => this.connections.delete(conn));
     return conn;

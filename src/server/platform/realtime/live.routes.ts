@@ -40,7 +40,8 @@ export async function liveRoutes(app: App, hub: Hub): Promise<void> {
     },
     (socket, req) => {
       if (!req.principal) return socket.close(1008, 'unauthenticated');
-      hub.accept(socket, req.principal);
+      // The upgraded request's TCP socket is the one the WebSocket writes to.
+      hub.accept(socket, req.principal, req.raw.socket);
     },
   );
 }

@@ -1,10 +1,11 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { notifyOnCommit } from '../db/commit-signals.js';
 import type { DB } from '../db/schema.js';
 
-/** The NOTIFY channel; its payload is the event's seq (a hint: the relay always re-reads the table). */
+/** The relays listen here; a publishing transaction's commit signals it (a hint: the relay always re-reads the table). */
 export const EVENTS_CHANNEL = 'centinela_events';
 
-/** Advisory lock key (two-int form) that every publishing transaction holds, shared, until it ends. */
+/** Advisory lock key (two-int form) that every publishing transaction holds, shared, until it ends (taken by events_next_seq()). */
 export const PUBLISHER_LOCK = [7294, 2] as const;
 
 /** What a module announces: "this entity changed"; clients refetch details through the API. */
@@ -59,24 +60,31 @@ export const toLiveEvent = (r: EventRow): LiveEvent => ({
 const MAX_DATA_BYTES = 4096;
 
 /**
- * Records an event in the caller's transaction and notifies the relays; PostgreSQL delivers the
- * NOTIFY only on commit, so a rolled-back change publishes nothing. Returns the event's seq.
+ * publishEvent's INSERT into events (`RETURNING seq`) as a part of a larger statement, for a use case
+ * that writes its change, audit entry and events in one statement. The caller must mark that
+ * statement with `notifyOnCommit(EVENTS_CHANNEL)`.
  */
-export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: EventInput): Promise<number> {
-  if (!tx.isTransaction) return tx.transaction().execute((t) => publishEvent(t, event));
+export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
   const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
   if (data !== null && Buffer.byteLength(data) > MAX_DATA_BYTES) {
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
-  // Held until commit, taken before the seq: a relay seeing a gap knows which transactions may still fill it.
-  await sql`SELECT pg_advisory_xact_lock_shared(${PUBLISHER_LOCK[0]}, ${PUBLISHER_LOCK[1]})`.execute(tx);
-  const { rows } = await sql<{ seq: number }>`
-    WITH e AS (
+  // The seq's default (events_next_seq(), migrations/0014) takes PUBLISHER_LOCK first and holds it
+  // until commit: a relay seeing a gap knows which transactions may still fill it.
+  return sql<{ seq: number }>`
       INSERT INTO events (topic, kind, entity_type, entity_id, version, department, data)
       VALUES (${event.topic}, ${event.kind}, ${event.entityType}, ${event.entityId}, ${event.version ?? null},
               ${event.department ?? null}, ${data}::jsonb)
-      RETURNING seq)
-    SELECT seq, pg_notify(${EVENTS_CHANNEL}, seq::text) FROM e`.execute(tx);
+      RETURNING seq`;
+}
+
+/**
+ * Records an event in the caller's transaction; the relays are signalled once it commits (a
+ * rolled-back change publishes nothing). Returns the event's seq.
+ */
+export async function publishEvent(tx: Transaction<DB> | Kysely<DB>, event: EventInput): Promise<number> {
+  if (!tx.isTransaction) return tx.transaction().execute((t) => publishEvent(t, event));
+  const { rows } = await sql<{ seq: number }>`${notifyOnCommit(EVENTS_CHANNEL)}WITH e AS (${eventInsert(event)}) SELECT seq FROM e`.execute(tx);
   const seq = rows[0]?.seq;
   if (seq === undefined) throw new Error('publishEvent: the insert returned no seq');
   return Number(seq);

@@ -16,6 +16,7 @@ export type RealtimeOptions = {
   maxBufferedBytes: number;
   sessionIdleMinutes: number;
   gapWaitMs: number;
+  minIntervalMs: number;
 };
 
 export const realtimeOptionsOf = (config: Config): RealtimeOptions => ({
@@ -26,6 +27,7 @@ export const realtimeOptionsOf = (config: Config): RealtimeOptions => ({
   maxBufferedBytes: config.LIVE_MAX_BUFFERED_BYTES,
   sessionIdleMinutes: config.SESSION_IDLE_MINUTES,
   gapWaitMs: config.EVENTS_GAP_WAIT_MS,
+  minIntervalMs: config.EVENTS_MIN_INTERVAL_MS,
 });
 
 const PRUNE_EVERY_MS = 60 * 60_000;
@@ -48,7 +50,7 @@ export class Realtime {
     private readonly opts: RealtimeOptions,
   ) {
     const onError = (what: string) => (e: unknown) => this.log.error({ err: e }, `realtime: ${what} failed`);
-    this.relay = new Relay(database.db, (events) => this.hub.dispatch(events), { pollMs: opts.pollMs, gapWaitMs: opts.gapWaitMs }, onError('relay read'));
+    this.relay = new Relay(database.db, (events) => this.hub.dispatch(events), { pollMs: opts.pollMs, gapWaitMs: opts.gapWaitMs, minIntervalMs: opts.minIntervalMs }, onError('relay read'));
     this.hub = new Hub(database.db, () => this.relay.lastSeq, opts, onError('live connection'));
   }
 

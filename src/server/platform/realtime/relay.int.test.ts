@@ -1,13 +1,15 @@
 import crypto from 'node:crypto';
 import type net from 'node:net';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCentinela, type Centinela } from '../../app.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { openDatabase, type Database } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { listenLive, LiveTestClient, sleep, type Msg } from './live-test-client.js';
 import { publishEvent, type EventInput } from './outbox.js';
 import { matchDepartment } from './protocol.js';
+import { Relay } from './relay.js';
 
 // The relay and the hub under real conditions: several server processes, concurrent commits, lost
 // notifications, heartbeats, slow clients, shutdown. On PGlite (one process, one session) "instance B"
@@ -112,6 +114,23 @@ describe('the relay', () => {
     expect(c.events().map((m) => m.entityId).sort()).toEqual(['fast', 'slow']);
   });
 
+  it('takes the publisher lock with the seq, for publishEvent and for any other insert into events', async () => {
+    const holds = (tx: Transaction<DB>) =>
+      sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND classid = 7294 AND objid = 2 AND objsubid = 2
+        AND mode = 'ShareLock' AND virtualtransaction = (SELECT virtualtransaction FROM pg_locks WHERE locktype = 'virtualxid' AND pid = pg_backend_pid() LIMIT 1)`
+        .execute(tx)
+        .then((r) => r.rows[0]!.n);
+    await s.database.db.transaction().execute(async (tx) => {
+      expect(await holds(tx)).toBe(0);
+      await publishEvent(tx, event());
+      expect(await holds(tx)).toBe(1);
+    });
+    await s.database.db.transaction().execute(async (tx) => {
+      await sql`INSERT INTO events (topic, kind, entity_type, entity_id) VALUES ('test.incidents', 'created', 'incident', 'by hand')`.execute(tx);
+      expect(await holds(tx)).toBe(1);
+    });
+  });
+
   it('makes up for a lost notification with its poll', async () => {
     const c = await connect(urlB, auditor);
     await c.subscribe([{ topic: 'test.incidents' }]);
@@ -132,6 +151,33 @@ describe('the relay', () => {
     const c = await connect(urlA, auditor);
     await c.subscribe([{ topic: 'test.incidents' }], 0);
     expect((await c.next()).type).toBe('reload');
+  });
+});
+
+describe('the relay under load', () => {
+  it('reads at once when idle, and hands over the events of a busy interval together', async () => {
+    const batches: number[][] = [];
+    const relay = new Relay(s.database.db, (events) => batches.push(events.filter((e) => e.topic === 'test.batch').map((e) => e.seq)), { pollMs: 600_000, gapWaitMs: 100, minIntervalMs: 300 }, (e) => {
+      throw e;
+    });
+    await relay.start();
+    try {
+      const t0 = Date.now();
+      const first = await publish({ topic: 'test.batch' });
+      relay.kick();
+      await relay.settle();
+      expect(batches.flat()).toEqual([first]);
+      expect(Date.now() - t0).toBeLessThan(250);
+      const more: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        more.push(await publish({ topic: 'test.batch' }));
+        relay.kick();
+      }
+      await relay.settle();
+      expect(batches.filter((b) => b.length > 0)).toEqual([[first], more]);
+    } finally {
+      await relay.stop();
+    }
   });
 });
 

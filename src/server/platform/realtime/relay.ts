@@ -6,6 +6,12 @@ export type RelayOptions = {
   pollMs: number;
   /** How long a gap may hold back later events while a transaction that may fill it is still open. */
   gapWaitMs: number;
+  /**
+   * At most one read starts per this many milliseconds. An idle relay reads at once; a busy one hands
+   * the hub the events of a window together, and each socket gets them in one write instead of one
+   * write per event (on a loopback or LAN socket, the write, not the JSON, is what costs).
+   */
+  minIntervalMs?: number;
   batch?: number;
 };
 
@@ -34,6 +40,8 @@ export class Relay {
   private stopped = true;
   private poll: NodeJS.Timeout | null = null;
   private recheck: NodeJS.Timeout | null = null;
+  private later: { timer: NodeJS.Timeout; done: Promise<void>; fire: () => void } | null = null;
+  private lastStart = 0;
   private readonly batch: number;
 
   constructor(
@@ -59,37 +67,65 @@ export class Relay {
     this.poll.unref();
   }
 
-  /** Asks for a read soon; concurrent asks collapse into at most one more pass. */
+  /** Asks for a read soon; asks while one runs, or within minIntervalMs of the last start, collapse into one. */
   kick(): void {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
       return;
     }
-    this.running = this.loop().finally(() => (this.running = null));
+    const wait = this.lastStart + (this.opts.minIntervalMs ?? 0) - Date.now();
+    if (wait > 0) {
+      if (!this.later) {
+        let fire!: () => void;
+        const done = new Promise<void>((resolve) => (fire = resolve));
+        const timer = setTimeout(() => {
+          this.later = null;
+          this.kick();
+          fire();
+        }, wait);
+        timer.unref();
+        this.later = { timer, done, fire };
+      }
+      return;
+    }
+    this.lastStart = Date.now();
+    this.running = this.loop().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.kick();
+      }
+    });
   }
 
   /** Resolves once the reads asked for so far are done (tests, shutdown). */
   async settle(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.running || this.later) await (this.running ?? this.later?.done);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.recheck) clearTimeout(this.recheck);
+    if (this.later) {
+      clearTimeout(this.later.timer);
+      this.later.fire();
+      this.later = null;
+    }
     await this.settle();
   }
 
   private async loop(): Promise<void> {
-    do {
-      this.again = false;
-      try {
-        if (await this.pass()) this.again = true;
-      } catch (e) {
-        if (!this.stopped) this.onError(e);
+    try {
+      // A full batch means more is waiting: read on at once rather than after the interval.
+      if (await this.pass()) {
+        this.lastStart = 0;
+        this.again = true;
       }
-    } while (this.again && !this.stopped);
+    } catch (e) {
+      if (!this.stopped) this.onError(e);
+    }
   }
 
   /** One read; returns true when a full batch came back and more may be waiting. */

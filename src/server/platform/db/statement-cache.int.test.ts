@@ -1,0 +1,24 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../../test/test-database.js';
+import type { Database } from './database.js';
+
+let database: Database;
+beforeAll(async () => {
+  database = await freshDatabase();
+});
+afterAll(() => database.close());
+
+describe('prepared statements', () => {
+  it('prepares a parameterised statement once per connection and reuses it, with the same answers', async () => {
+    const text = 'SELECT count(*)::int AS n FROM users WHERE username <> ';
+    const run = (v: string) => database.db.connection().execute((c) => sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE username <> ${v}`.execute(c));
+    const [a, b] = [await run('nobody'), await run('nobody')];
+    expect(b.rows).toEqual(a.rows);
+    const prepared = await database.db.connection().execute(async (c) => {
+      await sql`SELECT count(*)::int AS n FROM users WHERE username <> ${'again'}`.execute(c);
+      return (await sql<{ statement: string }>`SELECT statement FROM pg_prepared_statements`.execute(c)).rows.map((r) => r.statement);
+    });
+    expect(prepared.filter((s) => s.startsWith(text))).toHaveLength(1);
+  });
+});
