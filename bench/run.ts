@@ -222,7 +222,7 @@ function details(r: Result): string[] {
     out.push(`- 1: busy PostgreSQL backends during creation (${f0(r.createWaits.samples)} samples): ${r.createWaits.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`);
   }
   if (r.recommendHttp) out.push(`- 2: HTTP: ${f0(r.recommendHttp.n)} sequential requests (max ${f2(r.recommendHttp.max)} ms), capabilities needed: ${r.recommendHttp.needed.join(', ')}.${cpuOf(r, '2')}`);
-  if (r.ranking) out.push(`- 2: rankUnits in a fresh process: ${f0(r.ranking.ranked)} units ranked per call, ${f0(r.ranking.n)} calls, max ${f2(r.ranking.max)} ms.`);
+  if (r.ranking) out.push(`- 2: rankUnits in a fresh process: ${f0(UNITS)} units scored per call and the first ${f0(r.ranking.ranked)} built (as the API's default limit), ${f0(r.ranking.n)} calls, max ${f2(r.ranking.max)} ms.`);
   if (r.candidates) out.push(`- 2: the candidate read alone (the service's SELECT of all ${f0(r.candidates.rows)} available units, Kysely over pg in the benchmark process, server stopped): p50 ${f2(r.candidates.p50)} ms, p99 ${f2(r.candidates.p99)} ms.`);
   if (r.live) {
     const l = r.live;

@@ -41,14 +41,20 @@ export async function recommendationOverHttp(
   return { ...summarize(times), needed };
 }
 
-/** 2b. rankUnits in this process over the same units: the pure ranking, without SQL or HTTP. */
+/** How many recommendations the API returns by default (and the console asks for about as many). */
+export const RECOMMEND_LIMIT = 10;
+
+/**
+ * 2b. rankUnits in this process over the same units: the pure ranking, without SQL or HTTP. Every unit
+ * is scored; the top RECOMMEND_LIMIT are built, as the API does.
+ */
 export function rankingInProcess(units: CandidateUnit[], needed: string[], settings: RecommendSettings, opts = { warmup: 50, count: 500 }): Summary & { ranked: number } {
   let ranked = 0;
-  for (let i = 0; i < opts.warmup; i++) ranked = rankUnits(RECOMMEND_TARGET, units, needed, settings).length;
+  for (let i = 0; i < opts.warmup; i++) ranked = rankUnits(RECOMMEND_TARGET, units, needed, settings, Date.now(), RECOMMEND_LIMIT).length;
   const times: number[] = [];
   for (let i = 0; i < opts.count; i++) {
     const t0 = performance.now();
-    rankUnits(RECOMMEND_TARGET, units, needed, settings);
+    rankUnits(RECOMMEND_TARGET, units, needed, settings, Date.now(), RECOMMEND_LIMIT);
     times.push(performance.now() - t0);
   }
   return { ...summarize(times), ranked };

@@ -85,6 +85,7 @@ export class DispatchService {
     // The same candidates rankUnits keeps: a unit with any needed capability.
     if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
     const positioned = q.where('lat', 'is not', null).where('lon', 'is not', null);
+    // With a location the first `limit` are all that is shown; without one, department order is applied after.
     const rank = (units: typeof candidates) =>
       rankUnits(
         target,
@@ -92,6 +93,7 @@ export class DispatchService {
         needed,
         settings,
         now,
+        target ? limit : Number.POSITIVE_INFINITY,
       );
     let candidates = await (target ? positioned.orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`).limit(limit).execute() : q.execute());
     if (target && candidates.length < limit) {

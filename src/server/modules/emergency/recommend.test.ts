@@ -45,3 +45,33 @@ describe('rankUnits', () => {
     expect(r[0]!.etaSeconds!).toBeLessThan(r[1]!.etaSeconds!);
   });
 });
+
+describe('ranking with a limit', () => {
+  it('returns exactly the first entries of the full ranking, ties and units without position included', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const types = ['patrol_car', 'motorcycle', 'ambulance'];
+    const now = Date.UTC(2026, 10, 24, 12);
+    for (let round = 0; round < 20; round++) {
+      const units = Array.from({ length: 400 }, (_, i) => {
+        const positioned = rnd() > 0.1;
+        // Some share a spot (equal ETAs: the call sign breaks the tie).
+        const spot = Math.floor(rnd() * 50);
+        return {
+          id: `u${i}`,
+          callSign: `U-${String(Math.floor(rnd() * 1000)).padStart(3, '0')}-${i}`,
+          unitType: types[i % 3]!,
+          capabilities: [types[i % 3]!],
+          department: 'SV.SS',
+          lat: positioned ? 13.6 + (spot % 10) * 0.01 : null,
+          lon: positioned ? -89.3 + Math.floor(spot / 10) * 0.01 : null,
+          positionAt: rnd() > 0.2 ? new Date(now - rnd() * 900_000) : null,
+        };
+      });
+      const needed = round % 2 ? ['patrol_car', 'ambulance'] : [];
+      const target = round % 5 === 4 ? null : scene;
+      const full = rankUnits(target, units, needed, settings, now);
+      for (const limit of [1, 3, 10, 50, 1000]) expect(rankUnits(target, units, needed, settings, now, limit)).toEqual(full.slice(0, limit));
+    }
+  });
+});

@@ -34,43 +34,63 @@ export type Recommendation = {
 /**
  * Ranks available units by estimated travel time: great-circle distance × a road factor over the
  * unit type's speed. A stale position adds a penalty and says so; a unit with no position ranks last.
+ * Only the first `limit` are built (reasons and all): the others are scored, never allocated.
  * Routing engines can replace `etaSeconds` later without changing callers.
  */
-export function rankUnits(target: { lat: number; lon: number } | null, units: readonly CandidateUnit[], needed: readonly string[], s: RecommendSettings, now = Date.now()): Recommendation[] {
-  const scored = units
-    .filter((u) => needed.length === 0 || u.capabilities.some((c) => needed.includes(c)))
-    .map((u) => {
-      const reasons: Recommendation['reasons'] = [];
-      const matched = u.capabilities.filter((c) => needed.includes(c));
-      if (matched.length > 0) reasons.push({ code: 'capability', value: matched.join(',') });
-      if (!target || u.lat === null || u.lon === null) {
-        reasons.push({ code: target ? 'no_position' : 'no_incident_location' });
-        return { u, sortKey: Number.POSITIVE_INFINITY, eta: null, distanceM: null, age: null, reasons };
+export function rankUnits(target: { lat: number; lon: number } | null, units: readonly CandidateUnit[], needed: readonly string[], s: RecommendSettings, now = Date.now(), limit = Number.POSITIVE_INFINITY): Recommendation[] {
+  const keys = new Float64Array(units.length);
+  const eligible: number[] = [];
+  for (let i = 0; i < units.length; i++) {
+    const u = units[i]!;
+    if (needed.length > 0 && !u.capabilities.some((c) => needed.includes(c))) continue;
+    keys[i] = sortKeyOf(target, u, s, now);
+    eligible.push(i);
+  }
+  const before = (a: number, b: number) => keys[a]! - keys[b]! || units[a]!.callSign.localeCompare(units[b]!.callSign);
+  let top: number[];
+  if (limit >= eligible.length) top = eligible.sort(before);
+  else {
+    // Keep the best `limit` in order while scanning: most units fail the one comparison with the last kept.
+    top = [];
+    for (const i of eligible) {
+      if (top.length === limit && before(i, top[top.length - 1]!) >= 0) continue;
+      let lo = 0;
+      let hi = top.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (before(top[mid]!, i) <= 0) lo = mid + 1;
+        else hi = mid;
       }
-      const distanceM = haversineMeters(target, { lat: u.lat, lon: u.lon });
-      const speed = (s.speedKmh[u.unitType] ?? 40) / 3.6;
-      let eta = (distanceM * s.roadFactor) / speed;
-      reasons.push({ code: 'distance_m', value: Math.round(distanceM) });
-      const age = u.positionAt ? Math.max(0, Math.round((now - u.positionAt.getTime()) / 1000)) : null;
-      if (age === null || age > s.stalePositionSeconds) {
-        eta += s.stalePositionPenaltySeconds;
-        reasons.push({ code: 'stale_position', value: age ?? 'unknown' });
-      }
-      return { u, sortKey: eta, eta: Math.round(eta), distanceM: Math.round(distanceM), age, reasons };
-    })
-    .sort((a, b) => a.sortKey - b.sortKey || a.u.callSign.localeCompare(b.u.callSign));
-  return scored.map((x, i) => ({
-    unitId: x.u.id,
-    callSign: x.u.callSign,
-    unitType: x.u.unitType,
-    capabilities: x.u.capabilities,
-    department: x.u.department,
-    rank: i + 1,
-    etaSeconds: x.eta,
-    distanceM: x.distanceM,
-    positionAgeSeconds: x.age,
-    reasons: x.reasons,
-  }));
+      top.splice(lo, 0, i);
+      if (top.length > limit) top.pop();
+    }
+  }
+  return top.map((i, r) => present(target, units[i]!, needed, s, now, r + 1));
+}
+
+/** The ETA the ranking sorts by, in seconds (stale penalty included); +∞ without a position. */
+function sortKeyOf(target: { lat: number; lon: number } | null, u: CandidateUnit, s: RecommendSettings, now: number): number {
+  if (!target || u.lat === null || u.lon === null) return Number.POSITIVE_INFINITY;
+  const distanceM = haversineMeters(target, { lat: u.lat, lon: u.lon });
+  const eta = (distanceM * s.roadFactor) / ((s.speedKmh[u.unitType] ?? DEFAULT_SPEED_KMH) / 3.6);
+  const age = u.positionAt ? Math.max(0, Math.round((now - u.positionAt.getTime()) / 1000)) : null;
+  return age === null || age > s.stalePositionSeconds ? eta + s.stalePositionPenaltySeconds : eta;
+}
+
+function present(target: { lat: number; lon: number } | null, u: CandidateUnit, needed: readonly string[], s: RecommendSettings, now: number, rank: number): Recommendation {
+  const reasons: Recommendation['reasons'] = [];
+  const matched = u.capabilities.filter((c) => needed.includes(c));
+  if (matched.length > 0) reasons.push({ code: 'capability', value: matched.join(',') });
+  const base = { unitId: u.id, callSign: u.callSign, unitType: u.unitType, capabilities: u.capabilities, department: u.department, rank };
+  if (!target || u.lat === null || u.lon === null) {
+    reasons.push({ code: target ? 'no_position' : 'no_incident_location' });
+    return { ...base, etaSeconds: null, distanceM: null, positionAgeSeconds: null, reasons };
+  }
+  const distanceM = haversineMeters(target, { lat: u.lat, lon: u.lon });
+  reasons.push({ code: 'distance_m', value: Math.round(distanceM) });
+  const age = u.positionAt ? Math.max(0, Math.round((now - u.positionAt.getTime()) / 1000)) : null;
+  if (age === null || age > s.stalePositionSeconds) reasons.push({ code: 'stale_position', value: age ?? 'unknown' });
+  return { ...base, etaSeconds: Math.round(sortKeyOf(target, u, s, now)), distanceM: Math.round(distanceM), positionAgeSeconds: age, reasons };
 }
 
 /** Speed assumed for a unit type missing from the settings (as rankUnits does). */
