@@ -3,17 +3,10 @@ import type { Kysely } from 'kysely';
 import type { DB, UnitType } from '../../src/server/platform/db/schema.js';
 import { DEPARTMENTS, departmentAt } from '../../src/server/platform/geo/departments.js';
 import type { CandidateUnit } from '../../src/server/modules/emergency/recommend.js';
+import { mulberry32 } from '../../src/server/platform/random.js';
 
-/** A deterministic generator, so two runs place the same units and incidents. */
-export function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator fixtures use, so two runs place the same units and incidents. */
+export { mulberry32 };
 
 /** A point inside El Salvador: a department at random, then a spot within ~20 km of its centre that lies in it. */
 export function pointInElSalvador(rnd: () => number): { lat: number; lon: number; department: string } {

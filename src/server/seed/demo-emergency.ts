@@ -3,17 +3,7 @@ import { appendAudit } from '../platform/audit/audit-log.js';
 import { SYSTEM_CONTEXT } from '../platform/auth/principal.js';
 import type { DB, UnitStatus, UnitType } from '../platform/db/schema.js';
 import { DEPARTMENTS, departmentAt } from '../platform/geo/departments.js';
-
-// A deterministic generator: the same demo every first start, so screenshots and tests can rely on it.
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../platform/random.js';
 
 // Units per department, roughly by population (San Salvador and La Libertad carry most of the load).
 const UNITS_PER_DEPARTMENT: Record<string, number> = {
@@ -42,6 +32,7 @@ export type DemoEmergencySummary = { units: number; incidents: number; open: num
 
 /** About 150 units across the 14 departments and a day of incidents, only into an empty 911 database. */
 export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promise<DemoEmergencySummary | null> {
+  // Seeded: the same demo every first start, so screenshots and tests can rely on it.
   const rnd = mulberry32(2026);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const around = (lat: number, lon: number, km: number, dept: string) => {

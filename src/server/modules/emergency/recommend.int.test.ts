@@ -8,6 +8,7 @@ import { DispatchService } from './dispatch.service.js';
 import { loadSettings } from './incident-store.js';
 import { IncidentsService } from './incidents.service.js';
 import { rankUnits } from './recommend.js';
+import { mulberry32 } from '../../platform/random.js';
 
 // The recommendation reads only the units near the incident; it must still answer exactly what
 // ranking every available unit answers, stale positions, speeds per type and missing positions included.
@@ -16,16 +17,6 @@ beforeAll(async () => {
   s = await createTestServer();
 });
 afterAll(() => s.close());
-
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TYPES: [UnitType, string[]][] = [
   ['patrol_car', ['patrol_car']],

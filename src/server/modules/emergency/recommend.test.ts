@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../platform/random.js';
 import { rankUnits, type CandidateUnit } from './recommend.js';
 
 const now = Date.parse('2026-11-24T10:00:00Z');
@@ -48,8 +49,7 @@ describe('rankUnits', () => {
 
 describe('ranking with a limit', () => {
   it('returns exactly the first entries of the full ranking, ties and units without position included', () => {
-    let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = mulberry32(7);
     const types = ['patrol_car', 'motorcycle', 'ambulance'];
     const now = Date.UTC(2026, 10, 24, 12);
     for (let round = 0; round < 20; round++) {
