@@ -100,6 +100,8 @@ test('offline: status, note and photo are kept on the phone, then each is applie
 });
 
 test('assignment → en route → on scene → report with photo → resolved, with the dispatcher console following each step live', async ({ browser }) => {
+  // Three browser contexts (phone, dispatcher, supervisor) through a whole shift's flow: more than the default minute on a loaded CI machine.
+  test.slow();
   const { page, callSign, context } = await phone(browser, { latitude: 13.70, longitude: -89.2 });
   const consoleCtx = await browser.newContext();
   const dispatcher = await apiLogin(consoleCtx, 'dispatcher');
@@ -169,6 +171,7 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await file.getByLabel('Ir al incidente').fill(number);
   await file.getByRole('button', { name: 'Abrir', exact: true }).click();
   const supervisorPanel = file.getByRole('region', { name: new RegExp(number) });
+  await expect(supervisorPanel.getByRole('heading', { level: 2, name: new RegExp(number) })).toBeVisible();
   await supervisorPanel.getByRole('button', { name: 'Mostrar informes (1) y evidencias (1)' }).click();
   const report = supervisorPanel.getByRole('article', { name: `Informe de ${callSign}` });
   await expect(report).toContainText('Dos personas discutían');

@@ -32,7 +32,8 @@ export function GoToIncident({ incidents, onOpen }: { incidents: readonly Incide
         </label>
         <input id="goto-incident-input" value={value} onChange={(e) => setValue(e.target.value)} placeholder={t('console.goto.placeholder')} autoComplete="off" />
       </div>
-      <button type="submit" className="button button--secondary button--small">
+      {/* Until the queue has loaded there is nothing to look in: a miss then would be a false "not in the queue". */}
+      <button type="submit" className="button button--secondary button--small" disabled={!incidents}>
         {t('console.goto.open')}
       </button>
       {missing ? (
