@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/test-database.js';
 import { notifyOnCommit } from './commit-signals.js';
-import { openDatabase, type Database } from './database.js';
+import type { Database } from './database.js';
 import { listenOn } from './listen.js';
 
 let database: Database & { superuserUrl: string | null };
@@ -44,19 +44,4 @@ describe('commit signals', () => {
     }
   });
 
-  it('tells other server processes with a NOTIFY sent after the commit (PostgreSQL)', async (ctx) => {
-    if (!database.superuserUrl) return ctx.skip();
-    const other = await openDatabase({ kind: 'postgres', url: database.superuserUrl, poolSize: 2 });
-    let woken = 0;
-    const stop = await listenOn(other, 'test_signal', () => woken++, () => undefined);
-    try {
-      const before = woken;
-      await database.db.transaction().execute((tx) => marked('test_signal').execute(tx));
-      for (let i = 0; i < 100 && woken === before; i++) await sleep(10);
-      expect(woken).toBeGreaterThan(before);
-    } finally {
-      await stop();
-      await other.close();
-    }
-  });
 });
