@@ -94,7 +94,8 @@ export class S3EvidenceStore implements EvidenceStore {
         'x-amz-checksum-sha256': Buffer.from(sha256Hex, 'hex').toString('base64'),
       },
     });
-    if (!res.ok) await S3EvidenceStore.fail(res, `PUT ${key}`);
+    // 412 on a fresh key: an earlier attempt of this same PUT (the client retries) already stored it whole.
+    if (!res.ok && res.status !== 412) await S3EvidenceStore.fail(res, `PUT ${key}`);
     await res.arrayBuffer();
   }
 

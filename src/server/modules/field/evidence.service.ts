@@ -61,8 +61,13 @@ export class EvidenceService {
       const id = crypto.randomUUID();
       const storageKey = `${received.slice(0, 2)}/${id}`;
       await reaching(() => this.store.put(storageKey, bytes, received));
-      // Bytes without a committed row would be an orphan no custody chain covers: discard them.
-      const discardOnFailure = (e: unknown) => this.store.discard(storageKey).then(() => Promise.reject(e), () => Promise.reject(e));
+      // Bytes without a committed row would be an orphan no custody chain covers: discard them — but only
+      // once the database says the row is not there (a failure at or after COMMIT may have committed it).
+      const discardOnFailure = async (e: unknown): Promise<never> => {
+        const row = await this.db.selectFrom('evidence_items').select('id').where('id', '=', id).executeTakeFirst().then((r) => r ?? null, () => 'unknown' as const);
+        if (row === null) await this.store.discard(storageKey).catch(() => undefined);
+        throw e;
+      };
       return this.db.transaction().execute(async (tx) => {
         // Incident first, as every writer locks it, before the row whose foreign key would share-lock it.
         const incident = await lockIncident(tx, meta.incidentId);
