@@ -43,7 +43,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
   pool.on('remove', (c: WithPid) => void (c.processID !== undefined && ownBackends.delete(c.processID)));
   // Other server processes exist only on PostgreSQL (PGlite is one process's database).
   const signals = new CommitSignals(opts.kind === 'postgres' ? (channel) => pool.query('SELECT pg_notify($1, $2)', [channel, '']) : null);
-  const db = new Kysely<DB>({ dialect: signallingDialect(new PostgresDialect({ pool: preparingPool(pool) }), signals) });
+  const db = new Kysely<DB>({ dialect: signallingDialect(new PostgresDialect({ pool: preparingPool(pool, { replaceStale: opts.kind === 'postgres' }) }), signals) });
   return {
     db,
     pool,

@@ -18,12 +18,20 @@ type Query = (config: pg.QueryConfig) => Promise<pg.QueryResult>;
  * may then use a generic plan after five runs). Kysely sends the same text for the same query, and
  * the hot paths run a handful of texts. Statements without parameters (BEGIN, COMMIT) are left alone.
  */
-export function preparingPool(pool: pg.Pool): pg.Pool {
+export function preparingPool(pool: pg.Pool, opts: { replaceStale: boolean }): pg.Pool {
   const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+  // Connections whose prepared plans a schema change invalidated (SQLSTATE 0A000): dropped on release.
+  const stale = new WeakSet<pg.PoolClient>();
   const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
   const wrapper = Object.create(pool) as pg.Pool;
   wrapper.connect = (async () => {
     const client = await connect();
+    // The pool sets release() at each checkout: wrap it each time. (PGlite is one process, migrated before any
+    // query, and its single connection cannot be replaced: there the wrap is not needed and must not apply.)
+    if (opts.replaceStale) {
+      const release = client.release.bind(client);
+      client.release = ((err?: Error | boolean) => release(stale.has(client) ? true : err)) as typeof client.release;
+    }
     if (!prepared.has(client)) {
       const names = new Set<string>();
       prepared.set(client, names);
@@ -33,7 +41,12 @@ export function preparingPool(pool: pg.Pool): pg.Pool {
           const name = nameOf(text);
           if (name !== undefined && (names.has(name) || names.size < MAX_PREPARED_PER_CONNECTION)) {
             names.add(name);
-            return (query as unknown as Query)({ name, text, values });
+            // A migration by another process changed a table a plan returns ("cached plan must not change
+            // result type"): this request fails once, and the connection is replaced instead of failing forever.
+            return (query as unknown as Query)({ name, text, values }).catch((e: unknown) => {
+              if ((e as { code?: string }).code === '0A000') stale.add(client);
+              throw e;
+            });
           }
         }
         return query(text, values, ...rest);
