@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { apiFetch, ProblemError, type Problem } from '../../app/api';
 import { useFormat, useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
@@ -141,18 +141,18 @@ function DownloadDialog({ item, onClose }: { item: Evidence; onClose: () => void
       // The server re-hashed the bytes; the browser checks them again against the recorded hash.
       const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())), (b) => b.toString(16).padStart(2, '0')).join('');
       setFile({ url: URL.createObjectURL(blob), verified: digest === item.sha256 });
+    } catch (e) {
+      setError(e);
     } finally {
       setPending(false);
     }
   };
 
-  const close = () => {
-    if (file) URL.revokeObjectURL(file.url);
-    onClose();
-  };
+  // However the dialog goes away (closed, incident changed, signed out), the file's memory goes with it.
+  useEffect(() => (file ? () => URL.revokeObjectURL(file.url) : undefined), [file]);
 
   return (
-    <Dialog title={t('console.fieldFile.downloadTitle', { name: item.originalName ?? item.kind })} onClose={close}>
+    <Dialog title={t('console.fieldFile.downloadTitle', { name: item.originalName ?? item.kind })} onClose={onClose}>
       {file ? (
         <div className="form-stack">
           <p role="status">{file.verified ? t('console.fieldFile.verified') : t('console.fieldFile.notVerified')}</p>

@@ -30,17 +30,19 @@ export function GoToIncident({ incidents, onOpen }: { incidents: readonly Incide
         <label htmlFor="goto-incident-input" className="visually-hidden">
           {t('console.goto.label')}
         </label>
-        <input id="goto-incident-input" value={value} onChange={(e) => setValue(e.target.value)} placeholder={t('console.goto.placeholder')} autoComplete="off" />
+        <input id="goto-incident-input" value={value} onChange={(e) => {
+            setValue(e.target.value);
+            setMissing(null);
+          }} placeholder={t('console.goto.placeholder')} autoComplete="off" />
       </div>
       {/* Until the queue has loaded there is nothing to look in: a miss then would be a false "not in the queue". */}
       <button type="submit" className="button button--secondary button--small" disabled={!incidents}>
         {t('console.goto.open')}
       </button>
-      {missing ? (
-        <p role="status" className="muted goto-missing">
-          {t('console.goto.missing', { number: missing })}
-        </p>
-      ) : null}
+      {/* Always in the page, so a screen reader announces each new message in it. */}
+      <p role="status" className="muted goto-missing">
+        {missing ? t('console.goto.missing', { number: missing }) : ''}
+      </p>
     </form>
   );
 }

@@ -76,12 +76,17 @@ async function refreshIncidents(qc: QueryClient, ids: string[]) {
   if (!list) return;
   if (ids.length > PATCH_MAX || qc.isFetching({ queryKey: consoleKeys.incidents }) > 0) return qc.invalidateQueries({ queryKey: consoleKeys.incidents });
   try {
+    const listAt = qc.getQueryState(consoleKeys.incidents)?.dataUpdatedAt;
     const fresh = await consoleApi.incidentsByIds(ids);
+    // A full list that arrived (or is on its way) meanwhile is at least as new as this answer.
+    if (qc.getQueryState(consoleKeys.incidents)?.dataUpdatedAt !== listAt || qc.isFetching({ queryKey: consoleKeys.incidents }) > 0) return;
     qc.setQueryData<IncidentSummary[]>(consoleKeys.incidents, (prev) => (prev ? patchIncidents(prev, ids, fresh) : prev));
   } catch {
     await qc.invalidateQueries({ queryKey: consoleKeys.incidents });
   }
 }
+
+let patching: Promise<unknown> = Promise.resolve();
 
 /** One cache write for all positions of the window (one render, one map update), then the refreshes. */
 function flush(qc: QueryClient, pending: Pending) {
@@ -95,7 +100,11 @@ function flush(qc: QueryClient, pending: Pending) {
       }),
     );
   }
-  if (pending.incidents.size > 0 && !pending.keys.has('incidents')) void refreshIncidents(qc, [...pending.incidents]);
+  if (pending.incidents.size > 0 && !pending.keys.has('incidents')) {
+    // One window's patch after another: answers applied out of order could bring back a closed incident.
+    const ids = [...pending.incidents];
+    patching = patching.then(() => refreshIncidents(qc, ids)).catch(() => undefined);
+  }
   pending.incidents.clear();
   for (const key of pending.keys) {
     if (key === 'units') void qc.invalidateQueries({ queryKey: consoleKeys.units });
