@@ -100,9 +100,22 @@ function localProblem(status: number, code: string, detail: string): Problem {
 
 /** Typed JSON call to the Centinela API; throws ProblemError for any non-2xx answer or network failure. */
 export async function apiFetch<T>(path: string, options: ApiOptions = {}): Promise<T> {
+  const response = await send(path, options, 'application/json, application/problem+json');
+  if (response.status === 204) return undefined as T;
+  const text = await response.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A file from the API (evidence, PDFs), with the same errors as apiFetch. */
+export async function apiFetchBlob(path: string, options: ApiOptions = {}): Promise<Blob> {
+  return (await send(path, options, '*/*')).blob();
+}
+
+/** The request every API call makes: language, credentials, and one problem for any failure. */
+async function send(path: string, options: ApiOptions, accept: string): Promise<Response> {
   const { method = 'GET', body, query, signal, quietAuth = false } = options;
   const headers: Record<string, string> = {
-    Accept: 'application/json, application/problem+json',
+    Accept: accept,
     'Accept-Language': acceptLanguage(currentLang),
   };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -121,11 +134,7 @@ export async function apiFetch<T>(path: string, options: ApiOptions = {}): Promi
     throw new ProblemError(localProblem(0, 'network_error', translate(currentLang, 'error.network')));
   }
 
-  if (response.ok) {
-    if (response.status === 204) return undefined as T;
-    const text = await response.text();
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
+  if (response.ok) return response;
 
   let problem: Problem;
   const type = response.headers.get('content-type') ?? '';

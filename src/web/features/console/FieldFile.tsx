@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useState, type FormEvent } from 'react';
-import { apiFetch, ProblemError, type Problem } from '../../app/api';
+import { apiFetch, apiFetchBlob } from '../../app/api';
 import { useFormat, useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { Dialog } from '../../ui/Dialog';
@@ -131,13 +131,7 @@ function DownloadDialog({ item, onClose }: { item: Evidence; onClose: () => void
     setPending(true);
     setError(null);
     try {
-      const res = await fetch(`/api/evidence/${encodeURIComponent(item.id)}/content?reason=${encodeURIComponent(reason.trim())}`, { credentials: 'same-origin', headers: { Accept: '*/*' } });
-      if (!res.ok) {
-        const raw = (await res.json().catch(() => null)) as Problem | null;
-        setError(raw?.code ? new ProblemError({ ...raw, status: res.status }) : new Error(`HTTP ${res.status}`));
-        return;
-      }
-      const blob = await res.blob();
+      const blob = await apiFetchBlob(`/evidence/${encodeURIComponent(item.id)}/content`, { query: { reason: reason.trim() } });
       // The server re-hashed the bytes; the browser checks them again against the recorded hash.
       const digest = Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer())), (b) => b.toString(16).padStart(2, '0')).join('');
       setFile({ url: URL.createObjectURL(blob), verified: digest === item.sha256 });
