@@ -24,7 +24,9 @@ export default defineConfig({
   },
   webServer: {
     // A fresh embedded database per run, so the demo accounts are seeded and the audit log is short.
-    command: `rm -rf .e2e-data && DATA_DIR=.e2e-data PORT=${PORT} LOG_LEVEL=warn AML_TOKEN=${E2E_AML_TOKEN} npx tsx src/server/main.ts`,
+    // Every browser context signs in from the same address: the per-address sign-in limit (20/min, tested
+    // in http-conventions.int.test.ts) would refuse a fast run's ~30 sign-ins a minute.
+    command: `rm -rf .e2e-data && DATA_DIR=.e2e-data PORT=${PORT} LOG_LEVEL=warn AML_TOKEN=${E2E_AML_TOKEN} RATE_LIMIT_AUTH_PER_MINUTE=300 npx tsx src/server/main.ts`,
     url: `http://localhost:${PORT}/readyz`,
     timeout: 120_000,
     reuseExistingServer: false,
