@@ -9,7 +9,7 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 // Every variable the server's config reads: the child gets only what the benchmark sets, never the caller's.
 const CONFIG_VARIABLES = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'DATABASE_POOL_SIZE', 'SEED_DEMO', 'SEED_DEMO_EMERGENCY', 'DEMO_PASSWORD', 'DEMO_TOTP_SECRET',
-  'LOG_LEVEL', 'TRUST_PROXY', 'CORS_ORIGINS', 'BODY_LIMIT_BYTES', 'SESSION_IDLE_MINUTES', 'SESSION_ABSOLUTE_HOURS', 'LOGIN_MAX_FAILURES',
+  'LOG_LEVEL', 'TRUST_PROXY', 'CORS_ORIGINS', 'BODY_LIMIT_BYTES', 'SESSION_IDLE_MINUTES', 'SESSION_ABSOLUTE_HOURS', 'AUTH_CACHE_SECONDS', 'LOGIN_MAX_FAILURES',
   'LOGIN_LOCKOUT_SECONDS', 'RATE_LIMIT_AUTH_PER_MINUTE', 'RATE_LIMIT_PUBLIC_PER_MINUTE', 'AUDIT_ORIGIN', 'AUDIT_SIGNING_KEY_FILE',
   'AUDIT_CHECKPOINT_EVERY', 'AUDIT_CHECKPOINT_SECONDS', 'ESCALATION_CHECK_SECONDS', 'EIDO_AGENCY_ID', 'EVENTS_POLL_MS', 'EVENTS_GAP_WAIT_MS',
   'EVENTS_REPLAY_MAX', 'EVENTS_RETENTION_DAYS', 'EVENTS_MIN_INTERVAL_MS', 'LIVE_HEARTBEAT_SECONDS', 'LIVE_MAX_BUFFERED_BYTES',
@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
  * Starts `node --import tsx src/server/main.ts` in its own process (its own event loop and core),
  * with demo accounts but no demo 911 data, and waits until /readyz answers.
  */
-export async function startServer(opts: { dataDir: string; databaseUrl?: string }): Promise<ServerProcess> {
+export async function startServer(opts: { dataDir: string; databaseUrl?: string; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const k of CONFIG_VARIABLES) delete env[k];
@@ -53,8 +53,9 @@ export async function startServer(opts: { dataDir: string; databaseUrl?: string 
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) output.push(line);

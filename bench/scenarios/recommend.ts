@@ -26,7 +26,7 @@ export async function recommendationOverHttp(
   http: HttpClient,
   cookie: string,
   incidentId: string,
-  opts = { warmup: 30, count: 400, maxMs: 12_000 },
+  opts = { warmup: 300, count: 3_000, maxMs: 12_000 },
 ): Promise<Summary & { needed: string[] }> {
   const path = `/api/incidents/${incidentId}/recommendations`;
   let needed: string[] = [];

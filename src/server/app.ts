@@ -30,6 +30,7 @@ import { registerEmergencyTopics } from './modules/emergency/live-topics.js';
 import { startEscalation } from './modules/emergency/escalation.js';
 import { CatalogueAdmin } from './modules/emergency/catalogue-admin.js';
 import { CATALOGUE_CHANNEL, IncidentTypeCache } from './modules/emergency/catalogue.js';
+import { AUTH_CHANNEL, SessionCache } from './platform/auth/session-cache.js';
 import { listenOn } from './platform/db/listen.js';
 import { catalogueRoutes } from './modules/emergency/catalogue.routes.js';
 import type { IncidentIntake } from './platform/intake/incident-intake.js';
@@ -92,7 +93,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const field = new FieldService(db, { positionSeconds: config.FIELD_POSITION_SECONDS, idleMinutes: config.FIELD_IDLE_MINUTES, showCallerPhone: config.FIELD_SHOW_CALLER_PHONE });
   const evidence = new EvidenceService(db, evidenceStoreFrom(config), field);
 
-  const app = await buildHttp({ config, db, logger, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
+  const sessions = new SessionCache(config.AUTH_CACHE_SECONDS * 1000);
+  const app = await buildHttp({ config, db, logger, sessions, onTokenUse: (p, req) => tokens.recordUse(p, auditContextOf({ principal: p, id: req.id, ip: req.ip })) });
   await realtime.mount(app);
   healthRoutes(app, { pool });
   await app.register(
@@ -124,6 +126,7 @@ export async function createCentinela(config: Config, database: Database, logger
   await checkpointIfDue(db, signingKey, policy);
   const sequencer = new AuditSequencer(database, (e) => app.log.error({ err: e }, 'audit sequencer failed'));
   await sequencer.start();
+  const stopWatchingSessions = await listenOn(database, AUTH_CHANNEL, () => sessions.clear(), (e) => app.log.error({ err: e }, 'sessions LISTEN connection failed'));
   const stopWatchingCatalogue = await listenOn(database, CATALOGUE_CHANNEL, () => incidentTypes.invalidate(), (e) => app.log.error({ err: e }, 'catalogue LISTEN connection failed'));
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
   await realtime.start();
@@ -140,6 +143,7 @@ export async function createCentinela(config: Config, database: Database, logger
       await stopEscalation();
       await stopCitizen();
       await stopWatchingCatalogue();
+      await stopWatchingSessions();
       await realtime.stop();
       await sequencer.stop().catch((e: unknown) => app.log.error({ err: e }, 'audit sequencer: final drain failed'));
       // Keep-alive connections become idle as their last request finishes: close them as they do.

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from './config.js';
 describe('loadConfig', () => {
   it('gives the documented defaults: embedded database in ./data on port 8080 with demo data', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ PORT: 8080, embedded: true, SEED_DEMO: true, SESSION_IDLE_MINUTES: 30 });
+    expect(c).toMatchObject({ PORT: 8080, embedded: true, SEED_DEMO: true, SESSION_IDLE_MINUTES: 30, AUTH_CACHE_SECONDS: 5 });
     expect(c.dataDir.endsWith('/data')).toBe(true);
   });
 

@@ -33,6 +33,8 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(1024, 50 * 1024 * 1024).default(1024 * 1024),
   SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
   SESSION_ABSOLUTE_HOURS: int(1, 72).default(12),
+  // How long a session read from the database serves requests without another read (0: every request reads it).
+  AUTH_CACHE_SECONDS: int(0, 60).default(5),
   LOGIN_MAX_FAILURES: int(1, 100).default(5),
   LOGIN_LOCKOUT_SECONDS: int(1, 86_400).default(60),
   RATE_LIMIT_AUTH_PER_MINUTE: int(1, 100_000).default(20),

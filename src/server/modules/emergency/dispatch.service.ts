@@ -6,7 +6,10 @@ import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
-import { boxAround, rankingRadiusM, rankUnits, type Recommendation } from './recommend.js';
+import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type Recommendation } from './recommend.js';
+
+// Units read beyond the `limit` nearest: usually enough to hold every unit that could rank, so no second read.
+const KNN_SLACK = 20;
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type AssignPayload = { unitId: string; version?: number; rank: number | null };
@@ -50,31 +53,35 @@ export class DispatchService {
   }
 
   /** Capabilities the incident type needs and that no committed unit covers yet. */
-  private neededCapabilities(required: { capability: string; count: number }[], committed: { capabilities: string[] }[]): string[] {
-    const needed = required.filter((req) => committed.filter((c) => c.capabilities.includes(req.capability)).length < req.count).map((r) => r.capability);
+  private neededCapabilities(required: { capability: string; count: number }[], committed: string[][]): string[] {
+    const needed = required.filter((req) => committed.filter((c) => c.includes(req.capability)).length < req.count).map((r) => r.capability);
     // Once the type's needs are covered, any available unit may still be sent as backup.
     return needed.length > 0 ? needed : [...new Set(required.map((r) => r.capability))];
   }
 
   /**
    * The `limit` best units, exactly as ranking every available candidate would order them, without
-   * reading every candidate: the nearest `limit` (KNN index) bound the limit-th ETA, and a unit
-   * farther than that ETA at the fastest speed with no penalty cannot beat it, so only a box around
-   * that radius is read and ranked (see `rankingRadiusM`). Stale-position penalties apply as before.
+   * reading every candidate: the nearest `limit + KNN_SLACK` (KNN index) bound the limit-th ETA, and a
+   * unit farther than that ETA at the fastest speed with no penalty cannot beat it (`rankingRadiusM`).
+   * When the box around that radius lies within the units already read, they are all there is to
+   * rank (two round trips: the incident, the nearest units); otherwise the box is read and ranked.
+   * Stale-position penalties apply as before.
    */
   async recommend(incidentId: string, limit = 10, now = Date.now()): Promise<{ needed: string[]; items: Recommendation[] }> {
-    const incident = await findIncident(this.db, incidentId);
+    // The incident and the capabilities of the units already committed to it, in one round trip.
+    const incident = await this.db
+      .selectFrom('incidents')
+      .select(['id', 'type_code', 'lat', 'lon', 'department'])
+      .select(
+        sql<string[][]>`COALESCE((SELECT jsonb_agg(u.capabilities) FROM assignments a JOIN units u ON u.id = a.unit_id
+                                   WHERE a.incident_id = incidents.id AND a.released_at IS NULL), '[]'::jsonb)`.as('committed'),
+      )
+      .where('id', '=', incidentId)
+      .executeTakeFirst();
     if (!incident) throw notFound();
     const { settings, requiredUnits } = await this.reference();
     const required = requiredUnits.get(incident.type_code) ?? [];
-    const committed = await this.db
-      .selectFrom('assignments')
-      .innerJoin('units', 'units.id', 'assignments.unit_id')
-      .select('units.capabilities')
-      .where('assignments.incident_id', '=', incident.id)
-      .where('assignments.released_at', 'is', null)
-      .execute();
-    const needed = this.neededCapabilities(required, committed);
+    const needed = this.neededCapabilities(required, incident.committed);
     const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
     let q = this.db
       .selectFrom('units')
@@ -95,19 +102,24 @@ export class DispatchService {
         now,
         target ? limit : Number.POSITIVE_INFINITY,
       );
-    let candidates = await (target ? positioned.orderBy(sql`point(lon * 0.971, lat) <-> point(${target.lon * 0.971}, ${target.lat})`).limit(limit).execute() : q.execute());
+    const read = target ? limit + KNN_SLACK : Number.POSITIVE_INFINITY;
+    let candidates = await (target ? positioned.orderBy(sql`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <-> point(${target.lon * KNN_LON_SCALE}, ${target.lat})`).limit(read).execute() : q.execute());
     if (target && candidates.length < limit) {
       // Fewer positioned candidates than asked for: all of them, then those with no position (ranked last).
       candidates = [...candidates, ...(await q.where((eb) => eb.or([eb('lat', 'is', null), eb('lon', 'is', null)])).execute())];
-    } else if (target) {
+    } else if (target && candidates.length === read) {
+      // (Fewer than `read` back means every positioned candidate is here already.)
       const worst = rank(candidates).at(-1)?.etaSeconds;
       const box = worst == null ? null : boxAround(target, rankingRadiusM(worst, settings));
-      candidates = box
-        ? await positioned
-            // The KNN index (migrations/0006) answers the box too: the same point, the same scale.
-            .where(sql<boolean>`point(lon * 0.971, lat) <@ box(point(${box.minLon * 0.971}, ${box.minLat}), point(${box.maxLon * 0.971}, ${box.maxLat}))`)
-            .execute()
-        : await q.execute();
+      const last = candidates.at(-1)!;
+      if (!box || !boxWithinKnn(target, box, knnDistance(target, { lat: last.lat!, lon: last.lon! }))) {
+        candidates = box
+          ? await positioned
+              // The KNN index (migrations/0006) answers the box too: the same point, the same scale.
+              .where(sql<boolean>`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <@ box(point(${box.minLon * KNN_LON_SCALE}, ${box.minLat}), point(${box.maxLon * KNN_LON_SCALE}, ${box.maxLat}))`)
+              .execute()
+          : await q.execute();
+      }
     }
     const ranked = rank(candidates);
     // Without coordinates, units of the incident's department come first.

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { UnitType } from '../../platform/db/schema.js';
@@ -57,7 +58,17 @@ describe('recommendation over many units', () => {
     const db = s.database.db;
     const discretion = new Discretion(db);
     const incidents = new IncidentsService(db, discretion);
-    const dispatch = new DispatchService(db, discretion);
+    // Counts the box reads: both ways of answering (the nearest units alone, or with the box) must be compared here.
+    let boxReads = 0;
+    let recommendations = 0;
+    const counting: KyselyPlugin = {
+      transformQuery: (args) => {
+        if (args.node.kind === 'SelectQueryNode' && JSON.stringify(args.node).includes('<@ box(')) boxReads++;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    };
+    const dispatch = new DispatchService(db.withPlugin(counting), discretion);
     const settings = await loadSettings(db);
     const candidates = (await db.selectFrom('units').selectAll().where('status', '=', 'available').where('active', '=', true).where('current_incident_id', 'is', null).execute()).map((u) => ({
       id: u.id,
@@ -75,10 +86,13 @@ describe('recommendation over many units', () => {
       const inc = await incidents.create(SYSTEM_CONTEXT, { typeCode, location: { lat: 13.1 + rnd() * 1.2, lon: -90 + rnd() * 2.1, source: 'map_click' } });
       const limit = [1, 3, 10, 25, 200][k % 5]!;
       const got = await dispatch.recommend(inc.id, limit, now);
+      recommendations++;
       const all = rankUnits({ lat: inc.lat!, lon: inc.lon! }, candidates, got.needed, settings, now);
       expect(got.items).toEqual(all.slice(0, limit));
       compared += got.items.length;
     }
     expect(compared).toBeGreaterThan(40 * 10);
+    expect(boxReads).toBeGreaterThan(0);
+    expect(boxReads).toBeLessThan(recommendations);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../platform/random.js';
-import { rankUnits, type CandidateUnit } from './recommend.js';
+import { boxWithinKnn, KNN_LON_SCALE, knnDistance, rankUnits, type CandidateUnit } from './recommend.js';
 
 const now = Date.parse('2026-11-24T10:00:00Z');
 const fresh = new Date(now - 30_000);
@@ -73,5 +73,25 @@ describe('ranking with a limit', () => {
       const full = rankUnits(target, units, needed, settings, now);
       for (const limit of [1, 3, 10, 50, 1000]) expect(rankUnits(target, units, needed, settings, now, limit)).toEqual(full.slice(0, limit));
     }
+  });
+});
+
+describe('boxWithinKnn', () => {
+  const c = { lat: 13.7, lon: -89.2 };
+  const box = { minLat: 13.69, maxLat: 13.71, minLon: -89.21, maxLon: -89.19 };
+  // The farthest point of that box from its centre, in the index's distance: a corner.
+  const corner = knnDistance(c, { lat: 13.71, lon: -89.21 });
+
+  it('is true only when every corner is strictly nearer than the last unit read', () => {
+    expect(corner).toBeCloseTo(Math.hypot(0.01 * KNN_LON_SCALE, 0.01), 12);
+    expect(boxWithinKnn(c, box, corner * 1.001)).toBe(true);
+    expect(boxWithinKnn(c, box, corner)).toBe(false);
+    expect(boxWithinKnn(c, box, 0.0101)).toBe(false);
+  });
+
+  it('takes the farther side of a box that is not centred', () => {
+    const lopsided = { minLat: 13.699, maxLat: 13.73, minLon: -89.201, maxLon: -89.199 };
+    expect(boxWithinKnn(c, lopsided, 0.0305)).toBe(true);
+    expect(boxWithinKnn(c, lopsided, 0.0299)).toBe(false);
   });
 });

@@ -120,3 +120,26 @@ export function boxAround(c: { lat: number; lon: number }, radiusM: number): { m
   const box = { minLat: c.lat - r * deg, maxLat: c.lat + r * deg, minLon: c.lon - dLon * deg, maxLon: c.lon + dLon * deg };
   return box.minLon < -180 || box.maxLon > 180 ? null : box;
 }
+
+/**
+ * The scale on longitude of the units' KNN index (migrations/0006): `point(lon * 0.971, lat)`, about
+ * cos 13.7°, so that the index's plain Euclidean distance is near-isotropic over El Salvador.
+ */
+export const KNN_LON_SCALE = 0.971;
+
+/** The KNN index's distance (PostgreSQL's `point <-> point` on scaled points), in JavaScript. */
+export function knnDistance(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
+  return Math.hypot((a.lon - b.lon) * KNN_LON_SCALE, a.lat - b.lat);
+}
+
+/**
+ * True when every point of `box` is nearer to `c` in the KNN index's distance than `farthest`, the
+ * distance of the last unit a KNN read returned: then that read already holds every unit of the box
+ * (a KNN read returns every unit nearer than its last), and the box need not be read. Strictly
+ * nearer, with a margin far above floating-point noise between PostgreSQL and JavaScript.
+ */
+export function boxWithinKnn(c: { lat: number; lon: number }, box: { minLat: number; maxLat: number; minLon: number; maxLon: number }, farthest: number): boolean {
+  const dLon = Math.max(c.lon - box.minLon, box.maxLon - c.lon);
+  const dLat = Math.max(c.lat - box.minLat, box.maxLat - c.lat);
+  return Math.hypot(dLon * KNN_LON_SCALE, dLat) < farthest * (1 - 1e-9) - 1e-12;
+}

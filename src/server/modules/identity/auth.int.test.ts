@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpNow } from '../../platform/auth/totp.js';
 import { createTestServer, DEMO_PASSWORD, DEMO_TOTP_SECRET, type TestServer } from '../../test/test-server.js';
 import { sequencePending } from '../../platform/audit/sequencer.js';
+import { authChanged } from '../../platform/auth/session-cache.js';
 
 const sha256 = (s: string) => crypto.createHash('sha256').update(s).digest('hex');
 
@@ -277,8 +278,11 @@ describe('sign-in with default policy', () => {
     it('keeps a session alive within the idle timeout and expires it beyond', async () => {
       const cookie = await s.loginAs('analyst');
       const idle = s.config.SESSION_IDLE_MINUTES;
-      const setLastSeen = (minutesAgo: number) =>
-        s.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - minutesAgo * 60_000) }).where('token_hash', '=', sha256(cookie)).execute();
+      // Time passing is faked in SQL, outside the application: it signals the change as the application's own writes do.
+      const setLastSeen = async (minutesAgo: number) => {
+        await s.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - minutesAgo * 60_000) }).where('token_hash', '=', sha256(cookie)).execute();
+        await authChanged(s.database.db);
+      };
 
       await setLastSeen(idle - 2);
       expect((await s.request({ method: 'GET', url: '/api/auth/me', cookie })).statusCode).toBe(200);
@@ -296,6 +300,7 @@ describe('sign-in with default policy', () => {
       expect(Math.abs(lifetime - s.config.SESSION_ABSOLUTE_HOURS * 3600_000)).toBeLessThan(60_000);
 
       await s.database.db.updateTable('sessions').set({ expires_at: new Date(Date.now() - 1000), last_seen_at: new Date() }).where('id', '=', session.id).execute();
+      await authChanged(s.database.db);
       const after = await s.request({ method: 'GET', url: '/api/auth/me', cookie });
       expect(after.statusCode).toBe(401);
       expect(after.json().code).toBe('session_expired');

@@ -8,7 +8,7 @@ import { hashSecret, newSecret } from '../../platform/auth/secrets.js';
 import { newRecoveryCodes, newTotpSecret, totpUri, verifyTotp } from '../../platform/auth/totp.js';
 import type { DB, SessionsTable } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { findUserById, findUserByUsername, revokeSessionsOfUser, revokeTokensOfUser, rolesOfUser } from './users.repository.js';
+import { findUserById, findUserByUsername, revokeSession, revokeSessionsOfUser, revokeTokensOfUser, rolesOfUser } from './users.repository.js';
 
 export type AuthPolicy = {
   maxFailures: number;
@@ -151,7 +151,7 @@ export class AuthService {
       }
       if (recoveryRow) await tx.updateTable('mfa_recovery_codes').set({ used_at: new Date() }).where('id', '=', recoveryRow.id).execute();
       await tx.updateTable('users').set({ failed_logins: 0, locked_until: null, ...(step !== null ? { mfa_last_step: step } : {}) }).where('id', '=', user.id).execute();
-      await tx.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', principal.sessionId ?? '').execute();
+      if (principal.sessionId) await revokeSession(tx, principal.sessionId);
       const session = await this.createSession(tx, user.id, 'active', client);
       await appendAudit(tx, ctx, {
         action: recoveryRow ? 'auth.mfa_recovery_code_used' : 'auth.mfa_verified',
@@ -191,7 +191,7 @@ export class AuthService {
       await tx.deleteFrom('mfa_recovery_codes').where('user_id', '=', user.id).execute();
       await tx.insertInto('mfa_recovery_codes').values(codes.map((c) => ({ user_id: user.id, code_hash: hashSecret(c) }))).execute();
       await appendAudit(tx, ctx, { action: 'auth.mfa_enrolled', entityType: 'user', entityId: user.id, changes: { recoveryCodes: codes.length } });
-      if (principal.sessionId) await tx.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', principal.sessionId).execute();
+      if (principal.sessionId) await revokeSession(tx, principal.sessionId);
       return this.createSession(tx, user.id, 'active', client);
     });
     return { session, recoveryCodes: codes };
@@ -199,7 +199,7 @@ export class AuthService {
 
   async logout(principal: Principal, ctx: AuditContext) {
     await this.db.transaction().execute(async (tx) => {
-      if (principal.sessionId) await tx.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', principal.sessionId).execute();
+      if (principal.sessionId) await revokeSession(tx, principal.sessionId);
       await appendAudit(tx, ctx, { action: 'auth.logout', entityType: 'user', entityId: principal.userId });
     });
   }

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
+import { authChanged } from '../../platform/auth/session-cache.js';
 import type { DB } from '../../platform/db/schema.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -38,6 +39,7 @@ export async function replaceRoles(tx: Transaction<DB>, userId: string, roles: s
       .values(roles.map((role) => ({ user_id: userId, role, granted_by: grantedBy })))
       .execute();
   }
+  await authChanged(tx);
   return before;
 }
 
@@ -56,6 +58,13 @@ export async function revokeSessionsOfUser(db: Db, userId: string, exceptSession
   let q = db.updateTable('sessions').set({ revoked_at: new Date() }).where('user_id', '=', userId).where('revoked_at', 'is', null);
   if (exceptSessionId) q = q.where('id', '<>', exceptSessionId);
   await q.execute();
+  await authChanged(db);
+}
+
+/** Ends one session (sign-out, or the step-up to a new session after MFA). */
+export async function revokeSession(db: Db, sessionId: string) {
+  await db.updateTable('sessions').set({ revoked_at: new Date() }).where('id', '=', sessionId).execute();
+  await authChanged(db);
 }
 
 /** Bearer tokens end with the credentials that created them (password change, MFA reset, deactivation). */

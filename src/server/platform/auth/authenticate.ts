@@ -4,6 +4,7 @@ import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { hashSecret } from './secrets.js';
 import type { Principal } from './principal.js';
+import type { SessionCache } from './session-cache.js';
 
 export const SESSION_COOKIE = 'centinela_session';
 
@@ -19,13 +20,35 @@ function stageOf(stage: Principal['stage'], roles: string[], u: { must_change_pa
   return u.must_change_password ? 'password_change' : 'active';
 }
 
-/** Resolves a session cookie to its user, enforcing revocation, idle and absolute timeouts. */
+/**
+ * Resolves a session cookie to its user, enforcing revocation, idle and absolute timeouts. With a
+ * cache, a session read recently is not read again (see SessionCache for why that stays correct).
+ */
 export async function principalFromSession(
   db: Kysely<DB>,
   token: string,
   policy: SessionPolicy,
   now = new Date(),
+  cache?: SessionCache,
 ): Promise<Principal> {
+  const key = hashSecret(token);
+  const t = now.getTime();
+  let session = cache?.get(key, t);
+  if (!session) {
+    const mark = cache?.mark ?? 0;
+    session = await readSession(db, key);
+    cache?.set(key, session, mark, t);
+  }
+  if (session.expiresAt <= t || session.lastSeenAt + policy.idleMinutes * 60_000 <= t) throw new AppError('session_expired', 401);
+  // Touch at most once a minute: keeps the idle timeout honest without a write per request.
+  if (t - session.lastSeenAt > 60_000) {
+    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', session.principal.sessionId!).execute();
+    session.lastSeenAt = t;
+  }
+  return session.principal;
+}
+
+async function readSession(db: Kysely<DB>, tokenHash: string) {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -43,27 +66,23 @@ export async function principalFromSession(
       'users.mfa_enabled',
       rolesOfUser,
     ])
-    .where('sessions.token_hash', '=', hashSecret(token))
+    .where('sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row || row.revoked_at || !row.active) throw new AppError('unauthenticated', 401);
-  const idleLimit = new Date(row.last_seen_at.getTime() + policy.idleMinutes * 60_000);
-  if (row.expires_at <= now || idleLimit <= now) throw new AppError('session_expired', 401);
-  // Touch at most once a minute: keeps the idle timeout honest without a write per request.
-  if (now.getTime() - row.last_seen_at.getTime() > 60_000) {
-    await db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', row.session_id).execute();
-  }
   const roles = row.roles;
-  return {
+  // Shared by every request of the session while cached: frozen so that no handler can change it for the others.
+  const principal: Principal = Object.freeze({
     userId: row.user_id,
     username: row.username,
     displayName: row.display_name,
-    roles,
+    roles: Object.freeze([...roles]) as string[],
     permissions: permissionsOf(roles),
-    via: 'session',
+    via: 'session' as const,
     sessionId: row.session_id,
     tokenId: null,
     stage: stageOf(row.stage, roles, row),
-  };
+  });
+  return { principal, lastSeenAt: row.last_seen_at.getTime(), expiresAt: row.expires_at.getTime() };
 }
 
 /** Resolves a bearer token; its permissions are the user's, narrowed to the token's scopes. */

@@ -22,6 +22,7 @@ import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { principalFromSession, principalFromToken, SESSION_COOKIE } from '../auth/authenticate.js';
+import type { SessionCache } from '../auth/session-cache.js';
 import type { Access, AuditContext, Principal } from '../auth/principal.js';
 import { negotiateLanguage } from './language.js';
 import { errorHandler, sendProblem } from './problem.js';
@@ -46,6 +47,8 @@ export type HttpOptions = {
   db: Kysely<DB>;
   logger: FastifyBaseLogger | false;
   onTokenUse?: (principal: Principal, req: { id: string; ip: string }) => Promise<void>;
+  /** Sessions read recently (none: every request reads its session). */
+  sessions?: SessionCache;
 };
 
 export function auditContextOf(req: { principal: Principal | null; id: string; ip: string }): AuditContext {
@@ -206,7 +209,7 @@ export async function buildHttp(opts: HttpOptions): Promise<App> {
       if (opts.onTokenUse) await opts.onTokenUse(req.principal, req);
     } else if (cookieValue) {
       try {
-        req.principal = await principalFromSession(db, cookieValue, { idleMinutes: config.SESSION_IDLE_MINUTES });
+        req.principal = await principalFromSession(db, cookieValue, { idleMinutes: config.SESSION_IDLE_MINUTES }, new Date(), opts.sessions);
       } catch (e) {
         if (!('public' in access)) throw e;
       }
