@@ -52,6 +52,8 @@ async function benchOne(target: BenchTarget): Promise<Result> {
   const r: Result = { target: target.label, cpu: {}, serverOutput: [], errors: [] };
   const tag = `[${target.kind}]`;
   let units: CandidateUnit[] = [];
+  // PostgreSQL's own CPU can be read from /proc only when the server runs on this machine.
+  const localPostgres = !!target.databaseUrl && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(new URL(target.databaseUrl).hostname);
   let settings: RecommendSettings | null = null;
 
   try {
@@ -63,7 +65,10 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       settings = await loadSettings(database.db);
       r.candidates = await candidateRead(database.db);
       progress(`${tag} raw INSERT transactions (baseline)`);
+      const cpu = cpuMeter(process.pid, localPostgres);
       r.raw = await rawInsertTransactions(database.pool);
+      // The server field would count this process twice: the baseline's client is the benchmark.
+      r.cpu['1raw'] = { ...cpu(), server: null };
     });
   } catch (e) {
     r.errors.push(`preparation: ${(e as Error).message}`);
@@ -81,7 +86,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
 
       const step = async (key: string, name: string, fn: () => Promise<void>) => {
         progress(`${tag} ${name}`);
-        const cpu = cpuMeter(server!.pid);
+        const cpu = cpuMeter(server!.pid, localPostgres);
         try {
           await fn();
         } catch (e) {
@@ -209,13 +214,23 @@ function rows(results: Result[]): string[] {
 const cpuOf = (r: Result, key: string) => {
   const c = r.cpu[key];
   if (!c) return '';
-  return ` CPU: server process ${c.server === null ? '?' : `${f0(c.server)}%`}, benchmark process ${f0(c.bench)}% (of one core).`;
+  const pg = c.postgres === undefined ? '' : `, PostgreSQL processes ${c.postgres === null ? '?' : `${f0(c.postgres)}%`}`;
+  return ` CPU: server process ${c.server === null ? '?' : `${f0(c.server)}%`}${pg}, benchmark process ${f0(c.bench)}% (of one core).`;
+};
+
+/** CPU milliseconds per operation of each process, from its share of a core and the rate. */
+const cpuPer = (c: CpuShare | undefined, perSecond: number) => {
+  if (!c || perSecond <= 0) return '';
+  const ms = (pct: number | null | undefined) => (pct == null ? '?' : f2((pct * 10) / perSecond));
+  return ` CPU per create: server ${ms(c.server)} ms${c.postgres === undefined ? '' : `, PostgreSQL ${ms(c.postgres)} ms`}, benchmark (HTTP client) ${ms(c.bench)} ms.`;
 };
 
 function details(r: Result): string[] {
   const out: string[] = [`**${r.target}**`];
   if (r.raw && r.create) {
-    out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}`);
+    out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
+    const raw = r.cpu['1raw'];
+    if (raw) out.push(`- 1: baseline CPU per transaction: benchmark (pg client) ${f2((raw.bench * 10) / r.raw.perSecond)} ms${raw.postgres == null ? '' : `, PostgreSQL ${f2((raw.postgres * 10) / r.raw.perSecond)} ms`}.`);
   }
   if (r.auditLag && r.auditLag.n > 0) out.push(`- 1: ${f0(r.auditLag.n)} incident.created audit entries chained by the sequencer, max ${f2(r.auditLag.max)} ms after their occurred_at (stamped just before commit).`);
   if (r.createWaits?.samples) {

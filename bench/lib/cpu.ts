@@ -16,18 +16,43 @@ function processCpuSeconds(pid: number): number | null {
   }
 }
 
-export type CpuShare = { server: number | null; bench: number };
+/** CPU seconds of every process named `postgres` on this machine (a local PostgreSQL server's backends and helpers). */
+function postgresCpuSeconds(): number | null {
+  try {
+    let total = 0;
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        if (!stat.includes(' (postgres) ')) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** In % of one core; `postgres` only when the run uses a PostgreSQL server on this machine (backends that ended meanwhile are missed). */
+export type CpuShare = { server: number | null; bench: number; postgres?: number | null };
 
 /** Starts measuring; the returned function gives each process's CPU use since, in % of one core. */
-export function cpuMeter(serverPid: number): () => CpuShare {
+export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShare {
   const s0 = processCpuSeconds(serverPid);
+  const p0 = withPostgres ? postgresCpuSeconds() : null;
   const b0 = process.cpuUsage();
   const t0 = performance.now();
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const s1 = processCpuSeconds(serverPid);
     const b = process.cpuUsage(b0);
+    const p1 = withPostgres ? postgresCpuSeconds() : null;
     return {
+      ...(withPostgres ? { postgres: p0 === null || p1 === null ? null : (100 * (p1 - p0)) / wall } : {}),
       server: s0 === null || s1 === null ? null : (100 * (s1 - s0)) / wall,
       bench: (100 * (b.user + b.system)) / 1e6 / wall,
     };

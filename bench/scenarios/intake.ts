@@ -9,7 +9,7 @@ export type Rate = { count: number; seconds: number; perSecond: number };
 const rateOf = (r: { done: number; elapsedMs: number }): Rate => ({ count: r.done, seconds: r.elapsedMs / 1000, perSecond: r.done / (r.elapsedMs / 1000) });
 
 /** 1a. POST /api/incidents through real HTTP (keep-alive), 8 at a time: validation, transaction, timeline, audit, outbox. */
-export async function incidentCreation(http: HttpClient, cookie: string, opts = { warmup: 60, count: 500, maxMs: 12_000 }): Promise<Rate> {
+export async function incidentCreation(http: HttpClient, cookie: string, opts = { warmup: 300, count: 20_000, maxMs: 4_000 }): Promise<Rate> {
   const rnd = mulberry32(1);
   const bodies = Array.from({ length: opts.warmup + opts.count }, (_, i) => incidentBody(rnd, i));
   const r = await closedLoop(
@@ -33,7 +33,7 @@ export async function createScratchTable(pool: pg.Pool) {
 }
 
 /** 1b. The floor under any write path: BEGIN; INSERT one row; COMMIT through a pg.Pool, 8 at a time. */
-export async function rawInsertTransactions(pool: pg.Pool, opts = { warmup: 200, count: 5_000, maxMs: 5_000 }): Promise<Rate> {
+export async function rawInsertTransactions(pool: pg.Pool, opts = { warmup: 500, count: 100_000, maxMs: 4_000 }): Promise<Rate> {
   const r = await closedLoop(
     async (i) => {
       const client = await pool.connect();
