@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -5,6 +6,35 @@ const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Which proxies may set X-Forwarded-For/-Proto: none (false), a number of hops counted from the
+ * server, or the proxies' addresses and CIDR ranges. `true` trusts every hop: the client's own
+ * X-Forwarded-For then names the address that audit entries and rate limits use, so it is only for a
+ * proxy that replaces the header rather than appending to it.
+ */
+const trustProxy = z.string().transform((v, ctx): boolean | number | string => {
+  const s = v.trim().toLowerCase();
+  if (['', 'false', 'no', '0'].includes(s)) return false;
+  if (['true', 'yes'].includes(s)) return true;
+  if (/^\d+$/.test(s)) {
+    const hops = Number(s);
+    if (hops <= 10) return hops;
+    ctx.addIssue({ code: 'custom', message: 'at most 10 proxy hops' });
+    return z.NEVER;
+  }
+  const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address, bits, extra] = entry.split('/');
+    const family = net.isIP(address ?? '');
+    const maxBits = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range (false, true, a hop count, or addresses such as 10.0.0.5,10.1.0.0/16)` });
+      return z.NEVER;
+    }
+  }
+  return list.join(',');
+});
 
 /** Every variable the server reads, with its default; documented in the README's configuration table. */
 const envSchema = z.object({
@@ -24,7 +54,7 @@ const envSchema = z.object({
     .regex(/^[A-Z2-7]{16,}=*$/, 'a base32 secret of at least 16 characters (A-Z, 2-7)')
     .default('JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: trustProxy.default(false),
   CORS_ORIGINS: z
     .string()
     .default('')

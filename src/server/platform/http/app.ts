@@ -109,12 +109,15 @@ const stageError = (p: Principal) =>
       ? new AppError('password_change_required', 403)
       : new AppError('mfa_enrolment_required', 403);
 
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
+
 export async function buildHttp(opts: HttpOptions): Promise<App> {
   const { config, db } = opts;
   const app = Fastify({
     ...(opts.logger === false ? { logger: false } : { loggerInstance: opts.logger }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];
@@ -156,7 +159,8 @@ export async function buildHttp(opts: HttpOptions): Promise<App> {
         upgradeInsecureRequests: null,
       },
     },
-    strictTransportSecurity: config.TRUST_PROXY,
+    // Behind a TLS-terminating proxy only: HSTS over plain HTTP would lock browsers out of a test install.
+    strictTransportSecurity: config.TRUST_PROXY !== false,
   });
   app.addHook('onRequest', (req, reply, done) => securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined)));
   if (config.CORS_ORIGINS.length > 0) {
