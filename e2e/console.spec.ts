@@ -239,3 +239,28 @@ test('the queue takes live changes one incident at a time, and the keyboard walk
   await page.keyboard.press('Alt+q');
   expect(await focused()).toBe(String(total - 1));
 });
+
+test("a unit's status change reaches the unit board as a refresh of that unit alone", async ({ browser }) => {
+  const page = await signedIn(browser, 'dispatcher');
+  await page.getByRole('link', { name: 'Despacho', exact: true }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
+  // A unit of Cabañas, so that the board shows one department's list.
+  const { items } = (await (await page.request.get('/api/units?department=SV.CA&status=available&limit=1')).json()) as { items: { id: string; callSign: string }[] };
+  const unit = items[0]!;
+  await page.getByLabel('Departamento', { exact: true }).selectOption({ label: 'Cabañas' });
+  const board = page.getByRole('region', { name: 'Estado de unidades por departamento' });
+  await expect(board.getByRole('listitem', { name: `${unit.callSign}: Disponible` })).toBeVisible();
+  const lists: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/units?')) lists.push(new URL(r.url()).search);
+  });
+
+  const origin = new URL(page.url()).origin;
+  const setStatus = async (status: string) => expect((await page.request.post(`/api/units/${unit.id}/status`, { headers: { Origin: origin }, data: { status } })).status()).toBe(200);
+  await setStatus('out_of_service');
+  await expect(board.getByRole('listitem', { name: `${unit.callSign}: Fuera de servicio` })).toBeVisible();
+  expect(lists.some((q) => q.includes('ids='))).toBe(true);
+  expect(lists.filter((q) => !q.includes('ids='))).toEqual([]);
+  await setStatus('available');
+  await expect(board.getByRole('listitem', { name: `${unit.callSign}: Disponible` })).toBeVisible();
+});

@@ -306,6 +306,14 @@ describe('limits on discretion', () => {
 });
 
 describe('units', () => {
+  it('lists just the units asked for by id', async () => {
+    const [a, b] = [units['P-101']!, units['P-102']!];
+    const res = await s.request({ method: 'GET', url: `/api/units?ids=${a},${b},00000000-0000-4000-8000-000000000000`, cookie: dispatcher });
+    expect(res.statusCode, res.body).toBe(200);
+    expect((res.json().items as { id: string }[]).map((u) => u.id).sort()).toEqual([a, b].sort());
+    expect((await s.request({ method: 'GET', url: '/api/units?ids=P-101', cookie: dispatcher })).statusCode).toBe(400);
+  });
+
   it('accepts position batches recorded offline, keeping the newest as current', async () => {
     const id = units['P-102']!;
     const t0 = Date.now() - 25_000;

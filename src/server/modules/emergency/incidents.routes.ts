@@ -5,7 +5,7 @@ import type { Outcome } from '../../platform/discretion/discretion.js';
 import type { IncidentRow } from './incident-store.js';
 import { INCIDENT_SOURCES, INCIDENT_STATUSES, LOCATION_SOURCES } from '../../../common/emergency.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
-import { latSchema, lonSchema, problemResponses, reasonBodySchema, uuidParam } from '../../platform/http/schemas.js';
+import { idsQuery, latSchema, lonSchema, problemResponses, reasonBodySchema, uuidParam } from '../../platform/http/schemas.js';
 import { incidentTypeSchema, loadIncidentTypes, loadTargets } from './catalogue.js';
 import type { DispatchService } from './dispatch.service.js';
 import { incidentSummarySchema, locationSchema, presentIncident } from './incident.presenter.js';
@@ -145,11 +145,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
           priority: z.coerce.number().int().min(1).max(4).optional(),
           since: z.iso.datetime({ offset: true }).optional(),
           // The console refreshes the few incidents a live event names, not its whole queue.
-          ids: z
-            .string()
-            .transform((v) => v.split(','))
-            .pipe(z.array(z.uuid()).min(1).max(100))
-            .optional(),
+          ids: idsQuery.optional(),
           limit: z.coerce.number().int().min(1).max(1000).default(200),
         }),
         response: { 200: z.object({ items: z.array(incidentSummarySchema) }), ...problemResponses(400, 401, 403) },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UNIT_STATUSES, UNIT_TYPES } from '../../../common/emergency.js';
 import type { DB } from '../../platform/db/schema.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
-import { latSchema, lonSchema, problemResponses, uuidParam } from '../../platform/http/schemas.js';
+import { idsQuery, latSchema, lonSchema, problemResponses, uuidParam } from '../../platform/http/schemas.js';
 import type { UnitsService } from './units.service.js';
 
 const tags = ['units'];
@@ -48,7 +48,13 @@ export function unitsRoutes(app: App, deps: { db: Kysely<DB>; units: UnitsServic
         operationId: 'listUnits',
         tags,
         summary: 'Units with status and last known position',
-        querystring: z.strictObject({ department: z.string().max(10).optional(), status: z.enum(UNIT_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(5000).default(2000) }),
+        querystring: z.strictObject({
+          department: z.string().max(10).optional(),
+          status: z.enum(UNIT_STATUSES).optional(),
+          // The console refreshes the units a live event names, not its list of a thousand.
+          ids: idsQuery.optional(),
+          limit: z.coerce.number().int().min(1).max(5000).default(2000),
+        }),
         response: { 200: z.object({ items: z.array(unitSchema) }), ...problemResponses(400, 401, 403) },
       },
     },

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { UnitStatus, UnitType } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
@@ -67,9 +67,11 @@ export class UnitsService {
     });
   }
 
-  async list(db: Db, filter: { department?: string; status?: UnitStatus; limit: number }) {
+  async list(db: Db, filter: { department?: string; status?: UnitStatus; ids?: string[]; limit: number }) {
     let q = db.selectFrom('units').selectAll().where('active', '=', true).orderBy('department').orderBy('call_sign').limit(filter.limit);
     if (filter.department) q = q.where('department', '=', filter.department);
+    // One statement text whatever the number of ids (prepared-statement budget).
+    if (filter.ids) q = q.where(sql<boolean>`id = ANY(${filter.ids}::uuid[])`);
     if (filter.status) q = q.where('status', '=', filter.status);
     return q.execute();
   }

@@ -20,6 +20,12 @@ export function problemResponses<S extends number>(...statuses: S[]): Record<S, 
 
 export const uuidParam = z.object({ id: z.uuid() });
 
+/** `?ids=a,b,c`: the few rows a live event named, refreshed without the whole list (at most 100). */
+export const idsQuery = z
+  .string()
+  .transform((v) => v.split(','))
+  .pipe(z.array(z.uuid()).min(1).max(100));
+
 /** The reason a discretionary action carries: a catalogue code plus an explanation. */
 export const reasonBodySchema = z.strictObject({ code: z.string().min(1).max(60), text: z.string().max(2000) });
 

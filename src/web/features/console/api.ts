@@ -156,6 +156,7 @@ export const consoleApi = {
   incident: (id: string) => apiFetch<IncidentDetail>(`/incidents/${enc(id)}`),
   recommendations: (id: string) => apiFetch<{ needed: string[]; items: Recommendation[] }>(`/incidents/${enc(id)}/recommendations`, { query: { limit: 8 } }),
   units: () => apiFetch<{ items: Unit[] }>('/units', { query: { limit: 5000 } }).then((r) => r.items),
+  unitsByIds: (ids: string[]) => apiFetch<{ items: Unit[] }>('/units', { query: { ids: ids.join(','), limit: ids.length } }).then((r) => r.items),
   types: () => apiFetch<{ items: IncidentType[] }>('/incident-types').then((r) => r.items),
   catalogue: () => apiFetch<Catalogue>('/incident-catalogue'),
   metrics: (from: string, to: string) => apiFetch<Metrics>('/incidents/metrics', { query: { from, to } }),

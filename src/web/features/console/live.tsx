@@ -1,8 +1,8 @@
 import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
-import { consoleApi, consoleKeys, type IncidentSummary, type Unit } from './api';
-import { patchIncidents } from './queue-patch';
+import { consoleApi, consoleKeys, type Unit } from './api';
+import { patchIncidents, patchUnits } from './queue-patch';
 
 type EventMessage = {
   type: 'event';
@@ -40,12 +40,12 @@ function beep() {
 }
 
 type Position = { lat: number; lon: number; at: string; accuracyM: number | null; version: number };
-type Pending = { keys: Set<string>; positions: Map<string, Position>; incidents: Set<string> };
+type Pending = { keys: Set<string>; positions: Map<string, Position>; incidents: Set<string>; units: Set<string> };
 
-// More changed incidents than this in one window: refetching the whole list is cheaper.
+// More changed incidents (or units) than this in one window: refetching the whole list is cheaper.
 const PATCH_MAX = 100;
 
-/** Collects one live event: unit positions to apply in place, incidents to refresh one by one, everything else to refetch. */
+/** Collects one live event: unit positions to apply in place, incidents and units to refresh one by one, everything else to refetch. */
 function applyEvent(e: EventMessage, pending: Pending) {
   if (e.topic === 'units' && e.kind === 'position' && e.data && typeof e.data === 'object') {
     const p = e.data as { lat: number; lon: number; at: string; accuracyM?: number | null };
@@ -53,7 +53,7 @@ function applyEvent(e: EventMessage, pending: Pending) {
     return;
   }
   if (e.topic === 'units') {
-    pending.keys.add('units');
+    pending.units.add(e.entityId);
     pending.keys.add('recommendations');
     return;
   }
@@ -67,26 +67,29 @@ function applyEvent(e: EventMessage, pending: Pending) {
 }
 
 /**
- * The incidents a window's events named, fetched alone and written into the cached list: a new
- * call costs one small request and one queue row, not the 500-incident list. Anything doubtful
- * (no list yet, a full refetch under way, too many changes, a failed request) refetches the list.
+ * The rows a window's events named, fetched alone and written into the cached list: a new call or a
+ * unit's status change costs one small request and one row, not the 500-incident or 1,000-unit list.
+ * Anything doubtful (no list yet, a full refetch under way, too many changes, a failed request)
+ * refetches the list.
  */
-async function refreshIncidents(qc: QueryClient, ids: string[]) {
-  const list = qc.getQueryData<IncidentSummary[]>(consoleKeys.incidents);
+async function refreshRows<T>(qc: QueryClient, key: readonly string[], ids: string[], fetchByIds: (ids: string[]) => Promise<T[]>, patch: (prev: T[], asked: string[], fresh: T[]) => T[]) {
+  const list = qc.getQueryData<T[]>(key);
   if (!list) return;
-  if (ids.length > PATCH_MAX || qc.isFetching({ queryKey: consoleKeys.incidents }) > 0) return qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+  if (ids.length > PATCH_MAX || qc.isFetching({ queryKey: key }) > 0) return qc.invalidateQueries({ queryKey: key });
   try {
-    const listAt = qc.getQueryState(consoleKeys.incidents)?.dataUpdatedAt;
-    const fresh = await consoleApi.incidentsByIds(ids);
+    const listAt = qc.getQueryState(key)?.dataUpdatedAt;
+    const fresh = await fetchByIds(ids);
     // A full list that arrived (or is on its way) meanwhile is at least as new as this answer.
-    if (qc.getQueryState(consoleKeys.incidents)?.dataUpdatedAt !== listAt || qc.isFetching({ queryKey: consoleKeys.incidents }) > 0) return;
-    qc.setQueryData<IncidentSummary[]>(consoleKeys.incidents, (prev) => (prev ? patchIncidents(prev, ids, fresh) : prev));
+    if (qc.getQueryState(key)?.dataUpdatedAt !== listAt || qc.isFetching({ queryKey: key }) > 0) return;
+    qc.setQueryData<T[]>(key, (prev) => (prev ? patch(prev, ids, fresh) : prev));
   } catch {
-    await qc.invalidateQueries({ queryKey: consoleKeys.incidents });
+    await qc.invalidateQueries({ queryKey: key });
   }
 }
 
-let patching: Promise<unknown> = Promise.resolve();
+// One window's patch after another, per list: answers applied out of order could bring back a closed incident.
+let patchingIncidents: Promise<unknown> = Promise.resolve();
+let patchingUnits: Promise<unknown> = Promise.resolve();
 
 /** One cache write for all positions of the window (one render, one map update), then the refreshes. */
 function flush(qc: QueryClient, pending: Pending) {
@@ -101,14 +104,17 @@ function flush(qc: QueryClient, pending: Pending) {
     );
   }
   if (pending.incidents.size > 0 && !pending.keys.has('incidents')) {
-    // One window's patch after another: answers applied out of order could bring back a closed incident.
     const ids = [...pending.incidents];
-    patching = patching.then(() => refreshIncidents(qc, ids)).catch(() => undefined);
+    patchingIncidents = patchingIncidents.then(() => refreshRows(qc, consoleKeys.incidents, ids, consoleApi.incidentsByIds, patchIncidents)).catch(() => undefined);
   }
   pending.incidents.clear();
+  if (pending.units.size > 0) {
+    const ids = [...pending.units];
+    patchingUnits = patchingUnits.then(() => refreshRows(qc, consoleKeys.units, ids, consoleApi.unitsByIds, patchUnits)).catch(() => undefined);
+  }
+  pending.units.clear();
   for (const key of pending.keys) {
-    if (key === 'units') void qc.invalidateQueries({ queryKey: consoleKeys.units });
-    else if (key === 'recommendations') void qc.invalidateQueries({ queryKey: ['incidents', 'recommendations'] });
+    if (key === 'recommendations') void qc.invalidateQueries({ queryKey: ['incidents', 'recommendations'] });
     else if (key === 'incidents') void qc.invalidateQueries({ queryKey: consoleKeys.incidents });
     else if (key === 'metrics') void qc.invalidateQueries({ queryKey: ['incidents', 'metrics'] });
     else if (key === 'approvals') void qc.invalidateQueries({ queryKey: ['approvals'] });
@@ -147,7 +153,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
     let attempt = 0;
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     let flushTimer: ReturnType<typeof setTimeout> | undefined;
-    const pending: Pending = { keys: new Set(), positions: new Map(), incidents: new Set() };
+    const pending: Pending = { keys: new Set(), positions: new Map(), incidents: new Set(), units: new Set() };
     let wasDown = false;
 
     const scheduleFlush = () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentSummary } from './api';
-import { patchIncidents } from './queue-patch';
+import type { IncidentSummary, Unit } from './api';
+import { patchIncidents, patchUnits } from './queue-patch';
 
 const inc = (id: string, version: number, status: IncidentSummary['status'] = 'received'): IncidentSummary => ({ id, version, status }) as IncidentSummary;
 
@@ -29,5 +29,29 @@ describe('patching the open-incident list from live refreshes', () => {
 
   it('does not add a closed incident it did not list', () => {
     expect(patchIncidents([], ['z'], [inc('z', 2, 'cancelled')])).toEqual([]);
+  });
+});
+
+const unit = (id: string, version: number, department = 'SV.SS', status: Unit['status'] = 'available'): Unit => ({ id, version, department, callSign: id.toUpperCase(), status }) as Unit;
+
+describe('patching the unit list from live refreshes', () => {
+  it('replaces a changed unit and keeps the other rows as they were', () => {
+    const a = unit('a', 1);
+    const next = patchUnits([a, unit('b', 1)], ['b'], [unit('b', 2, 'SV.SS', 'dispatched')]);
+    expect(next.map((u) => [u.id, u.version, u.status])).toEqual([
+      ['a', 1, 'available'],
+      ['b', 2, 'dispatched'],
+    ]);
+    expect(next[0]).toBe(a);
+  });
+
+  it('keeps a row made newer by a position that arrived after the request', () => {
+    const moved = unit('a', 7);
+    expect(patchUnits([moved], ['a'], [unit('a', 6, 'SV.SS', 'busy')])[0]).toBe(moved);
+  });
+
+  it('drops a unit the server no longer lists and puts a new one in department and call-sign order', () => {
+    const next = patchUnits([unit('a', 1, 'SV.AH'), unit('c', 1, 'SV.SS'), unit('x', 1, 'SV.SS')], ['x', 'b'], [unit('b', 1, 'SV.SA')]);
+    expect(next.map((u) => u.id)).toEqual(['a', 'b', 'c']);
   });
 });

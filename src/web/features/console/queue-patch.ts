@@ -1,5 +1,5 @@
 import { ACTIVE_STATUSES } from '../../../common/emergency';
-import type { IncidentSummary } from './api';
+import type { IncidentSummary, Unit } from './api';
 
 /**
  * The open-incident list after a live refresh of the incidents in `asked`: `fresh` holds those the
@@ -27,4 +27,24 @@ export function patchIncidents(prev: IncidentSummary[], asked: Iterable<string>,
   }
   for (const i of fresh) if (!seen.has(i.id) && ACTIVE_STATUSES.includes(i.status)) out.push(i);
   return out;
+}
+
+/**
+ * The unit list after a live refresh of the units in `asked`: a changed unit replaces its row (unless
+ * the row is newer: a position applied meanwhile), a new one joins in the list's order (department,
+ * call sign), and one the server did not return (deactivated) leaves. Unchanged rows keep their objects.
+ */
+export function patchUnits(prev: Unit[], asked: Iterable<string>, fresh: Unit[]): Unit[] {
+  const byId = new Map(fresh.map((u) => [u.id, u]));
+  const gone = new Set<string>();
+  for (const id of asked) if (!byId.has(id)) gone.add(id);
+  const out: Unit[] = [];
+  for (const row of prev) {
+    if (gone.has(row.id)) continue;
+    const next = byId.get(row.id);
+    byId.delete(row.id);
+    out.push(next && next.version >= row.version ? next : row);
+  }
+  if (byId.size === 0) return out;
+  return [...out, ...byId.values()].sort((a, b) => a.department.localeCompare(b.department) || a.callSign.localeCompare(b.callSign));
 }
