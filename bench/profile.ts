@@ -3,7 +3,7 @@
  * `node --cpu-prof`, then the functions that took the most time while the load ran (self and
  * inclusive), beside the CPU each process used. PostgreSQL at BENCH_DATABASE_URL unless
  * BENCH_ONLY=pglite. PROFILE_NODE_ARGS adds flags to the server's node (e.g. `--trace-gc`; its lines
- * are printed). Not part of `npm run bench`: a tool for finding where time goes (bench/README.md).
+ * are printed); with `recommend`, PROFILE_PATH GETs another path the same way, as the dispatcher. Not part of `npm run bench`: a tool for finding where time goes (bench/README.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,7 +48,9 @@ try {
     result =
       scenario === 'create'
         ? await incidentCreation(http, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
-        : await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 });
+        : process.env.PROFILE_PATH
+          ? await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 }, process.env.PROFILE_PATH)
+          : await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 });
     cpu = meter();
     toUs = Number(process.hrtime.bigint() / 1000n);
   } finally {
@@ -56,7 +58,7 @@ try {
     await server.stop();
   }
   console.log(JSON.stringify({ scenario, database: target.label, result, cpuPercentOfOneCore: cpu }));
-  for (const line of server.output) if (/Scavenge|Mark-Compact/.test(line)) console.log(line);
+  for (const line of server.output) if (/Scavenge|Mark-Compact|gc=/.test(line)) console.log(line);
   // The main thread's profile (tsx's loader thread writes a second, smaller one).
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.0.001.cpuprofile'));
   if (!file) throw new Error(`no profile in ${dir}`);

@@ -27,8 +27,8 @@ export async function recommendationOverHttp(
   cookie: string,
   incidentId: string,
   opts = { warmup: 300, count: 3_000, maxMs: 12_000 },
+  path = `/api/incidents/${incidentId}/recommendations`,
 ): Promise<Summary & { needed: string[] }> {
-  const path = `/api/incidents/${incidentId}/recommendations`;
   let needed: string[] = [];
   for (let i = 0; i < opts.warmup; i++) ({ needed } = await http.expect<{ needed: string[] }>(200, 'GET', path, { cookie }));
   const times: number[] = [];
