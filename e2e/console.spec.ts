@@ -257,7 +257,27 @@ test("a unit's status change reaches the unit board as a refresh of that unit al
 
   const origin = new URL(page.url()).origin;
   const setStatus = async (status: string) => expect((await page.request.post(`/api/units/${unit.id}/status`, { headers: { Origin: origin }, data: { status } })).status()).toBe(200);
+  // The unit keeps reporting its position, and the refresh's answer is held back 600 ms: positions written
+  // into the list meanwhile (newer than the answer) must neither discard the answer nor undo the status.
+  await page.route('**/api/units?ids=*', async (route) => {
+    const response = await route.fetch();
+    await new Promise((r) => setTimeout(r, 600));
+    await route.fulfill({ response });
+  });
+  let reporting = true;
+  const report = (async () => {
+    for (let k = 0; reporting; k++) {
+      const fix = { lat: 13.86 + k * 0.0001, lon: -88.75, accuracyM: 8, recordedAt: new Date().toISOString() };
+      await page.request.post(`/api/units/${unit.id}/positions`, { headers: { Origin: origin }, data: { positions: [fix] } });
+      await page.waitForTimeout(40);
+    }
+  })();
+  await page.waitForTimeout(300);
   await setStatus('out_of_service');
+  await expect(board.getByRole('listitem', { name: `${unit.callSign}: Fuera de servicio` })).toBeVisible();
+  await page.waitForTimeout(900);
+  reporting = false;
+  await report;
   await expect(board.getByRole('listitem', { name: `${unit.callSign}: Fuera de servicio` })).toBeVisible();
   expect(lists.some((q) => q.includes('ids='))).toBe(true);
   expect(lists.filter((q) => !q.includes('ids='))).toEqual([]);

@@ -8,22 +8,22 @@ const bool = z
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 /**
- * Which proxies may set X-Forwarded-For/-Proto: none (false), a number of hops counted from the
- * server, or the proxies' addresses and CIDR ranges. `true` trusts every hop: the client's own
- * X-Forwarded-For then names the address that audit entries and rate limits use, so it is only for a
- * proxy that replaces the header rather than appending to it.
+ * Which proxies may set X-Forwarded-For/-Proto: none (false), or the proxies' addresses and CIDR
+ * ranges. `true` trusts every hop: the client's own X-Forwarded-For then names the address that audit
+ * entries and rate limits use, so it is only for a proxy that replaces the header rather than
+ * appending to it. Hop counts are refused: they believe the header from any client that reaches the
+ * server directly (Fastify refuses them for that reason too).
  */
-const trustProxy = z.string().transform((v, ctx): boolean | number | string => {
+const trustProxy = z.string().transform((v, ctx): boolean | string => {
   const s = v.trim().toLowerCase();
   if (['', 'false', 'no', '0'].includes(s)) return false;
   if (['true', 'yes'].includes(s)) return true;
   if (/^\d+$/.test(s)) {
-    const hops = Number(s);
-    if (hops <= 10) return hops;
-    ctx.addIssue({ code: 'custom', message: 'at most 10 proxy hops' });
+    ctx.addIssue({ code: 'custom', message: "name the proxies' addresses or CIDR ranges (such as 10.0.0.5,10.1.0.0/16): a hop count would believe X-Forwarded-For from any client that reaches the server directly" });
     return z.NEVER;
   }
   const list = s.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length === 0) return false;
   for (const entry of list) {
     const [address, bits, extra] = entry.split('/');
     const family = net.isIP(address ?? '');

@@ -7,10 +7,10 @@ import type { ApprovedReason, Discretion, Reason } from '../../platform/discreti
 import { AppError, notFound } from '../../platform/errors.js';
 import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
 import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type Recommendation } from './recommend.js';
+import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 // Units read beyond the `limit` nearest: usually enough to hold every unit that could rank, so no second read.
 const KNN_SLACK = 20;
-import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type AssignPayload = { unitId: string; version?: number; rank: number | null };
 

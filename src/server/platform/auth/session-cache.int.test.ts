@@ -25,6 +25,20 @@ describe('cached sessions', () => {
     expect((await me(cookie)).statusCode).toBe(401);
   });
 
+  it('keeps the once-a-minute touch of a cached session: a session used just before its idle limit stays open', async () => {
+    const cookie = await s.loginAs('analyst');
+    const idleMs = s.config.SESSION_IDLE_MINUTES * 60_000;
+    // Last used just inside the idle limit; faked in SQL, so signalled as the application's own writes are.
+    await s.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - idleMs + 1_500) }).where('token_hash', '=', hashSecret(cookie)).execute();
+    await authChanged(s.database.db);
+    expect((await me(cookie)).statusCode).toBe(200);
+    const touched = await s.database.db.selectFrom('sessions').select('last_seen_at').where('token_hash', '=', hashSecret(cookie)).executeTakeFirstOrThrow();
+    expect(Date.now() - touched.last_seen_at.getTime()).toBeLessThan(5_000);
+    // Past the old last-seen time plus the idle limit: served from the cache, which must hold the touch.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect((await me(cookie)).statusCode).toBe(200);
+  });
+
   it('ends a cached session at once on sign-out', async () => {
     const cookie = await s.loginAs('analyst');
     expect((await me(cookie)).statusCode).toBe(200);

@@ -46,3 +46,13 @@ describe('SessionCache', () => {
     expect(c.get('c', 3)?.principal.userId).toBe('c');
   });
 });
+
+describe('SessionCache entries', () => {
+  it('are the objects stored, so that a touch of last-seen time is seen by the next request', () => {
+    const c = new SessionCache(5_000);
+    const s = session('a');
+    c.set('a', s, c.mark, 0);
+    s.lastSeenAt = 1_000;
+    expect(c.get('a', 10)?.lastSeenAt).toBe(1_000);
+  });
+});

@@ -31,7 +31,7 @@ export type CachedSession = {
  * active sessions are kept; a refused one is read again every time.
  */
 export class SessionCache {
-  private readonly entries = new Map<string, CachedSession & { at: number }>();
+  private readonly entries = new Map<string, { session: CachedSession; at: number }>();
   private generation = 0;
 
   constructor(
@@ -47,7 +47,7 @@ export class SessionCache {
       this.entries.delete(tokenHash);
       return undefined;
     }
-    return e;
+    return e.session;
   }
 
   /** The generation to pass to `set`: a read that overlapped an auth change must not be kept. */
@@ -55,11 +55,12 @@ export class SessionCache {
     return this.generation;
   }
 
+  /** Keeps `session` itself, not a copy: the once-a-minute touch updates its `lastSeenAt` for later requests. */
   set(tokenHash: string, session: CachedSession, mark: number, now: number): void {
     if (this.ttlMs <= 0 || mark !== this.generation) return;
     // Oldest first (a Map keeps insertion order): a burst of new sessions never grows it past the cap.
     if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(tokenHash, { ...session, at: now });
+    this.entries.set(tokenHash, { session, at: now });
   }
 
   clear(): void {

@@ -109,15 +109,12 @@ const stageError = (p: Principal) =>
       ? new AppError('password_change_required', 403)
       : new AppError('mfa_enrolment_required', 403);
 
-const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops;
-
 export async function buildHttp(opts: HttpOptions): Promise<App> {
   const { config, db } = opts;
   const app = Fastify({
     ...(opts.logger === false ? { logger: false } : { loggerInstance: opts.logger }),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    // A hop count trusts that many proxies nearest the server (Fastify's types take it as a function).
-    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
+    trustProxy: config.TRUST_PROXY,
     requestIdHeader: false,
     genReqId: (req: IncomingMessage) => {
       const given = req.headers['x-request-id'];

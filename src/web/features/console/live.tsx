@@ -96,11 +96,15 @@ function flush(qc: QueryClient, pending: Pending) {
   if (pending.positions.size > 0) {
     const positions = new Map(pending.positions);
     pending.positions.clear();
-    qc.setQueryData<Unit[]>(consoleKeys.units, (prev) =>
-      prev?.map((u) => {
-        const p = positions.get(u.id);
-        return p ? { ...u, version: Math.max(u.version, p.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM } } : u;
-      }),
+    qc.setQueryData<Unit[]>(
+      consoleKeys.units,
+      (prev) =>
+        prev?.map((u) => {
+          const p = positions.get(u.id);
+          return p ? { ...u, version: Math.max(u.version, p.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM } } : u;
+        }),
+      // Positions keep the list's time: a refresh by id compares it to tell a newer full list, not a position, arrived meanwhile.
+      { updatedAt: qc.getQueryState(consoleKeys.units)?.dataUpdatedAt },
     );
   }
   if (pending.incidents.size > 0 && !pending.keys.has('incidents')) {

@@ -45,9 +45,10 @@ describe('patching the unit list from live refreshes', () => {
     expect(next[0]).toBe(a);
   });
 
-  it('keeps a row made newer by a position that arrived after the request', () => {
-    const moved = unit('a', 7);
-    expect(patchUnits([moved], ['a'], [unit('a', 6, 'SV.SS', 'busy')])[0]).toBe(moved);
+  it("takes the refresh's status but keeps a position written in place after the request", () => {
+    const moved = { ...unit('a', 7), position: { lat: 13.7, lon: -89.2, at: '2026-11-25T02:00:10Z', accuracyM: 5 } };
+    const fresh = { ...unit('a', 6, 'SV.SS', 'dispatched'), position: { lat: 13.6, lon: -89.1, at: '2026-11-25T02:00:00Z', accuracyM: 5 } };
+    expect(patchUnits([moved], ['a'], [fresh])[0]).toEqual({ ...fresh, version: 7, position: moved.position });
   });
 
   it('drops a unit the server no longer lists and puts a new one in department and call-sign order', () => {

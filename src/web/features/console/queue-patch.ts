@@ -30,9 +30,10 @@ export function patchIncidents(prev: IncidentSummary[], asked: Iterable<string>,
 }
 
 /**
- * The unit list after a live refresh of the units in `asked`: a changed unit replaces its row (unless
- * the row is newer: a position applied meanwhile), a new one joins in the list's order (department,
- * call sign), and one the server did not return (deactivated) leaves. Unchanged rows keep their objects.
+ * The unit list after a live refresh of the units in `asked`: a changed unit replaces its row, a new
+ * one joins in the list's order (department, call sign), and one the server did not return
+ * (deactivated) leaves. A row newer than its refresh can only be newer by a position written in place
+ * meanwhile (statuses come from the server): it takes the refresh's status and keeps its position.
  */
 export function patchUnits(prev: Unit[], asked: Iterable<string>, fresh: Unit[]): Unit[] {
   const byId = new Map(fresh.map((u) => [u.id, u]));
@@ -43,7 +44,8 @@ export function patchUnits(prev: Unit[], asked: Iterable<string>, fresh: Unit[])
     if (gone.has(row.id)) continue;
     const next = byId.get(row.id);
     byId.delete(row.id);
-    out.push(next && next.version >= row.version ? next : row);
+    if (!next) out.push(row);
+    else out.push(next.version >= row.version ? next : { ...next, position: row.position, version: row.version });
   }
   if (byId.size === 0) return out;
   return [...out, ...byId.values()].sort((a, b) => a.department.localeCompare(b.department) || a.callSign.localeCompare(b.callSign));
