@@ -10,8 +10,6 @@ const nameOf = (text: string) => {
   return n;
 };
 
-type Query = (config: pg.QueryConfig) => Promise<pg.QueryResult>;
-
 /**
  * Runs every parameterised statement as a named prepared statement on its connection, so the server
  * parses and plans a statement text once per connection instead of on every execution (PostgreSQL
@@ -36,20 +34,26 @@ export function preparingPool(pool: pg.Pool, opts: { replaceStale: boolean }): p
       const names = new Set<string>();
       prepared.set(client, names);
       const query = client.query.bind(client) as unknown as (...args: unknown[]) => unknown;
+      // pg's promise form keeps every result reachable across young-generation GCs (measured: ~14% of a
+      // request's allocations survived, 3-5 ms scavenges; 0% and 0.3-0.5 ms with its callback form).
+      const run = (config: pg.QueryConfig): Promise<pg.QueryResult> =>
+        new Promise((resolve, reject) => query(config, (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(res))));
       client.query = ((text: unknown, values?: unknown, ...rest: unknown[]) => {
-        if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && rest.length === 0) {
+        // A callback, a Query object or a config object: the caller's own way, untouched.
+        if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values))) return query(text, values, ...rest);
+        if (Array.isArray(values) && values.length > 0) {
           const name = nameOf(text);
           if (name !== undefined && (names.has(name) || names.size < MAX_PREPARED_PER_CONNECTION)) {
             names.add(name);
             // A migration by another process changed a table a plan returns ("cached plan must not change
             // result type"): this request fails once, and the connection is replaced instead of failing forever.
-            return (query as unknown as Query)({ name, text, values }).catch((e: unknown) => {
+            return run({ name, text, values }).catch((e: unknown) => {
               if ((e as { code?: string }).code === '0A000') stale.add(client);
               throw e;
             });
           }
         }
-        return query(text, values, ...rest);
+        return run(values === undefined ? { text } : { text, values: values as unknown[] });
       }) as typeof client.query;
     }
     return client;
