@@ -1,17 +1,19 @@
-import { sql, type Kysely, type RawBuilder, type Transaction, type Updateable } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { AUDIT_CHANNEL } from '../../platform/audit/audit-log.js';
 import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import { EVENTS_CHANNEL } from '../../platform/realtime/outbox.js';
 import { canTransition, type IncidentStatus } from '../../../common/emergency.js';
-import type { DB, IncidentsTable } from '../../platform/db/schema.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import type { DB } from '../../platform/db/schema.js';
+import { AppError } from '../../platform/errors.js';
+import type { IncidentRow } from '../../platform/records/incident-records.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
-export async function findIncident(db: Db, id: string) {
+export async function findIncident(db: Db, id: string): Promise<IncidentRow | undefined> {
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
-export type IncidentRow = NonNullable<Awaited<ReturnType<typeof findIncident>>>;
+export type { IncidentRow } from '../../platform/records/incident-records.js';
+export { lockIncident, updateIncident } from '../../platform/records/incident-records.js';
 
 /**
  * Lock order for every transaction touching units and incidents: units first, then the incident
@@ -19,26 +21,6 @@ export type IncidentRow = NonNullable<Awaited<ReturnType<typeof findIncident>>>;
  */
 export async function lockUnitsOf(tx: Transaction<DB>, incidentIds: string[]) {
   await tx.selectFrom('units').select('id').where('current_incident_id', 'in', incidentIds).orderBy('id').forUpdate().execute();
-}
-
-/** Locks the incident and checks the caller saw its current version (optimistic concurrency). */
-export async function lockIncident(tx: Transaction<DB>, id: string, expectedVersion?: number): Promise<IncidentRow> {
-  const row = await tx.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!row) throw notFound();
-  if (expectedVersion !== undefined && row.version !== expectedVersion) {
-    throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version, currentStatus: row.status });
-  }
-  return row;
-}
-
-/** Writes a change and bumps the version; every write to an incident goes through here. */
-export async function updateIncident(tx: Transaction<DB>, row: IncidentRow, patch: Updateable<IncidentsTable>): Promise<IncidentRow> {
-  return tx
-    .updateTable('incidents')
-    .set({ ...patch, version: row.version + 1, updated_at: new Date() })
-    .where('id', '=', row.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }
 
 /** Moves an incident along the lifecycle table; an illegal move is a 409 naming the current state. */

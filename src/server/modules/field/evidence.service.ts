@@ -7,7 +7,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import { once } from '../../platform/idempotency/idempotency.js';
 import { EvidenceStoreError, type EvidenceStore } from './evidence-store.js';
 import type { FieldService } from './field.service.js';
-import { announceIncident, appendTimeline, lockIncident, updateIncident } from './incident-writes.js';
+import { announceIncident, appendIncidentTimeline as appendTimeline, lockIncident, updateIncident } from '../../platform/records/incident-records.js';
 import { sniffEvidence } from './sniff.js';
 
 export type EvidenceUpload = { incidentId: string; reportId?: string | undefined; kind: EvidenceKind; sha256: string; capturedAt: string; name?: string | undefined };

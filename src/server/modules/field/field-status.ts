@@ -3,7 +3,7 @@ import { canTransition, type UnitStatus } from '../../../common/emergency.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { appendTimeline, announceIncident, announceUnit, lockIncident, lockUnit, updateIncident, type IncidentRow, type UnitRow } from './incident-writes.js';
+import { appendIncidentTimeline as appendTimeline, announceIncident, announceUnit, lockIncident, lockUnit, updateIncident, type IncidentRow, type UnitRow } from '../../platform/records/incident-records.js';
 
 export const FIELD_STATUS_ACTIONS = ['acknowledge', 'en_route', 'on_scene', 'resolved'] as const;
 export type FieldStatusAction = (typeof FIELD_STATUS_ACTIONS)[number];

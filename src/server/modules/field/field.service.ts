@@ -6,7 +6,7 @@ import { AppError } from '../../platform/errors.js';
 import { once } from '../../platform/idempotency/idempotency.js';
 import { publishEvent } from '../../platform/realtime/outbox.js';
 import { applyFieldStatus, type StatusChange } from './field-status.js';
-import { appendTimeline, announceIncident, lockIncident, lockUnit, updateIncident } from './incident-writes.js';
+import { appendIncidentTimeline as appendTimeline, announceIncident, lockIncident, lockUnit, updateIncident } from '../../platform/records/incident-records.js';
 
 export type FieldSettings = { positionSeconds: number; idleMinutes: number; showCallerPhone: boolean };
 export type Position = { lat: number; lon: number; accuracyM?: number | null | undefined };
