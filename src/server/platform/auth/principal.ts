@@ -6,7 +6,8 @@ export type Principal = {
   username: string;
   displayName: string;
   roles: string[];
-  permissions: Set<Permission>;
+  /** Read-only: a cached session shares one principal across its requests. */
+  permissions: ReadonlySet<Permission>;
   via: 'session' | 'token';
   sessionId: string | null;
   tokenId: string | null;
