@@ -29,7 +29,7 @@ const trustProxy = z.string().transform((v, ctx): boolean | string => {
     const family = net.isIP(address ?? '');
     const maxBits = family === 4 ? 32 : 128;
     if (!family || extra !== undefined || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))) {
-      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range (false, true, a hop count, or addresses such as 10.0.0.5,10.1.0.0/16)` });
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR range (false, true, or addresses such as 10.0.0.5,10.1.0.0/16)` });
       return z.NEVER;
     }
   }

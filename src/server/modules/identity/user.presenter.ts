@@ -60,7 +60,7 @@ export function presentMe(p: Principal, u: { mfa_enabled: boolean; must_change_p
     id: p.userId,
     username: p.username,
     displayName: p.displayName,
-    roles: p.roles,
+    roles: [...p.roles],
     permissions: [...p.permissions].sort(),
     stage: p.stage,
     mfaEnabled: u.mfa_enabled,

@@ -75,7 +75,7 @@ async function readSession(db: Kysely<DB>, tokenHash: string) {
     userId: row.user_id,
     username: row.username,
     displayName: row.display_name,
-    roles: Object.freeze([...roles]) as string[],
+    roles: Object.freeze([...roles]),
     permissions: permissionsOf(roles),
     via: 'session' as const,
     sessionId: row.session_id,

@@ -5,7 +5,7 @@ export type Principal = {
   userId: string;
   username: string;
   displayName: string;
-  roles: string[];
+  roles: readonly string[];
   /** Read-only: a cached session shares one principal across its requests. */
   permissions: ReadonlySet<Permission>;
   via: 'session' | 'token';
@@ -24,7 +24,7 @@ export type Access =
 export type AuditContext = {
   actorId: string | null;
   actorUsername: string | null;
-  actorRoles: string[];
+  actorRoles: readonly string[];
   actorTokenId: string | null;
   requestId: string | null;
   clientIp: string | null;

@@ -59,7 +59,7 @@ export class SessionCache {
   set(tokenHash: string, session: CachedSession, mark: number, now: number): void {
     if (this.ttlMs <= 0 || mark !== this.generation) return;
     // Oldest first (a Map keeps insertion order): a burst of new sessions never grows it past the cap.
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+    if (this.entries.size >= this.maxEntries && !this.entries.has(tokenHash)) this.entries.delete(this.entries.keys().next().value!);
     this.entries.set(tokenHash, { session, at: now });
   }
 

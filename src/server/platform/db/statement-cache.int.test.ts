@@ -21,4 +21,28 @@ describe('prepared statements', () => {
     });
     expect(prepared.filter((s) => s.startsWith(text))).toHaveLength(1);
   });
+
+  it("keeps a database error's code and a stack that leads back to the caller, prepared or not", async () => {
+    // A pooled client used directly, as migrations do (Kysely adds its caller's stack on its own).
+    async function readsAMissingTable(param: boolean) {
+      const client = await database.pool.connect();
+      try {
+        await (param ? client.query('SELECT * FROM no_such_table WHERE id = $1', [1]) : client.query('SELECT * FROM no_such_table'));
+      } finally {
+        client.release();
+      }
+    }
+    // Node's default depth, as in production (the test runner raises it).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10;
+    try {
+      for (const param of [true, false]) {
+        const err = (await readsAMissingTable(param).then(() => null, (e: unknown) => e)) as { code?: string; stack?: string } | null;
+        expect(err?.code).toBe('42P01');
+        expect(err?.stack).toContain('readsAMissingTable');
+      }
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  });
 });

@@ -34,10 +34,16 @@ export function preparingPool(pool: pg.Pool, opts: { replaceStale: boolean }): p
       const names = new Set<string>();
       prepared.set(client, names);
       const query = client.query.bind(client) as unknown as (...args: unknown[]) => unknown;
-      // pg's promise form keeps every result reachable across young-generation GCs (measured: ~14% of a
-      // request's allocations survived, 3-5 ms scavenges; 0% and 0.3-0.5 ms with its callback form).
+      // pg's promise form keeps results reachable across young-generation GCs (measured on a list of 30
+      // units: 10% of a request's allocations survived, ~3 ms scavenges; 0.1% and ~0.5 ms in callback form).
       const run = (config: pg.QueryConfig): Promise<pg.QueryResult> =>
-        new Promise((resolve, reject) => query(config, (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(res))));
+        new Promise<pg.QueryResult>((resolve, reject) => query(config, (err: Error | null, res: pg.QueryResult) => (err ? reject(err) : resolve(res)))).catch(
+          (e: unknown) => {
+            // As pg's promise form does: the error's stack leads back to the caller, not to the socket.
+            if (e instanceof Error) Error.captureStackTrace(e);
+            throw e;
+          },
+        );
       client.query = ((text: unknown, values?: unknown, ...rest: unknown[]) => {
         // A callback, a Query object or a config object: the caller's own way, untouched.
         if (typeof text !== 'string' || rest.length > 0 || (values !== undefined && !Array.isArray(values))) return query(text, values, ...rest);

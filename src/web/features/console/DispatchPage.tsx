@@ -18,7 +18,8 @@ import { GoToIncident } from './GoToIncident';
 const IncidentMap = lazy(() => import('./IncidentMap'));
 
 export const useIncidents = () => useQuery({ queryKey: consoleKeys.incidents, queryFn: consoleApi.incidents, staleTime: 30_000 });
-export const useUnits = () => useQuery({ queryKey: consoleKeys.units, queryFn: consoleApi.units, staleTime: 30_000 });
+// Kept current by live events (positions in place, changes by id) and refetched on reconnect or reload: never stale by age.
+export const useUnits = () => useQuery({ queryKey: consoleKeys.units, queryFn: consoleApi.units, staleTime: Infinity });
 
 /** `/console/dispatch`: live queue, map, incident panel and unit board. */
 export function DispatchPage() {

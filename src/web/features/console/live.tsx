@@ -101,7 +101,8 @@ function flush(qc: QueryClient, pending: Pending) {
       (prev) =>
         prev?.map((u) => {
           const p = positions.get(u.id);
-          return p ? { ...u, version: Math.max(u.version, p.version), position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM } } : u;
+          // A late event must not replace the newer position a refresh already brought.
+          return p && p.version >= u.version ? { ...u, version: p.version, position: { lat: p.lat, lon: p.lon, at: p.at, accuracyM: p.accuracyM } } : u;
         }),
       // Positions keep the list's time: a refresh by id compares it to tell a newer full list, not a position, arrived meanwhile.
       { updatedAt: qc.getQueryState(consoleKeys.units)?.dataUpdatedAt },
