@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import { listenOn, type StopListening } from '../db/listen.js';
 import type { AuditQueueTable, DB } from '../db/schema.js';
 import { AUDIT_CHANNEL, chainHash, contentOfRow, leafHashOf } from './audit-log.js';
+import { PacedRunner } from '../paced-runner.js';
 
 /** Advisory lock (two-int form) held by whichever process is sequencing, for one drain transaction. */
 export const SEQUENCER_LOCK = [7294, 3] as const;
@@ -118,13 +119,10 @@ export const DEFAULT_SEQUENCER_OPTIONS: SequencerOptions = { pollMs: 1_000, busy
  * the holder may have read the queue before this instance's entries committed.
  */
 export class AuditSequencer {
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = true;
   private poll: NodeJS.Timeout | null = null;
   private retry: NodeJS.Timeout | null = null;
-  private later: NodeJS.Timeout | null = null;
-  private lastStart = 0;
+  private readonly runner: PacedRunner;
   private stopListening: StopListening | null = null;
   private readonly opts: SequencerOptions;
   /** Drain transactions started so far (tests, diagnostics). */
@@ -136,6 +134,7 @@ export class AuditSequencer {
     opts: Partial<SequencerOptions> = {},
   ) {
     this.opts = { ...DEFAULT_SEQUENCER_OPTIONS, ...opts };
+    this.runner = new PacedRunner(() => this.drain(), this.opts.minIntervalMs);
   }
 
   async start(): Promise<void> {
@@ -148,30 +147,7 @@ export class AuditSequencer {
 
   /** Asks for a drain soon; asks while one runs, or within minIntervalMs of the last start, collapse into one. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    const wait = this.lastStart + this.opts.minIntervalMs - Date.now();
-    if (wait > 0) {
-      if (!this.later) {
-        this.later = setTimeout(() => {
-          this.later = null;
-          this.kick();
-        }, wait);
-        this.later.unref();
-      }
-      return;
-    }
-    this.lastStart = Date.now();
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    if (!this.stopped) this.runner.kick();
   }
 
   /** Stops waking up, then chains whatever is still queued so a clean shutdown leaves no backlog. */
@@ -179,9 +155,8 @@ export class AuditSequencer {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.retry) clearTimeout(this.retry);
-    if (this.later) clearTimeout(this.later);
     if (this.stopListening) await this.stopListening();
-    while (this.running) await this.running;
+    await this.runner.stop();
     await sequencePending(this.database.db);
   }
 
@@ -192,8 +167,7 @@ export class AuditSequencer {
       if (r.busy) this.scheduleRetry();
       if (r.more) {
         // A backlog goes on at once: the interval is for spreading commits, not for slowing a catch-up.
-        this.lastStart = 0;
-        this.again = true;
+        this.runner.runAgainAtOnce();
       }
     } catch (e) {
       if (!this.stopped) this.onError(e);

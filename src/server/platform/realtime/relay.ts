@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { PacedRunner } from '../paced-runner.js';
 import { PUBLISHER_LOCK, toLiveEvent, type EventRow, type LiveEvent } from './outbox.js';
 
 export type RelayOptions = {
@@ -35,13 +36,10 @@ const MAX_TRACKED_GAP = 1_000;
 export class Relay {
   private cursor = 0;
   private readonly gaps = new Map<number, Gap>();
-  private running: Promise<void> | null = null;
-  private again = false;
   private stopped = true;
   private poll: NodeJS.Timeout | null = null;
   private recheck: NodeJS.Timeout | null = null;
-  private later: { timer: NodeJS.Timeout; done: Promise<void>; fire: () => void } | null = null;
-  private lastStart = 0;
+  private readonly runner: PacedRunner;
   private readonly batch: number;
 
   constructor(
@@ -51,6 +49,7 @@ export class Relay {
     private readonly onError: (e: unknown) => void,
   ) {
     this.batch = opts.batch ?? 500;
+    this.runner = new PacedRunner(() => this.loop(), opts.minIntervalMs ?? 0);
   }
 
   /** Every event up to this seq has been handed to the hub (or is known not to exist, or is watched late). */
@@ -69,60 +68,25 @@ export class Relay {
 
   /** Asks for a read soon; asks while one runs, or within minIntervalMs of the last start, collapse into one. */
   kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    const wait = this.lastStart + (this.opts.minIntervalMs ?? 0) - Date.now();
-    if (wait > 0) {
-      if (!this.later) {
-        let fire!: () => void;
-        const done = new Promise<void>((resolve) => (fire = resolve));
-        const timer = setTimeout(() => {
-          this.later = null;
-          this.kick();
-          fire();
-        }, wait);
-        timer.unref();
-        this.later = { timer, done, fire };
-      }
-      return;
-    }
-    this.lastStart = Date.now();
-    this.running = this.loop().finally(() => {
-      this.running = null;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    if (!this.stopped) this.runner.kick();
   }
 
   /** Resolves once the reads asked for so far are done (tests, shutdown). */
-  async settle(): Promise<void> {
-    while (this.running || this.later) await (this.running ?? this.later?.done);
+  settle(): Promise<void> {
+    return this.runner.settle();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.recheck) clearTimeout(this.recheck);
-    if (this.later) {
-      clearTimeout(this.later.timer);
-      this.later.fire();
-      this.later = null;
-    }
-    await this.settle();
+    await this.runner.stop();
   }
 
   private async loop(): Promise<void> {
     try {
       // A full batch means more is waiting: read on at once rather than after the interval.
-      if (await this.pass()) {
-        this.lastStart = 0;
-        this.again = true;
-      }
+      if (await this.pass()) this.runner.runAgainAtOnce();
     } catch (e) {
       if (!this.stopped) this.onError(e);
     }
