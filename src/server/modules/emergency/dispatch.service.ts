@@ -103,16 +103,19 @@ export class DispatchService {
         target ? limit : Number.POSITIVE_INFINITY,
       );
     const read = target ? limit + KNN_SLACK : Number.POSITIVE_INFINITY;
+    let ranked: Recommendation[] | null = null;
     let candidates = await (target ? positioned.orderBy(sql`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <-> point(${target.lon * KNN_LON_SCALE}, ${target.lat})`).limit(read).execute() : q.execute());
     if (target && candidates.length < limit) {
       // Fewer positioned candidates than asked for: all of them, then those with no position (ranked last).
       candidates = [...candidates, ...(await q.where((eb) => eb.or([eb('lat', 'is', null), eb('lon', 'is', null)])).execute())];
     } else if (target && candidates.length === read) {
       // (Fewer than `read` back means every positioned candidate is here already.)
-      const worst = rank(candidates).at(-1)?.etaSeconds;
+      ranked = rank(candidates);
+      const worst = ranked.at(-1)?.etaSeconds;
       const box = worst == null ? null : boxAround(target, rankingRadiusM(worst, settings));
       const last = candidates.at(-1)!;
       if (!box || !boxWithinKnn(target, box, knnDistance(target, { lat: last.lat!, lon: last.lon! }))) {
+        ranked = null;
         candidates = box
           ? await positioned
               // The KNN index (migrations/0006) answers the box too: the same point, the same scale.
@@ -121,7 +124,8 @@ export class DispatchService {
           : await q.execute();
       }
     }
-    const ranked = rank(candidates);
+    // The nearest units alone, when they hold every unit that can rank, are ranked once.
+    ranked ??= rank(candidates);
     // Without coordinates, units of the incident's department come first.
     const items = target ? ranked : [...ranked.filter((r) => r.department === incident.department), ...ranked.filter((r) => r.department !== incident.department)].map((r, i) => ({ ...r, rank: i + 1 }));
     return { needed, items: items.slice(0, limit) };
