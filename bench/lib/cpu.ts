@@ -4,17 +4,19 @@ import { performance } from 'node:perf_hooks';
 // Linux reports process times in clock ticks; USER_HZ is 100 on every mainstream kernel build.
 const TICKS_PER_SECOND = 100;
 
-/** CPU seconds (user + system) a process has used so far, from /proc; null where /proc is absent. */
-function processCpuSeconds(pid: number): number | null {
+/** A process's command name and CPU seconds (user + system) so far, from /proc; null once it has ended or where /proc is absent. */
+function processTimes(pid: number | string): { name: string; seconds: number } | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // After the command name: state is field 3 of stat(5), utime 14 and stime 15.
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), seconds: (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND };
   } catch {
     return null;
   }
 }
+
+const processCpuSeconds = (pid: number) => processTimes(pid)?.seconds ?? null;
 
 /** CPU seconds of every process named `postgres` on this machine (a local PostgreSQL server's backends and helpers). */
 function postgresCpuSeconds(): number | null {
@@ -22,14 +24,8 @@ function postgresCpuSeconds(): number | null {
     let total = 0;
     for (const d of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
-      try {
-        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-        if (!stat.includes(' (postgres) ')) continue;
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-      } catch {
-        // the process ended meanwhile
-      }
+      const t = processTimes(d);
+      if (t?.name === 'postgres') total += t.seconds;
     }
     return total;
   } catch {
