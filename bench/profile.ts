@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate } from '../src/server/platform/db/migrate.js';
 import { cpuMeter } from './lib/cpu.js';
+import { profileTimes, topEntries, type CpuProfile } from './lib/cpuprofile.js';
 import { pgliteTarget, postgresTarget } from './lib/database.js';
 import { insertUnits } from './lib/fixtures.js';
 import { HttpClient, login } from './lib/http.js';
@@ -68,37 +69,10 @@ try {
   await target.dispose();
 }
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] };
-
-/** Self and inclusive shares of the samples taken between `fromUs` and `toUs`. */
-function summarize(p: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number }, fromUs: number, toUs: number) {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const name = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/.*node_modules\//, '').replace(/.*\/src\//, 'src/')}:${n.callFrame.lineNumber + 1}`;
-  const self = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  let total = 0;
-  let t = p.startTime;
-  for (let i = 0; i < p.samples.length; i++) {
-    t += p.timeDeltas[i]!;
-    if (t < fromUs || t > toUs) continue;
-    const leaf = byId.get(p.samples[i]!)!;
-    total++;
-    self.set(name(leaf), (self.get(name(leaf)) ?? 0) + 1);
-    const seen = new Set<string>();
-    for (let n: ProfileNode | undefined = leaf; n; n = byId.get(parent.get(n.id)!)) {
-      const k = name(n);
-      if (seen.has(k)) continue;
-      inclusive.set(k, (inclusive.get(k) ?? 0) + 1);
-      seen.add(k);
-    }
-  }
-  const top = (m: Map<string, number>, k: number) =>
-    [...m]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, k)
-      .map(([f, c]) => `${((100 * c) / total).toFixed(1).padStart(5)}%  ${f}`)
-      .join('\n');
-  console.log(`${total} samples during the load\n-- self --\n${top(self, 40)}\n-- inclusive --\n${top(inclusive, 50)}`);
+/** Shares of the samples taken between `fromUs` and `toUs`, self and inclusive. */
+function summarize(p: CpuProfile, fromUs: number, toUs: number) {
+  const name = (f: CpuProfile['nodes'][number]['callFrame']) => `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\//, '').replace(/.*\/src\//, 'src/')}:${f.lineNumber + 1}`;
+  const { self, inclusive, totalMs } = profileTimes(p, name, fromUs, toUs);
+  const share = (ms: number) => `${((100 * ms) / totalMs).toFixed(1).padStart(5)}%`;
+  console.log(`${totalMs.toFixed(0)} ms of samples during the load\n-- self --\n${topEntries(self, 40, share)}\n-- inclusive --\n${topEntries(inclusive, 50, share)}`);
 }

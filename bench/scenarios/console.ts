@@ -8,6 +8,7 @@ import { incidentBody, insertUnits, mulberry32 } from '../lib/fixtures.js';
 import { HttpClient, login, SESSION_COOKIE } from '../lib/http.js';
 import { REPO_ROOT, startServer } from '../lib/server.js';
 import { percentile, sleep, summarize, type Summary } from '../lib/stats.js';
+import { profileTimes, topEntries } from '../lib/cpuprofile.js';
 
 export const CONSOLE = { incidents: 500, units: 1_000, loads: 5, sampleSeconds: 8, positionsPerSecond: 200, incidentsPerSecond: 2 };
 
@@ -135,20 +136,8 @@ async function profileBusy(page: Page, cdp: CDPSession, seconds: number, progres
   await sleep(seconds * 1000);
   const { profile } = await cdp.send('Profiler.stop');
   fs.writeFileSync(out, JSON.stringify(profile));
-  const dt = new Map<number, number>();
-  const ids = profile.samples ?? [];
-  const deltas = profile.timeDeltas ?? [];
-  for (let i = 0; i < ids.length; i++) dt.set(ids[i]!, (dt.get(ids[i]!) ?? 0) + (deltas[i + 1] ?? 0) / 1000);
-  const byFn = new Map<string, number>();
-  const byFile = new Map<string, number>();
-  for (const n of profile.nodes) {
-    const ms = dt.get(n.id) ?? 0;
-    const file = n.callFrame.url.split('/').pop() || n.callFrame.functionName || '(native)';
-    const fn = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}:${n.callFrame.columnNumber + 1}`;
-    byFn.set(fn, (byFn.get(fn) ?? 0) + ms);
-    byFile.set(file, (byFile.get(file) ?? 0) + ms);
-  }
-  const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${(v / seconds).toFixed(1).padStart(7)} ms/s  ${k}`).join('\n');
+  const { self: byFn, byFile } = profileTimes(profile, (f) => `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() || f.functionName || '(native)'}:${f.lineNumber + 1}:${(f.columnNumber ?? 0) + 1}`);
+  const top = (m: Map<string, number>, n: number) => topEntries(m, n, (ms) => `  ${(ms / seconds).toFixed(1).padStart(7)} ms/s`);
   progress(`[console] profile written to ${out}; self time by file:\n${top(byFile, 12)}\nby function:\n${top(byFn, 30)}`);
 }
 
