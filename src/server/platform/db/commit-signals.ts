@@ -1,3 +1,4 @@
+import { PacedRunner } from '../paced-runner.js';
 import { sql, type CompiledQuery, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type RawBuilder, type TransactionSettings } from 'kysely';
 
 /**
@@ -17,16 +18,26 @@ function channelsOf(q: CompiledQuery): string[] | null {
 }
 
 /**
+ * Another process's relay reads at most once per EVENTS_MIN_INTERVAL_MS (40 ms by default), so NOTIFYs
+ * closer together than this buy nothing there and cost a round trip and a commit each here.
+ */
+export const REMOTE_SIGNAL_MIN_INTERVAL_MS = 20;
+
+/**
  * Commit signals of one database handle: this process's listeners are called as soon as a marked
  * statement's transaction has committed; other processes get a NOTIFY sent outside any writing
- * transaction (no WAL flush under the lock), at most one in flight per channel, so a busy channel
- * costs one NOTIFY per round trip rather than one per commit.
+ * transaction (no WAL flush under the lock), one at a time per channel and at most once per
+ * `remoteMinIntervalMs` (an idle channel's sends at once), so a busy channel costs a few NOTIFYs a
+ * second rather than one per commit.
  */
 export class CommitSignals {
   private readonly local = new Map<string, Set<() => void>>();
-  private readonly sending = new Map<string, boolean>();
+  private readonly senders = new Map<string, PacedRunner>();
 
-  constructor(private readonly remote: ((channel: string) => Promise<unknown>) | null) {}
+  constructor(
+    private readonly remote: ((channel: string) => Promise<unknown>) | null,
+    private readonly remoteMinIntervalMs = REMOTE_SIGNAL_MIN_INTERVAL_MS,
+  ) {}
 
   /** Calls `fn` after each commit of a statement marked for `channel` through this handle; returns the unsubscribe. */
   on(channel: string, fn: () => void): () => void {
@@ -39,25 +50,23 @@ export class CommitSignals {
   fire(channels: Iterable<string>): void {
     for (const channel of channels) {
       for (const fn of this.local.get(channel) ?? []) fn();
-      if (this.remote) this.sendRemote(channel);
+      if (this.remote) this.senderOf(channel).kick();
     }
   }
 
-  private sendRemote(channel: string): void {
-    const state = this.sending.get(channel);
-    if (state !== undefined) {
-      // One is in flight: one more after it covers every commit signalled meanwhile.
-      this.sending.set(channel, true);
-      return;
+  private senderOf(channel: string): PacedRunner {
+    let sender = this.senders.get(channel);
+    if (!sender) {
+      const remote = this.remote!;
+      sender = new PacedRunner(() => remote(channel).then(() => undefined, () => undefined), this.remoteMinIntervalMs);
+      this.senders.set(channel, sender);
     }
-    this.sending.set(channel, false);
-    void this.remote!(channel)
-      .catch(() => undefined)
-      .finally(() => {
-        const again = this.sending.get(channel);
-        this.sending.delete(channel);
-        if (again) this.sendRemote(channel);
-      });
+    return sender;
+  }
+
+  /** Waits for the NOTIFYs asked for so far (shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.senders.values()].map((s) => s.settle()));
   }
 }
 

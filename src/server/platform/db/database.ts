@@ -51,6 +51,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<Database> {
     signals,
     ownBackends,
     close: async () => {
+      await signals.settle();
       await db.destroy();
       if (pglite && !pglite.closed) await pglite.close();
     },
