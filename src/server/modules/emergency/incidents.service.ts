@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
-import { appendAudit, auditQueueInsert } from '../../platform/audit/audit-log.js';
-import { eventInsert } from '../../platform/realtime/outbox.js';
+import { appendAudit, auditQueueRow } from '../../platform/audit/audit-log.js';
+import { GroupWriter, isStatementError } from '../../platform/db/group-writer.js';
+import { eventRow } from '../../platform/realtime/outbox.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
 import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
@@ -10,7 +11,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, insertIntake, insertIntakeAudited, loadSettings, lockIncident, updateIncident, type Intake, type IncidentRow } from './incident-store.js';
+import { findIncident, insertIntake, insertIntakes, intakeDoc, loadSettings, lockIncident, updateIncident, type Intake, type IntakeDoc, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
@@ -42,11 +43,15 @@ export type IntakeAttachment = (tx: Transaction<DB>, incident: IncidentRow) => P
 
 /** Intake and the facts added to an incident over time: answers, notes, locations, priority. */
 export class IncidentsService {
+  /** Call-takers' intakes share statements (group commit): one statement at a time, with up to 32 intakes that arrived meanwhile. */
+  private readonly intakes: GroupWriter<IntakeDoc, IncidentRow>;
+
   constructor(
     private readonly db: Kysely<DB>,
     private readonly discretion: Discretion,
     private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
+    this.intakes = new GroupWriter((docs) => insertIntakes(db, docs), { maxInFlight: 1, maxGroup: 32, isStatementError });
     discretion.declare<{ priority: number; version?: number }>({
       action: 'emergency.lower_priority',
       entityType: 'incident',
@@ -145,10 +150,10 @@ export class IncidentsService {
       entityId: id,
       changes: { after: { ...(number === undefined ? {} : { number }), typeCode: t.code, priority, department, source, callReceivedAt: receivedAt.toISOString(), answers, ...attached } },
     });
-    // A call-taker's intake (no other rows to attach) is one statement: intake is the hottest write path.
+    // A call-taker's intake (no other rows to attach) is one statement, shared with the intakes that arrive meanwhile.
     // A new incident is version 1 (the column's default), which its event announces.
     if (related.length === 0 && !within) {
-      return insertIntakeAudited(this.db, intake, (complete) => auditQueueInsert(ctx, audited(undefined, {}), complete), eventInsert(incidentEvent({ id, version: 1, department }, 'created')));
+      return this.intakes.submit(intakeDoc(intake, { audit: auditQueueRow(ctx, audited(undefined, {})), event: eventRow(incidentEvent({ id, version: 1, department }, 'created')) }));
     }
     return this.db.transaction().execute(async (tx) => {
       const created = await insertIntake(tx, intake);

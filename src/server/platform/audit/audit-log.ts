@@ -58,37 +58,68 @@ export function contentOfRow(row: {
   };
 }
 
-/** Chain link: each entry's hash commits to its content and to the previous entry's hash. */
+// Chain link: each entry's hash commits to its content and to the previous entry's hash.
+const chainOfText = (prevHash: string, text: string) => crypto.createHash('sha256').update(prevHash).update('\n').update(text).digest('hex');
+const leafOfText = (text: string) => leafHash(Buffer.from(text, 'utf8')).toString('hex');
+
 export function chainHash(prevHash: string, content: AuditEntryContent): string {
-  return crypto.createHash('sha256').update(prevHash).update('\n').update(canonicalize(content)).digest('hex');
+  return chainOfText(prevHash, canonicalize(content));
 }
 
 export function leafHashOf(content: AuditEntryContent): string {
-  return leafHash(Buffer.from(canonicalize(content), 'utf8')).toString('hex');
+  return leafOfText(canonicalize(content));
 }
 
-// JSON values are normalised (undefined dropped, Dates as strings) so that what is stored is what was hashed.
-const normalise = (v: unknown): unknown => (v === undefined ? null : JSON.parse(JSON.stringify(v)));
+/** chainHash and leafHashOf of one entry from one canonical text (the sequencer's loop). */
+export function entryHashes(prevHash: string, content: AuditEntryContent): { entry: string; leaf: string } {
+  const text = canonicalize(content);
+  return { entry: chainOfText(prevHash, text), leaf: leafOfText(text) };
+}
 
 /** The sequencers listen here; appendAudit's commit signals it (notifyOnCommit), when the entry can be chained. */
 export const AUDIT_CHANNEL = 'centinela_audit';
 
+/** An audit entry as an `audit_queue` row in JSON (column names as keys), for `auditQueueInsertFrom`. */
+export type AuditQueueRow = ReturnType<typeof auditQueueRow>;
+export function auditQueueRow(ctx: AuditContext, input: AuditInput) {
+  // JSON.stringify of the row drops undefined and writes Dates as strings: what is stored is what is hashed.
+  return {
+    occurred_at: new Date().toISOString(),
+    actor_id: ctx.actorId,
+    actor_username: ctx.actorUsername,
+    actor_roles: [...ctx.actorRoles],
+    actor_token_id: ctx.actorTokenId,
+    action: input.action,
+    entity_type: input.entityType ?? null,
+    entity_id: input.entityId ?? null,
+    changes: input.changes ?? null,
+    reason: input.reason ?? null,
+    request_id: ctx.requestId,
+    client_ip: ctx.clientIp,
+  };
+}
+
 /**
- * appendAudit's INSERT into audit_queue (`RETURNING id`) as a part of a larger statement, for a use
- * case that writes its change, its audit entry and its events in one statement (one round trip, one
- * implicit transaction). `changes` may be completed in SQL from the statement's own rows. The caller
- * must mark that statement with `notifyOnCommit(AUDIT_CHANNEL)`.
+ * appendAudit's INSERT into audit_queue (`RETURNING id`), one entry per row of `from`, each an
+ * `auditQueueRow` in JSON at `record`: the one definition of an entry's columns, for one entry or for
+ * a statement that writes many changes with their entries and events (one round trip, one implicit
+ * transaction). `changes` may be completed in SQL from the statement's own rows. The caller must mark
+ * that statement with `notifyOnCommit(AUDIT_CHANNEL)`.
  */
-export function auditQueueInsert(ctx: AuditContext, input: AuditInput, completeChanges?: (changes: RawBuilder<unknown>) => RawBuilder<unknown>): RawBuilder<{ id: number }> {
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(normalise(v)));
-  const changes = sql<unknown>`${json(input.changes)}::jsonb`;
+export function auditQueueInsertFrom(from: RawBuilder<unknown>, record: RawBuilder<unknown>, completeChanges?: (changes: RawBuilder<unknown>) => RawBuilder<unknown>): RawBuilder<{ id: number }> {
+  const changes = sql<unknown>`a.changes`;
   return sql<{ id: number }>`
       INSERT INTO audit_queue (occurred_at, actor_id, actor_username, actor_roles, actor_token_id, action, entity_type, entity_id,
                                changes, reason, request_id, client_ip)
-      VALUES (${new Date().toISOString()}::timestamptz, ${ctx.actorId}::uuid, ${ctx.actorUsername}::text, ${[...ctx.actorRoles]}::text[],
-              ${ctx.actorTokenId}::uuid, ${input.action}::text, ${input.entityType ?? null}::text, ${input.entityId ?? null}::text,
-              ${completeChanges ? completeChanges(changes) : changes}, ${json(input.reason)}::jsonb, ${ctx.requestId}::text, ${ctx.clientIp}::text)
+      SELECT a.occurred_at, a.actor_id, a.actor_username, a.actor_roles, a.actor_token_id, a.action, a.entity_type, a.entity_id,
+             ${completeChanges ? completeChanges(changes) : changes}, a.reason, a.request_id, a.client_ip
+        FROM ${from} CROSS JOIN LATERAL jsonb_populate_record(NULL::audit_queue, ${record}) a
       RETURNING id`;
+}
+
+/** One entry's INSERT into audit_queue (`RETURNING id`), as a part of a larger statement (see auditQueueInsertFrom). */
+export function auditQueueInsert(ctx: AuditContext, input: AuditInput, completeChanges?: (changes: RawBuilder<unknown>) => RawBuilder<unknown>): RawBuilder<{ id: number }> {
+  return auditQueueInsertFrom(sql`(SELECT ${JSON.stringify(auditQueueRow(ctx, input))}::jsonb AS entry) AS one`, sql`one.entry`, completeChanges);
 }
 
 /**

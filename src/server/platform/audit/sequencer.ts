@@ -2,7 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../db/database.js';
 import { listenOn, type StopListening } from '../db/listen.js';
 import type { AuditQueueTable, DB } from '../db/schema.js';
-import { AUDIT_CHANNEL, chainHash, contentOfRow, leafHashOf } from './audit-log.js';
+import { AUDIT_CHANNEL, contentOfRow, entryHashes } from './audit-log.js';
 import { PacedRunner } from '../paced-runner.js';
 
 /** Advisory lock (two-int form) held by whichever process is sequencing, for one drain transaction. */
@@ -61,12 +61,12 @@ export async function drainAuditQueue(db: Kysely<DB>, opts: { wait: boolean; bat
     for (const r of rows) {
       seq += 1;
       const content = contentOfRow({ ...r, seq });
-      const entry = chainHash(prev, content);
+      const { entry, leaf } = entryHashes(prev, content);
       ids.push(Number(r.id));
       seqs.push(seq);
       prevs.push(prev);
       entries.push(entry);
-      leaves.push(leafHashOf(content));
+      leaves.push(leaf);
       prev = entry;
     }
     // Content is copied column by column inside the database, never round-tripped through JavaScript.

@@ -59,23 +59,42 @@ export const toLiveEvent = (r: EventRow): LiveEvent => ({
 
 const MAX_DATA_BYTES = 4096;
 
-/**
- * publishEvent's INSERT into events (`RETURNING seq`) as a part of a larger statement, for a use case
- * that writes its change, audit entry and events in one statement. The caller must mark that
- * statement with `notifyOnCommit(EVENTS_CHANNEL)`.
- */
-export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
-  const data = event.data === undefined || event.data === null ? null : JSON.stringify(event.data);
-  if (data !== null && Buffer.byteLength(data) > MAX_DATA_BYTES) {
+/** An event as an `events` row in JSON (column names as keys), for `eventInsertFrom`. */
+export type EventRowJson = ReturnType<typeof eventRow>;
+export function eventRow(event: EventInput) {
+  const data = event.data === undefined || event.data === null ? null : event.data;
+  if (data !== null && Buffer.byteLength(JSON.stringify(data)) > MAX_DATA_BYTES) {
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
+  return {
+    topic: event.topic,
+    kind: event.kind,
+    entity_type: event.entityType,
+    entity_id: event.entityId,
+    version: event.version ?? null,
+    department: event.department ?? null,
+    data,
+  };
+}
+
+/**
+ * publishEvent's INSERT into events (`RETURNING seq`), one event per row of `from`, each an `eventRow`
+ * in JSON at `record`: for one event or for a statement that writes many changes with their audit
+ * entries and events. The caller must mark that statement with `notifyOnCommit(EVENTS_CHANNEL)`.
+ */
+export function eventInsertFrom(from: RawBuilder<unknown>, record: RawBuilder<unknown>): RawBuilder<{ seq: number }> {
   // The seq's default (events_next_seq(), migrations/0014) takes PUBLISHER_LOCK first and holds it
   // until commit: a relay seeing a gap knows which transactions may still fill it.
   return sql<{ seq: number }>`
       INSERT INTO events (topic, kind, entity_type, entity_id, version, department, data)
-      VALUES (${event.topic}, ${event.kind}, ${event.entityType}, ${event.entityId}, ${event.version ?? null},
-              ${event.department ?? null}, ${data}::jsonb)
+      SELECT e.topic, e.kind, e.entity_type, e.entity_id, e.version, e.department, e.data
+        FROM ${from} CROSS JOIN LATERAL jsonb_populate_record(NULL::events, ${record}) e
       RETURNING seq`;
+}
+
+/** One event's INSERT into events (`RETURNING seq`), as a part of a larger statement (see eventInsertFrom). */
+export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
+  return eventInsertFrom(sql`(SELECT ${JSON.stringify(eventRow(event))}::jsonb AS ev) AS one`, sql`one.ev`);
 }
 
 /**
