@@ -3,6 +3,13 @@ import { validateEido, danglingReferences } from '../../test/eido/eido-validator
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { sequencePending } from '../../platform/audit/sequencer.js';
 import { verifyAuditLog } from '../../platform/audit/verify.js';
+import crypto from 'node:crypto';
+import { sql } from 'kysely';
+import { auditQueueRow } from '../../platform/audit/audit-log.js';
+import type { AuditContext } from '../../platform/auth/principal.js';
+import { GroupWriter, isStatementError } from '../../platform/db/group-writer.js';
+import { eventRow } from '../../platform/realtime/outbox.js';
+import { insertIntakes, intakeDoc, type Intake, type IntakeDoc } from './incident-store.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -79,6 +86,79 @@ describe('intake', () => {
     expect(audit.changes).toEqual({ after: { number: row.number, typeCode: 'ROB', priority: inc.priority, department: 'SV.SS', source: 'call', callReceivedAt: row.call_received_at.toISOString(), answers: { weapons: false } } });
     const events = await s.database.db.selectFrom('events').selectAll().where('entity_id', '=', inc.id).execute();
     expect(events).toMatchObject([{ topic: 'incidents', kind: 'created', entity_type: 'incident', version: inc.version, department: 'SV.SS', data: null }]);
+    expect((await verifyAuditLog(s.database.db)).ok).toBe(true);
+  });
+
+  it('writes intakes that arrive together in one statement, each with its own number, rows, audit entry and event', async () => {
+    const spots = Array.from({ length: 12 }, (_, i) => near(0.001 * i, 0.001 * i));
+    // The first write waits on a lock held here, so the other eleven arrive while it is under way.
+    // (On PGlite the held connection is the only one: the first write waits for it instead.)
+    const holder = await s.database.pool.connect();
+    let pending: Promise<Record<string, unknown>[]>;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE incidents IN EXCLUSIVE MODE');
+      pending = Promise.all(
+        spots.map((at, i) => createIncident({ typeCode: 'ROB', description: `Robo número ${i}`, location: { ...at, source: 'device', accuracyM: 5 + i }, answers: { weapons: i % 2 === 0 } })),
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await holder.query('COMMIT');
+    } finally {
+      holder.release();
+    }
+    const created = await pending;
+    const ids = created.map((c) => c.id as string);
+    // Rows written by one statement share its transaction id: the first alone, then the eleven together.
+    const { rows: txs } = await sql<{ n: number }>`SELECT count(DISTINCT xmin::text)::int AS n FROM incidents WHERE id = ANY(${ids}::uuid[])`.execute(s.database.db);
+    expect(txs[0]!.n).toBe(2);
+    expect(new Set(created.map((c) => c.number)).size).toBe(ids.length);
+    await sequencePending(s.database.db);
+    const audits = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'incident.created').where('entity_id', 'in', ids).execute();
+    const events = await s.database.db.selectFrom('events').selectAll().where('entity_id', 'in', ids).execute();
+    expect(new Set(audits.map((a) => a.request_id)).size).toBe(ids.length);
+    for (const [i, c] of created.entries()) {
+      expect(c).toMatchObject({ priority: i % 2 === 0 ? 1 : 2, department: 'SV.SS', version: 1 });
+      const d = await get(c.id);
+      expect(d.description).toBe(`Robo número ${i}`);
+      expect(d.answers).toEqual({ weapons: i % 2 === 0 });
+      expect(d.locations).toMatchObject([{ lat: spots[i]!.lat, lon: spots[i]!.lon, accuracyM: 5 + i, source: 'device', current: true }]);
+      expect(d.timeline.map((t: { kind: string }) => t.kind)).toEqual(['created']);
+      const audit = audits.filter((a) => a.entity_id === c.id);
+      expect(audit).toHaveLength(1);
+      expect(audit[0]!.changes).toMatchObject({ after: { number: c.number, answers: { weapons: i % 2 === 0 } } });
+      expect(events.filter((e) => e.entity_id === c.id)).toMatchObject([{ kind: 'created', version: 1 }]);
+    }
+    expect((await verifyAuditLog(s.database.db)).ok).toBe(true);
+  });
+
+  it('fails only the intake the database refuses when it was grouped with others', async () => {
+    const user = await s.database.db.selectFrom('users').select('id').where('username', '=', 'call_taker').executeTakeFirstOrThrow();
+    const ctx: AuditContext = { actorId: user.id, actorUsername: 'call_taker', actorRoles: ['call_taker'], actorTokenId: null, requestId: 'group-test', clientIp: null };
+    const doc = (typeCode: string) => {
+      const id = crypto.randomUUID();
+      const locationId = crypto.randomUUID();
+      const intake: Intake = {
+        id, typeCode, priority: 3, source: 'call', callerNumber: null, callerName: null, description: `grupo ${typeCode}`, department: 'SV.SS', lat: CENTRE.lat, lon: CENTRE.lon,
+        callReceivedAt: new Date(),
+        location: { id: locationId, lat: CENTRE.lat, lon: CENTRE.lon, addressText: null, landmark: null, department: 'SV.SS', source: 'map_click', accuracyM: null },
+        answers: {}, actor: { id: user.id, username: 'call_taker' }, timeline: { typeCode },
+      };
+      return intakeDoc(intake, { audit: auditQueueRow(ctx, { action: 'incident.created', entityType: 'incident', entityId: id, changes: { after: { typeCode } } }), event: eventRow({ topic: 'incidents', kind: 'created', entityType: 'incident', entityId: id, version: 1, department: 'SV.SS' }) });
+    };
+    let writes = 0;
+    const writer = new GroupWriter((docs: IntakeDoc[]) => (writes++, insertIntakes(s.database.db, docs)), { maxInFlight: 1, maxGroup: 32, isStatementError });
+    const first = writer.submit(doc('DIST'));
+    // 'NOPE' is no incident type: its row breaks a foreign key, and so the whole statement.
+    const docs = [doc('DIST'), doc('NOPE'), doc('ROB')];
+    const settled = await Promise.allSettled([first, ...docs.map((d) => writer.submit(d))]);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
+    expect(writes).toBe(5); // the first alone, the group of three refused, then each of the three again
+    const written = await s.database.db.selectFrom('incidents').select(['id', 'number']).where('id', 'in', docs.map((d) => d.incident.id)).execute();
+    expect(written.map((w) => w.id).sort()).toEqual([docs[0]!.incident.id, docs[2]!.incident.id].sort());
+    await sequencePending(s.database.db);
+    const audits = await s.database.db.selectFrom('audit_log').select(['entity_id', 'changes']).where('entity_id', 'in', docs.map((d) => d.incident.id)).execute();
+    expect(audits.map((a) => a.entity_id).sort()).toEqual(written.map((w) => w.id).sort());
     expect((await verifyAuditLog(s.database.db)).ok).toBe(true);
   });
 
