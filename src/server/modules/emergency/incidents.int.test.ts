@@ -94,7 +94,7 @@ describe('intake', () => {
     // The first write waits on a lock held here, so the other eleven arrive while it is under way.
     // (On PGlite the held connection is the only one: the first write waits for it instead.)
     const holder = await s.database.pool.connect();
-    let pending: Promise<Record<string, unknown>[]>;
+    let pending: Promise<{ id: string; number: string }[]>;
     try {
       await holder.query('BEGIN');
       await holder.query('LOCK TABLE incidents IN EXCLUSIVE MODE');
