@@ -9,8 +9,10 @@
  * of several is written again one item at a time, so that one bad item fails only its own request.
  * Any other error (a lost connection: the commit's fate is unknown) fails the whole group unretried.
  */
+type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
+
 export class GroupWriter<I, O> {
-  private readonly queue: { item: I; resolve: (o: O) => void; reject: (e: unknown) => void }[] = [];
+  private readonly queue: Pending<I, O>[] = [];
   private inFlight = 0;
 
   constructor(
@@ -29,25 +31,40 @@ export class GroupWriter<I, O> {
     while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
       const group = this.queue.splice(0, this.opts.maxGroup);
       this.inFlight++;
-      void this.run(group).finally(() => {
+      // The next group's write starts before this group's callers resume: their replies would otherwise delay it.
+      const release = () => {
         this.inFlight--;
         this.pump();
-      });
+      };
+      this.write(group.map((g) => g.item)).then(
+        (out) => {
+          release();
+          this.settle(group, out);
+        },
+        (e: unknown) => {
+          release();
+          this.fail(group, e);
+        },
+      );
     }
   }
 
-  private async run(group: typeof this.queue): Promise<void> {
-    try {
-      const out = await this.write(group.map((g) => g.item));
-      if (out.length !== group.length) throw new Error(`GroupWriter: ${group.length} items written, ${out.length} results`);
-      group.forEach((g, i) => g.resolve(out[i]!));
-    } catch (e) {
-      if (group.length === 1 || !this.opts.isStatementError(e)) {
-        for (const g of group) g.reject(e);
-        return;
-      }
-      await Promise.all(group.map((g) => this.run([g])));
+  private settle(group: Pending<I, O>[], out: O[]): void {
+    if (out.length !== group.length) {
+      const e = new Error(`GroupWriter: ${group.length} items written, ${out.length} results`);
+      for (const g of group) g.reject(e);
+      return;
     }
+    group.forEach((g, i) => g.resolve(out[i]!));
+  }
+
+  private fail(group: Pending<I, O>[], e: unknown): void {
+    if (group.length === 1 || !this.opts.isStatementError(e)) {
+      for (const g of group) g.reject(e);
+      return;
+    }
+    // Rare: each item alone, outside the in-flight limit, so that only the bad ones fail.
+    for (const g of group) this.write([g.item]).then((out) => this.settle([g], out), (err: unknown) => g.reject(err));
   }
 }
 
