@@ -62,72 +62,83 @@ export type Intake = {
   timeline: Record<string, unknown>;
 };
 
-/** An intake's rows as JSON (column names as keys): what `insertIntakes` writes for one incident. */
+/**
+ * An intake as one flat JSON object, the record `intakeCtes` reads (keys are the names of its
+ * column list); the audit entry and event are rows of their own tables, read by their own owners.
+ */
 export type IntakeDoc = ReturnType<typeof intakeDoc>;
 export function intakeDoc(i: Intake, audited?: { audit: AuditQueueRow; event: EventRowJson }) {
   const l = i.location;
   return {
+    id: i.id,
     year: String(i.callReceivedAt.getUTCFullYear()),
-    incident: {
-      id: i.id,
-      type_code: i.typeCode,
-      priority: i.priority,
-      source: i.source,
-      caller_number: i.callerNumber,
-      caller_name: i.callerName,
-      description: i.description,
-      department: i.department,
-      lat: i.lat,
-      lon: i.lon,
-      current_location_id: l.id,
-      call_received_at: i.callReceivedAt.toISOString(),
-      created_by: i.actor.id,
-    },
-    location: { id: l.id, incident_id: i.id, lat: l.lat, lon: l.lon, address_text: l.addressText, landmark: l.landmark, department: l.department, source: l.source, accuracy_m: l.accuracyM, created_by: i.actor.id },
+    type_code: i.typeCode,
+    priority: i.priority,
+    source: i.source,
+    caller_number: i.callerNumber,
+    caller_name: i.callerName,
+    description: i.description,
+    department: i.department,
+    lat: i.lat,
+    lon: i.lon,
+    call_received_at: i.callReceivedAt.toISOString(),
+    actor_id: i.actor.id,
+    actor_username: i.actor.username,
+    location_id: l.id,
+    location_lat: l.lat,
+    location_lon: l.lon,
+    location_address_text: l.addressText,
+    location_landmark: l.landmark,
+    location_department: l.department,
+    location_source: l.source,
+    location_accuracy_m: l.accuracyM,
     answers: i.answers,
-    timeline: { incident_id: i.id, actor_id: i.actor.id, actor_username: i.actor.username, data: i.timeline },
+    timeline: i.timeline,
     ...audited,
   };
 }
 
 /**
  * New incidents, each numbered from the year its call came in, with its first location, its protocol
- * answers and its 'created' timeline entry, as CTEs over the rows `r` of one JSON parameter (the
- * incidents are `inc`): intake is the hottest write, so several intakes share one statement.
- * Foreign keys are checked at the statement's end.
+ * answers and its 'created' timeline entry, as CTEs over the records `r` of one JSON parameter (the
+ * incidents are `inc`): intake is the hottest write, so several intakes share one statement, and a
+ * typed column list reads each record once. Foreign keys are checked at the statement's end.
  */
 function intakeCtes(docs: IntakeDoc[]) {
   return sql`
     r AS MATERIALIZED (
-      SELECT t.x, nextval('incident_number_seq')::text AS n
-        FROM jsonb_array_elements(${JSON.stringify(docs)}::jsonb) WITH ORDINALITY AS t(x, ord) ORDER BY t.ord),
+      SELECT d.*, nextval('incident_number_seq')::text AS n
+        FROM jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) AS d(
+          id uuid, year text, type_code text, priority smallint, source text, caller_number text, caller_name text, description text,
+          department text, lat float8, lon float8, call_received_at timestamptz, actor_id uuid, actor_username text,
+          location_id uuid, location_lat float8, location_lon float8, location_address_text text, location_landmark text,
+          location_department text, location_source text, location_accuracy_m float8, answers jsonb, timeline jsonb, audit jsonb, event jsonb)),
     inc AS (
       INSERT INTO incidents (id, number, type_code, priority, status, source, caller_number, caller_name, description, department,
                              lat, lon, current_location_id, call_received_at, created_by)
-      SELECT i.id, 'SV-' || (r.x->>'year') || '-' || lpad(r.n, greatest(6, length(r.n)), '0'), i.type_code, i.priority, 'received', i.source,
-             i.caller_number, i.caller_name, i.description, i.department, i.lat, i.lon, i.current_location_id, i.call_received_at, i.created_by
-        FROM r CROSS JOIN LATERAL jsonb_populate_record(NULL::incidents, r.x->'incident') i
+      SELECT r.id, 'SV-' || r.year || '-' || lpad(r.n, greatest(6, length(r.n)), '0'), r.type_code, r.priority, 'received', r.source,
+             r.caller_number, r.caller_name, r.description, r.department, r.lat, r.lon, r.location_id, r.call_received_at, r.actor_id
+        FROM r
       RETURNING *),
     loc AS (
       INSERT INTO incident_locations (id, incident_id, lat, lon, address_text, landmark, department, source, accuracy_m, created_by)
-      SELECT l.id, l.incident_id, l.lat, l.lon, l.address_text, l.landmark, l.department, l.source, l.accuracy_m, l.created_by
-        FROM r CROSS JOIN LATERAL jsonb_populate_record(NULL::incident_locations, r.x->'location') l),
+      SELECT r.location_id, r.id, r.location_lat, r.location_lon, r.location_address_text, r.location_landmark, r.location_department,
+             r.location_source, r.location_accuracy_m, r.actor_id
+        FROM r),
     ans AS (
       INSERT INTO incident_answers (incident_id, question_key, value, answered_by)
-      SELECT (r.x->'incident'->>'id')::uuid, a.key, a.value, (r.x->'incident'->>'created_by')::uuid
-        FROM r CROSS JOIN LATERAL jsonb_each(r.x->'answers') a),
+      SELECT r.id, a.key, a.value, r.actor_id FROM r CROSS JOIN LATERAL jsonb_each(r.answers) a),
     tl AS (
       INSERT INTO incident_timeline (incident_id, actor_id, actor_username, kind, data)
-      SELECT t.incident_id, t.actor_id, t.actor_username, 'created', t.data
-        FROM r CROSS JOIN LATERAL jsonb_populate_record(NULL::incident_timeline, r.x->'timeline') t)`;
+      SELECT r.id, r.actor_id, r.actor_username, 'created', r.timeline FROM r)`;
 }
 
 /** The rows in the order of `docs` (RETURNING gives no order). */
 function inDocOrder(docs: IntakeDoc[], rows: IncidentRow[]): IncidentRow[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
   return docs.map((d) => {
-    const row = byId.get(d.incident.id);
-    if (!row) throw new Error(`intake: incident ${d.incident.id} was not returned`);
+    const row = byId.get(d.id);
+    if (!row) throw new Error(`intake: incident ${d.id} was not returned`);
     return row;
   });
 }
@@ -147,8 +158,8 @@ export async function insertIntake(tx: Transaction<DB>, i: Intake): Promise<Inci
 export async function insertIntakes(db: Kysely<DB>, docs: IntakeDoc[]): Promise<IncidentRow[]> {
   const { rows } = await sql<IncidentRow>`${notifyOnCommit(AUDIT_CHANNEL, EVENTS_CHANNEL)}
     WITH ${intakeCtes(docs)},
-    q AS (${auditQueueInsertFrom(sql`r JOIN inc ON inc.id = (r.x->'incident'->>'id')::uuid`, sql`r.x->'audit'`, (c) => sql`jsonb_set(${c}, '{after,number}', to_jsonb(inc.number))`)}),
-    e AS (${eventInsertFrom(sql`r`, sql`r.x->'event'`)})
+    q AS (${auditQueueInsertFrom(sql`r JOIN inc ON inc.id = r.id`, sql`r.audit`, (c) => sql`jsonb_set(${c}, '{after,number}', to_jsonb(inc.number))`)}),
+    e AS (${eventInsertFrom(sql`r`, sql`r.event`)})
     SELECT * FROM inc`.execute(db);
   return inDocOrder(docs, rows);
 }

@@ -154,10 +154,10 @@ describe('intake', () => {
     expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((settled[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
     expect(writes).toBe(5); // the first alone, the group of three refused, then each of the three again
-    const written = await s.database.db.selectFrom('incidents').select(['id', 'number']).where('id', 'in', docs.map((d) => d.incident.id)).execute();
-    expect(written.map((w) => w.id).sort()).toEqual([docs[0]!.incident.id, docs[2]!.incident.id].sort());
+    const written = await s.database.db.selectFrom('incidents').select(['id', 'number']).where('id', 'in', docs.map((d) => d.id)).execute();
+    expect(written.map((w) => w.id).sort()).toEqual([docs[0]!.id, docs[2]!.id].sort());
     await sequencePending(s.database.db);
-    const audits = await s.database.db.selectFrom('audit_log').select(['entity_id', 'changes']).where('entity_id', 'in', docs.map((d) => d.incident.id)).execute();
+    const audits = await s.database.db.selectFrom('audit_log').select(['entity_id', 'changes']).where('entity_id', 'in', docs.map((d) => d.id)).execute();
     expect(audits.map((a) => a.entity_id).sort()).toEqual(written.map((w) => w.id).sort());
     expect((await verifyAuditLog(s.database.db)).ok).toBe(true);
   });
