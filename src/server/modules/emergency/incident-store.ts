@@ -63,13 +63,14 @@ export type Intake = {
 };
 
 /**
- * An intake as one flat JSON object, the record `intakeCtes` reads (keys are the names of its
- * column list); the audit entry and event are rows of their own tables, read by their own owners.
+ * An intake as the JSON text of one flat record, the record `intakeCtes` reads (keys are the names
+ * of its column list; the audit entry and event are rows of their own tables, read by their
+ * owners). Serialised per request, so that a value JSON cannot carry fails only its own request.
  */
-export type IntakeDoc = ReturnType<typeof intakeDoc>;
-export function intakeDoc(i: Intake, audited?: { audit: AuditQueueRow; event: EventRowJson }) {
+export type IntakeRecord = { id: string; json: string };
+export function intakeRecord(i: Intake, audited?: { audit: AuditQueueRow; event: EventRowJson }): IntakeRecord {
   const l = i.location;
-  return {
+  return { id: i.id, json: JSON.stringify({
     id: i.id,
     year: String(i.callReceivedAt.getUTCFullYear()),
     type_code: i.typeCode,
@@ -95,7 +96,7 @@ export function intakeDoc(i: Intake, audited?: { audit: AuditQueueRow; event: Ev
     answers: i.answers,
     timeline: i.timeline,
     ...audited,
-  };
+  }) };
 }
 
 /**
@@ -104,11 +105,11 @@ export function intakeDoc(i: Intake, audited?: { audit: AuditQueueRow; event: Ev
  * incidents are `inc`): intake is the hottest write, so several intakes share one statement, and a
  * typed column list reads each record once. Foreign keys are checked at the statement's end.
  */
-function intakeCtes(docs: IntakeDoc[]) {
+function intakeCtes(records: IntakeRecord[]) {
   return sql`
     r AS MATERIALIZED (
       SELECT d.*, nextval('incident_number_seq')::text AS n
-        FROM jsonb_to_recordset(${JSON.stringify(docs)}::jsonb) AS d(
+        FROM jsonb_to_recordset(${`[${records.map((r) => r.json).join(',')}]`}::jsonb) AS d(
           id uuid, year text, type_code text, priority smallint, source text, caller_number text, caller_name text, description text,
           department text, lat float8, lon float8, call_received_at timestamptz, actor_id uuid, actor_username text,
           location_id uuid, location_lat float8, location_lon float8, location_address_text text, location_landmark text,
@@ -133,10 +134,10 @@ function intakeCtes(docs: IntakeDoc[]) {
       SELECT r.id, r.actor_id, r.actor_username, 'created', r.timeline FROM r)`;
 }
 
-/** The rows in the order of `docs` (RETURNING gives no order). */
-function inDocOrder(docs: IntakeDoc[], rows: IncidentRow[]): IncidentRow[] {
+/** The rows in the order of `records` (RETURNING gives no order). */
+function inRecordOrder(records: IntakeRecord[], rows: IncidentRow[]): IncidentRow[] {
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return docs.map((d) => {
+  return records.map((d) => {
     const row = byId.get(d.id);
     if (!row) throw new Error(`intake: incident ${d.id} was not returned`);
     return row;
@@ -145,21 +146,21 @@ function inDocOrder(docs: IntakeDoc[], rows: IncidentRow[]): IncidentRow[] {
 
 /** Writes a new incident in the caller's transaction; its audit entry and event follow there. */
 export async function insertIntake(tx: Transaction<DB>, i: Intake): Promise<IncidentRow> {
-  const docs = [intakeDoc(i)];
-  const { rows } = await sql<IncidentRow>`WITH ${intakeCtes(docs)} SELECT * FROM inc`.execute(tx);
-  return inDocOrder(docs, rows)[0]!;
+  const records = [intakeRecord(i)];
+  const { rows } = await sql<IncidentRow>`WITH ${intakeCtes(records)} SELECT * FROM inc`.execute(tx);
+  return inRecordOrder(records, rows)[0]!;
 }
 
 /**
  * Writes new incidents together with their audit entries and live events in one statement: one
  * round trip and one implicit transaction for all of them. Each audit entry's `changes.after.number`
- * is the number this statement gives its incident. Returns the incidents in the order of `docs`.
+ * is the number this statement gives its incident. Returns the incidents in the order of `records`.
  */
-export async function insertIntakes(db: Kysely<DB>, docs: IntakeDoc[]): Promise<IncidentRow[]> {
+export async function insertIntakes(db: Kysely<DB>, records: IntakeRecord[]): Promise<IncidentRow[]> {
   const { rows } = await sql<IncidentRow>`${notifyOnCommit(AUDIT_CHANNEL, EVENTS_CHANNEL)}
-    WITH ${intakeCtes(docs)},
+    WITH ${intakeCtes(records)},
     q AS (${auditQueueInsertFrom(sql`r JOIN inc ON inc.id = r.id`, sql`r.audit`, (c) => sql`jsonb_set(${c}, '{after,number}', to_jsonb(inc.number))`)}),
     e AS (${eventInsertFrom(sql`r`, sql`r.event`)})
     SELECT * FROM inc`.execute(db);
-  return inDocOrder(docs, rows);
+  return inRecordOrder(records, rows);
 }

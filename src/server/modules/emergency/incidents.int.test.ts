@@ -7,9 +7,9 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { auditQueueRow } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
-import { GroupWriter, isStatementError } from '../../platform/db/group-writer.js';
+import { GroupWriter, isItemError } from '../../platform/db/group-writer.js';
 import { eventRow } from '../../platform/realtime/outbox.js';
-import { insertIntakes, intakeDoc, type Intake, type IntakeDoc } from './incident-store.js';
+import { insertIntakes, intakeRecord, type Intake, type IntakeRecord } from './incident-store.js';
 
 let s: TestServer;
 let callTaker: string;
@@ -91,6 +91,8 @@ describe('intake', () => {
 
   it('writes intakes that arrive together in one statement, each with its own number, rows, audit entry and event', async () => {
     const spots = Array.from({ length: 12 }, (_, i) => near(0.001 * i, 0.001 * i));
+    // The type is read once first: on PGlite a cache miss would queue every request behind the held connection.
+    await createIncident({ typeCode: 'ROB' });
     // The first write waits on a lock held here, so the other eleven arrive while it is under way.
     // (On PGlite the held connection is the only one: the first write waits for it instead.)
     const holder = await s.database.pool.connect();
@@ -143,10 +145,10 @@ describe('intake', () => {
         location: { id: locationId, lat: CENTRE.lat, lon: CENTRE.lon, addressText: null, landmark: null, department: 'SV.SS', source: 'map_click', accuracyM: null },
         answers: {}, actor: { id: user.id, username: 'call_taker' }, timeline: { typeCode },
       };
-      return intakeDoc(intake, { audit: auditQueueRow(ctx, { action: 'incident.created', entityType: 'incident', entityId: id, changes: { after: { typeCode } } }), event: eventRow({ topic: 'incidents', kind: 'created', entityType: 'incident', entityId: id, version: 1, department: 'SV.SS' }) });
+      return intakeRecord(intake, { audit: auditQueueRow(ctx, { action: 'incident.created', entityType: 'incident', entityId: id, changes: { after: { typeCode } } }), event: eventRow({ topic: 'incidents', kind: 'created', entityType: 'incident', entityId: id, version: 1, department: 'SV.SS' }) });
     };
     let writes = 0;
-    const writer = new GroupWriter((docs: IntakeDoc[]) => (writes++, insertIntakes(s.database.db, docs)), { maxInFlight: 1, maxGroup: 32, isStatementError });
+    const writer = new GroupWriter((records: IntakeRecord[]) => (writes++, insertIntakes(s.database.db, records)), { maxInFlight: 1, maxGroup: 32, stallMs: 60_000, isItemError });
     const first = writer.submit(doc('DIST'));
     // 'NOPE' is no incident type: its row breaks a foreign key, and so the whole statement.
     const docs = [doc('DIST'), doc('NOPE'), doc('ROB')];

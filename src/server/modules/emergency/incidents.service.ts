@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { ACTIVE_STATUSES, priorityFromAnswers, type Answers } from '../../../common/emergency.js';
 import { appendAudit, auditQueueRow } from '../../platform/audit/audit-log.js';
-import { GroupWriter, isStatementError } from '../../platform/db/group-writer.js';
+import { GroupWriter, isItemError } from '../../platform/db/group-writer.js';
 import { eventRow } from '../../platform/realtime/outbox.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
@@ -11,7 +11,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, insertIntake, insertIntakes, intakeDoc, loadSettings, lockIncident, updateIncident, type Intake, type IntakeDoc, type IncidentRow } from './incident-store.js';
+import { findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, lockIncident, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
@@ -43,15 +43,15 @@ export type IntakeAttachment = (tx: Transaction<DB>, incident: IncidentRow) => P
 
 /** Intake and the facts added to an incident over time: answers, notes, locations, priority. */
 export class IncidentsService {
-  /** Call-takers' intakes share statements (group commit): one statement at a time, with up to 32 intakes that arrived meanwhile. */
-  private readonly intakes: GroupWriter<IntakeDoc, IncidentRow>;
+  /** Call-takers' intakes share statements (group commit): one at a time, with up to 32 intakes that arrived meanwhile; one stuck for 500 ms no longer holds the others. */
+  private readonly intakes: GroupWriter<IntakeRecord, IncidentRow>;
 
   constructor(
     private readonly db: Kysely<DB>,
     private readonly discretion: Discretion,
     private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
-    this.intakes = new GroupWriter((docs) => insertIntakes(db, docs), { maxInFlight: 1, maxGroup: 32, isStatementError });
+    this.intakes = new GroupWriter((records) => insertIntakes(db, records), { maxInFlight: 1, maxGroup: 32, stallMs: 500, isItemError });
     discretion.declare<{ priority: number; version?: number }>({
       action: 'emergency.lower_priority',
       entityType: 'incident',
@@ -153,7 +153,7 @@ export class IncidentsService {
     // A call-taker's intake (no other rows to attach) is one statement, shared with the intakes that arrive meanwhile.
     // A new incident is version 1 (the column's default), which its event announces.
     if (related.length === 0 && !within) {
-      return this.intakes.submit(intakeDoc(intake, { audit: auditQueueRow(ctx, audited(undefined, {})), event: eventRow(incidentEvent({ id, version: 1, department }, 'created')) }));
+      return this.intakes.submit(intakeRecord(intake, { audit: auditQueueRow(ctx, audited(undefined, {})), event: eventRow(incidentEvent({ id, version: 1, department }, 'created')) }));
     }
     return this.db.transaction().execute(async (tx) => {
       const created = await insertIntake(tx, intake);

@@ -1,27 +1,31 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { GroupWriter, isStatementError } from './group-writer.js';
+import { GroupWriter, isItemError, type GroupWriterOptions } from './group-writer.js';
 
 type Call = { items: number[]; done: (fail?: unknown) => void };
 
 /** A writer whose writes the test finishes by hand, so what is grouped with what is fixed. */
-function manualWriter(opts: { maxInFlight?: number; maxGroup?: number } = {}) {
+function manualWriter(opts: Partial<GroupWriterOptions> = {}) {
   const calls: Call[] = [];
   const writer = new GroupWriter<number, string>(
     (items) =>
       new Promise((resolve, reject) => {
         calls.push({ items, done: (fail) => (fail ? reject(fail) : resolve(items.map((i) => `row ${i}`))) });
       }),
-    { maxInFlight: opts.maxInFlight ?? 1, maxGroup: opts.maxGroup ?? 32, isStatementError },
+    { maxInFlight: 1, maxGroup: 32, stallMs: 60_000, isItemError, ...opts },
   );
   return { writer, calls };
 }
 const tick = () => new Promise((r) => setImmediate(r));
-const sqlError = (code: string) => Object.assign(new Error(`sqlstate ${code}`), { code });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const dbError = (code: string, severity = 'ERROR') => Object.assign(new pg.DatabaseError(`sqlstate ${code}`, 0, 'error'), { code, severity });
+const options = (o: Partial<GroupWriterOptions> = {}): GroupWriterOptions => ({ maxInFlight: 1, maxGroup: 32, stallMs: 60_000, isItemError, ...o });
 
 describe('GroupWriter', () => {
   it('writes an item at once when idle, and the items that arrive meanwhile together in the next write', async () => {
     const { writer, calls } = manualWriter();
     const first = writer.submit(1);
+    await tick();
     expect(calls.map((c) => c.items)).toEqual([[1]]);
     const rest = [2, 3, 4].map((i) => writer.submit(i));
     await tick();
@@ -50,49 +54,84 @@ describe('GroupWriter', () => {
     expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5, 6, 7, 8].map((i) => `row ${i}`));
   });
 
-  it('writes a refused group again one item at a time, so only the bad item fails', async () => {
-    const writer = new GroupWriter<number, number>(
-      async (items) => {
-        if (items.includes(13)) throw sqlError('23503');
-        return items.map((i) => i * 10);
-      },
-      { maxInFlight: 1, maxGroup: 32, isStatementError },
-    );
+  it('lets the next group start once the write under way has taken longer than stallMs', async () => {
+    const { writer, calls } = manualWriter({ stallMs: 300 });
+    void writer.submit(1); // never finished: a statement stuck on a lock
+    await tick();
+    const second = writer.submit(2);
+    await sleep(50);
+    expect(calls.map((c) => c.items)).toEqual([[1]]);
+    await sleep(450);
+    expect(calls.map((c) => c.items)).toEqual([[1], [2]]);
+    calls[1]!.done();
+    expect(await second).toBe('row 2');
+  });
+
+  it('writes a group refused for one item again one item at a time, in its own slot, so only that item fails', async () => {
+    let running = 0;
+    let most = 0;
+    const writes: number[][] = [];
+    const writer = new GroupWriter<number, number>(async (items) => {
+      writes.push(items);
+      most = Math.max(most, ++running);
+      await sleep(2);
+      running--;
+      if (items.includes(13)) throw dbError('23503');
+      return items.map((i) => i * 10);
+    }, options());
     const hold = writer.submit(1);
     const group = [12, 13, 14].map((i) => writer.submit(i));
     expect(await hold).toBe(10);
+    const later = writer.submit(20);
     const settled = await Promise.allSettled(group);
     expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as { code: string }).code))).toEqual([120, '23503', 140]);
+    expect(await later).toBe(200);
+    expect(writes).toEqual([[1], [12, 13, 14], [12], [13], [14], [20]]);
+    expect(most).toBe(1);
   });
 
-  it('fails the whole group, unretried, when the error is not the database refusing the statement', async () => {
-    let writes = 0;
-    const writer = new GroupWriter<number, number>(
-      async (items) => {
+  it('fails the whole group, unretried, when the error is not one item’s data', async () => {
+    for (const failure of [dbError('57014'), dbError('40P01'), new Error('Connection terminated unexpectedly')]) {
+      let writes = 0;
+      const writer = new GroupWriter<number, number>(async (items) => {
         writes++;
-        if (items.length > 1) throw new Error('Connection terminated unexpectedly');
+        if (items.length > 1) throw failure;
         return items;
-      },
-      { maxInFlight: 1, maxGroup: 32, isStatementError },
-    );
-    const hold = writer.submit(1);
-    const group = [2, 3].map((i) => writer.submit(i));
-    await hold;
-    const settled = await Promise.allSettled(group);
-    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-    expect(writes).toBe(2);
+      }, options());
+      const hold = writer.submit(1);
+      const group = [2, 3].map((i) => writer.submit(i));
+      await hold;
+      const settled = await Promise.allSettled(group);
+      expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      expect(writes).toBe(2);
+    }
   });
 
-  it('refuses a write that returns a different number of results', async () => {
-    const writer = new GroupWriter<number, number>(async () => [], { maxInFlight: 1, maxGroup: 32, isStatementError });
-    await expect(writer.submit(1)).rejects.toThrow(/1 items written, 0 results/);
+  it('refuses a write that returns a different number of results, and survives a write that throws at once', async () => {
+    const short = new GroupWriter<number, number>(async () => [], options());
+    await expect(short.submit(1)).rejects.toThrow(/1 items written, 0 results/);
+    let first = true;
+    const throwing = new GroupWriter<number, number>((items) => {
+      if (first) {
+        first = false;
+        throw new Error('could not build the statement');
+      }
+      return Promise.resolve(items);
+    }, options());
+    await expect(throwing.submit(1)).rejects.toThrow(/could not build/);
+    expect(await throwing.submit(2)).toBe(2);
   });
 
-  it('tells a database error (SQLSTATE) from others', () => {
-    expect(isStatementError(sqlError('23505'))).toBe(true);
-    expect(isStatementError(sqlError('40P01'))).toBe(true);
-    expect(isStatementError(Object.assign(new Error('x'), { code: 'ECONNRESET' }))).toBe(false);
-    expect(isStatementError(new Error('x'))).toBe(false);
-    expect(isStatementError(undefined)).toBe(false);
+  it('retries only errors PostgreSQL raised for the data: classes 22 and 23 at severity ERROR', () => {
+    expect(isItemError(dbError('23505'))).toBe(true);
+    expect(isItemError(dbError('23503'))).toBe(true);
+    expect(isItemError(dbError('22P02'))).toBe(true);
+    expect(isItemError(dbError('57014'))).toBe(false);
+    expect(isItemError(dbError('40P01'))).toBe(false);
+    expect(isItemError(dbError('23505', 'FATAL'))).toBe(false);
+    expect(isItemError(Object.assign(new Error('x'), { code: 'EPIPE' }))).toBe(false);
+    expect(isItemError({ code: '23505', severity: 'ERROR' })).toBe(false);
+    expect(isItemError(Object.assign(new Error('x'), { code: '23505' }))).toBe(false);
+    expect(isItemError(undefined)).toBe(false);
   });
 });

@@ -1,23 +1,33 @@
+import type pg from 'pg';
+
 /**
- * Group commit for a hot insert: requests that arrive while `maxInFlight` writes are under way are
- * written together, as one statement, by the next write. An idle writer writes a request at once,
- * so a quiet system adds no wait; a busy one pays one statement, one commit and one round trip per
- * group instead of per request (the database's per-statement work is about half of a one-row intake).
+ * Group commit for a hot insert: requests that arrive while a write is under way are written
+ * together, as one statement, by the next write. An idle writer writes a request at once, so a
+ * quiet system adds no wait; a busy one pays one statement, one commit and one round trip per group
+ * instead of per request (the database's per-statement work is about half of a one-row intake).
  *
- * `write` gets the items in order and must return one result per item, in the same order. When it
- * fails with an error the database gave for the statement (so nothing of it was committed), a group
- * of several is written again one item at a time, so that one bad item fails only its own request.
- * Any other error (a lost connection: the commit's fate is unknown) fails the whole group unretried.
+ * At most `maxInFlight` writes run at a time, but a write older than `stallMs` stops counting: one
+ * stuck statement (a lock wait, a half-open connection) must not hold up every later request.
+ *
+ * `write` gets the items in order and must return one result per item, in the same order. When the
+ * database refuses a group's statement because of one item's data (`isItemError`: a data exception
+ * or a broken constraint, raised before any commit), its items are written again one at a time in
+ * the same slot, so that only the bad item fails. Any other error (a timeout, a lost connection
+ * whose commit's fate is unknown) fails the whole group unretried.
  */
 type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
 
+export type GroupWriterOptions = { maxInFlight: number; maxGroup: number; stallMs: number; isItemError: (e: unknown) => boolean };
+
 export class GroupWriter<I, O> {
   private readonly queue: Pending<I, O>[] = [];
-  private inFlight = 0;
+  /** Start times of the writes under way. */
+  private readonly started = new Set<number>();
+  private wakeup: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly write: (items: I[]) => Promise<O[]>,
-    private readonly opts: { maxInFlight: number; maxGroup: number; isStatementError: (e: unknown) => boolean },
+    private readonly opts: GroupWriterOptions,
   ) {}
 
   submit(item: I): Promise<O> {
@@ -27,25 +37,65 @@ export class GroupWriter<I, O> {
     });
   }
 
+  /** Writes under way that started less than stallMs ago. */
+  private fresh(now: number): number {
+    let n = 0;
+    for (const t of this.started) if (now - t < this.opts.stallMs) n++;
+    return n;
+  }
+
   private pump(): void {
-    while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
-      const group = this.queue.splice(0, this.opts.maxGroup);
-      this.inFlight++;
-      // The next group's write starts before this group's callers resume: their replies would otherwise delay it.
-      const release = () => {
-        this.inFlight--;
-        this.pump();
-      };
-      this.write(group.map((g) => g.item)).then(
+    for (;;) {
+      if (this.queue.length === 0) return;
+      const now = performance.now();
+      if (this.fresh(now) >= this.opts.maxInFlight) {
+        // Look again when the oldest write turns stale, in case it never ends.
+        if (!this.wakeup) {
+          const oldest = Math.min(...this.started);
+          this.wakeup = setTimeout(() => {
+            this.wakeup = null;
+            this.pump();
+          }, Math.max(1, oldest + this.opts.stallMs - now));
+          this.wakeup.unref();
+        }
+        return;
+      }
+      this.start(this.queue.splice(0, this.opts.maxGroup), now);
+    }
+  }
+
+  private start(group: Pending<I, O>[], at: number): void {
+    // A unique key per write, even for two started in the same tick.
+    let key = at;
+    while (this.started.has(key)) key += 1e-6;
+    this.started.add(key);
+    const release = () => {
+      this.started.delete(key);
+      this.pump();
+    };
+    Promise.resolve()
+      .then(() => this.write(group.map((g) => g.item)))
+      .then(
         (out) => {
+          // The next group's write starts before this group's callers resume: their replies would otherwise delay it.
           release();
           this.settle(group, out);
         },
-        (e: unknown) => {
+        async (e: unknown) => {
+          if (group.length > 1 && this.opts.isItemError(e)) await this.oneByOne(group);
+          else for (const g of group) g.reject(e);
           release();
-          this.fail(group, e);
         },
       );
+  }
+
+  private async oneByOne(group: Pending<I, O>[]): Promise<void> {
+    for (const g of group) {
+      try {
+        this.settle([g], await this.write([g.item]));
+      } catch (e) {
+        g.reject(e);
+      }
     }
   }
 
@@ -57,16 +107,15 @@ export class GroupWriter<I, O> {
     }
     group.forEach((g, i) => g.resolve(out[i]!));
   }
-
-  private fail(group: Pending<I, O>[], e: unknown): void {
-    if (group.length === 1 || !this.opts.isStatementError(e)) {
-      for (const g of group) g.reject(e);
-      return;
-    }
-    // Rare: each item alone, outside the in-flight limit, so that only the bad ones fail.
-    for (const g of group) this.write([g.item]).then((out) => this.settle([g], out), (err: unknown) => g.reject(err));
-  }
 }
 
-/** A PostgreSQL error answered for a statement (it has a SQLSTATE): that statement was not committed. */
-export const isStatementError = (e: unknown): boolean => typeof (e as { code?: unknown })?.code === 'string' && /^[0-9A-Z]{5}$/.test((e as { code: string }).code);
+/**
+ * An error PostgreSQL raised for one item's data while executing the statement, before any commit:
+ * a data exception (class 22) or an integrity constraint violation (class 23), at severity ERROR.
+ * Told by its fields, not its class: PGlite's node-postgres adapter has its own DatabaseError.
+ */
+export function isItemError(e: unknown): boolean {
+  if (!(e instanceof Error)) return false;
+  const { severity, code } = e as Partial<Pick<pg.DatabaseError, 'severity' | 'code'>>;
+  return severity === 'ERROR' && typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+}
