@@ -73,20 +73,25 @@ export class GroupWriter<I, O> {
       this.started.delete(key);
       this.pump();
     };
-    Promise.resolve()
-      .then(() => this.write(group.map((g) => g.item)))
-      .then(
-        (out) => {
-          // The next group's write starts before this group's callers resume: their replies would otherwise delay it.
-          release();
-          this.settle(group, out);
-        },
-        async (e: unknown) => {
-          if (group.length > 1 && this.opts.isItemError(e)) await this.oneByOne(group);
-          else for (const g of group) g.reject(e);
-          release();
-        },
-      );
+    // Called now, not a tick later, so that its statement is sent before this turn's replies are written.
+    let written: Promise<O[]>;
+    try {
+      written = this.write(group.map((g) => g.item));
+    } catch (e) {
+      written = Promise.reject(e);
+    }
+    written.then(
+      (out) => {
+        // The next group's write starts before this group's callers resume: their replies would otherwise delay it.
+        release();
+        this.settle(group, out);
+      },
+      async (e: unknown) => {
+        if (group.length > 1 && this.opts.isItemError(e)) await this.oneByOne(group);
+        else for (const g of group) g.reject(e);
+        release();
+      },
+    );
   }
 
   private async oneByOne(group: Pending<I, O>[]): Promise<void> {
