@@ -110,9 +110,13 @@ describe('the audit queue and its sequencer', () => {
     await appendAudit(database.db, SYSTEM_CONTEXT, { action: 'test.waiting' });
     await expect(sql`UPDATE audit_queue SET action = 'test.innocent' WHERE action = 'test.waiting'`.execute(database.db)).rejects.toThrow(/only by being chained/);
     await expect(sql`DELETE FROM audit_queue WHERE action = 'test.waiting'`.execute(database.db)).rejects.toThrow(/only by being chained/);
+    await appendAudit(database.db, SYSTEM_CONTEXT, { action: 'test.waiting.too' });
+    await expect(sql`DELETE FROM audit_queue`.execute(database.db)).rejects.toThrow(/only by being chained/);
+    expect(await database.db.selectFrom('audit_queue').select('id').where('action', 'like', 'test.waiting%').execute()).toHaveLength(2);
     await expect(sql`TRUNCATE audit_queue`.execute(database.db)).rejects.toThrow(/append-only/);
     await sequencePending(database.db);
     expect(await chained('test.waiting')).toHaveLength(1);
+    expect(await chained('test.waiting.too')).toHaveLength(1);
     expect(await queued()).toBe(0);
   });
 
