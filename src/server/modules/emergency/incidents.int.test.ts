@@ -103,7 +103,8 @@ describe('intake', () => {
       pending = Promise.all(
         spots.map((at, i) => createIncident({ typeCode: 'ROB', description: `Robo número ${i}`, location: { ...at, source: 'device', accuracyM: 5 + i }, answers: { weapons: i % 2 === 0 } })),
       );
-      await new Promise((r) => setTimeout(r, 500));
+      // Well inside the service's 500 ms stall limit, after which a second write would start.
+      await new Promise((r) => setTimeout(r, 300));
       await holder.query('COMMIT');
     } finally {
       holder.release();
@@ -148,7 +149,7 @@ describe('intake', () => {
       return intakeRecord(intake, { audit: auditQueueRow(ctx, { action: 'incident.created', entityType: 'incident', entityId: id, changes: { after: { typeCode } } }), event: eventRow({ topic: 'incidents', kind: 'created', entityType: 'incident', entityId: id, version: 1, department: 'SV.SS' }) });
     };
     let writes = 0;
-    const writer = new GroupWriter((records: IntakeRecord[]) => (writes++, insertIntakes(s.database.db, records)), { maxInFlight: 1, maxGroup: 32, stallMs: 60_000, isItemError });
+    const writer = new GroupWriter((records: IntakeRecord[]) => (writes++, insertIntakes(s.database.db, records)), { maxInFlight: 1, maxGroup: 32, stallMs: 60_000, maxStalled: 0, isItemError });
     const first = writer.submit(doc('DIST'));
     // 'NOPE' is no incident type: its row breaks a foreign key, and so the whole statement.
     const docs = [doc('DIST'), doc('NOPE'), doc('ROB')];

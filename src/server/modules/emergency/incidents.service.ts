@@ -43,7 +43,7 @@ export type IntakeAttachment = (tx: Transaction<DB>, incident: IncidentRow) => P
 
 /** Intake and the facts added to an incident over time: answers, notes, locations, priority. */
 export class IncidentsService {
-  /** Call-takers' intakes share statements (group commit): one at a time, with up to 32 intakes that arrived meanwhile; one stuck for 500 ms no longer holds the others. */
+  /** Call-takers' intakes share statements (group commit): one at a time, with up to 32 intakes that arrived meanwhile; one stuck for 500 ms no longer holds the others (two such at most). */
   private readonly intakes: GroupWriter<IntakeRecord, IncidentRow>;
 
   constructor(
@@ -51,7 +51,7 @@ export class IncidentsService {
     private readonly discretion: Discretion,
     private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
-    this.intakes = new GroupWriter((records) => insertIntakes(db, records), { maxInFlight: 1, maxGroup: 32, stallMs: 500, isItemError });
+    this.intakes = new GroupWriter((records) => insertIntakes(db, records), { maxInFlight: 1, maxGroup: 32, stallMs: 500, maxStalled: 2, isItemError });
     discretion.declare<{ priority: number; version?: number }>({
       action: 'emergency.lower_priority',
       entityType: 'incident',

@@ -6,8 +6,9 @@ import type pg from 'pg';
  * quiet system adds no wait; a busy one pays one statement, one commit and one round trip per group
  * instead of per request (the database's per-statement work is about half of a one-row intake).
  *
- * At most `maxInFlight` writes run at a time, but a write older than `stallMs` stops counting: one
- * stuck statement (a lock wait, a half-open connection) must not hold up every later request.
+ * At most `maxInFlight` writes run at a time, but a write older than `stallMs` stops counting, up
+ * to `maxStalled` such writes: one stuck statement (a lock wait, a half-open connection) must not
+ * hold up every later request, and a stalled database must not take every pooled connection.
  *
  * `write` gets the items in order and must return one result per item, in the same order. When the
  * database refuses a group's statement because of one item's data (`isItemError`: a data exception
@@ -17,18 +18,23 @@ import type pg from 'pg';
  */
 type Pending<I, O> = { item: I; resolve: (o: O) => void; reject: (e: unknown) => void };
 
-export type GroupWriterOptions = { maxInFlight: number; maxGroup: number; stallMs: number; isItemError: (e: unknown) => boolean };
+export type GroupWriterOptions = { maxInFlight: number; maxGroup: number; stallMs: number; maxStalled: number; isItemError: (e: unknown) => boolean };
 
 export class GroupWriter<I, O> {
   private readonly queue: Pending<I, O>[] = [];
-  /** Start times of the writes under way. */
-  private readonly started = new Set<number>();
+  /** Start times of the writes under way, by write. */
+  private readonly started = new Map<number, number>();
+  private nextId = 0;
   private wakeup: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly write: (items: I[]) => Promise<O[]>,
     private readonly opts: GroupWriterOptions,
-  ) {}
+  ) {
+    if (!(opts.maxInFlight >= 1 && opts.maxGroup >= 1 && opts.stallMs > 0 && opts.maxStalled >= 0)) {
+      throw new Error('GroupWriter: maxInFlight and maxGroup must be at least 1, stallMs above 0 and maxStalled at least 0');
+    }
+  }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
@@ -37,25 +43,24 @@ export class GroupWriter<I, O> {
     });
   }
 
-  /** Writes under way that started less than stallMs ago. */
-  private fresh(now: number): number {
-    let n = 0;
-    for (const t of this.started) if (now - t < this.opts.stallMs) n++;
-    return n;
-  }
-
   private pump(): void {
-    for (;;) {
-      if (this.queue.length === 0) return;
+    while (this.queue.length > 0 && this.started.size < this.opts.maxInFlight + this.opts.maxStalled) {
       const now = performance.now();
-      if (this.fresh(now) >= this.opts.maxInFlight) {
-        // Look again when the oldest write turns stale, in case it never ends.
+      let fresh = 0;
+      let oldestFresh = Infinity;
+      for (const t of this.started.values()) {
+        if (now - t < this.opts.stallMs) {
+          fresh++;
+          oldestFresh = Math.min(oldestFresh, t);
+        }
+      }
+      if (fresh >= this.opts.maxInFlight) {
+        // Look again when the oldest fresh write turns stale, in case it never ends.
         if (!this.wakeup) {
-          const oldest = Math.min(...this.started);
           this.wakeup = setTimeout(() => {
             this.wakeup = null;
             this.pump();
-          }, Math.max(1, oldest + this.opts.stallMs - now));
+          }, oldestFresh + this.opts.stallMs - now + 1);
           this.wakeup.unref();
         }
         return;
@@ -65,15 +70,13 @@ export class GroupWriter<I, O> {
   }
 
   private start(group: Pending<I, O>[], at: number): void {
-    // A unique key per write, even for two started in the same tick.
-    let key = at;
-    while (this.started.has(key)) key += 1e-6;
-    this.started.add(key);
+    const id = this.nextId++;
+    this.started.set(id, at);
     const release = () => {
-      this.started.delete(key);
+      this.started.delete(id);
       this.pump();
     };
-    // Called now, not a tick later, so that its statement is sent before this turn's replies are written.
+    // A write that throws at once, instead of returning a rejected promise, must still release its slot.
     let written: Promise<O[]>;
     try {
       written = this.write(group.map((g) => g.item));
@@ -87,15 +90,17 @@ export class GroupWriter<I, O> {
         this.settle(group, out);
       },
       async (e: unknown) => {
-        if (group.length > 1 && this.opts.isItemError(e)) await this.oneByOne(group);
+        if (group.length > 1 && this.opts.isItemError(e)) await this.oneByOne(group, () => this.started.set(id, performance.now()));
         else for (const g of group) g.reject(e);
         release();
       },
     );
   }
 
-  private async oneByOne(group: Pending<I, O>[]): Promise<void> {
+  private async oneByOne(group: Pending<I, O>[], restartClock: () => void): Promise<void> {
     for (const g of group) {
+      // Each retry is a write of its own: it is stuck only if it, not the group before it, takes too long.
+      restartClock();
       try {
         this.settle([g], await this.write([g.item]));
       } catch (e) {
@@ -116,11 +121,12 @@ export class GroupWriter<I, O> {
 
 /**
  * An error PostgreSQL raised for one item's data while executing the statement, before any commit:
- * a data exception (class 22) or an integrity constraint violation (class 23), at severity ERROR.
- * Told by its fields, not its class: PGlite's node-postgres adapter has its own DatabaseError.
+ * a data exception (class 22) or an integrity constraint violation (class 23). Told by its SQLSTATE,
+ * not its class (PGlite's node-postgres adapter has its own DatabaseError) nor its severity (pg
+ * reports the server's localized word for it).
  */
 export function isItemError(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
-  const { severity, code } = e as Partial<Pick<pg.DatabaseError, 'severity' | 'code'>>;
-  return severity === 'ERROR' && typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
+  const { code } = e as Partial<Pick<pg.DatabaseError, 'code'>>;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code);
 }
