@@ -117,9 +117,9 @@ export function auditQueueInsertFrom(from: RawBuilder<unknown>, record: RawBuild
       RETURNING id`;
 }
 
-/** One entry's INSERT into audit_queue (`RETURNING id`), as a part of a larger statement (see auditQueueInsertFrom). */
-export function auditQueueInsert(ctx: AuditContext, input: AuditInput, completeChanges?: (changes: RawBuilder<unknown>) => RawBuilder<unknown>): RawBuilder<{ id: number }> {
-  return auditQueueInsertFrom(sql`(SELECT ${JSON.stringify(auditQueueRow(ctx, input))}::jsonb AS entry) AS one`, sql`one.entry`, completeChanges);
+/** One entry's INSERT into audit_queue (`RETURNING id`): appendAudit's, through the same definition. */
+function auditQueueInsert(ctx: AuditContext, input: AuditInput): RawBuilder<{ id: number }> {
+  return auditQueueInsertFrom(sql`(SELECT ${JSON.stringify(auditQueueRow(ctx, input))}::jsonb AS entry) AS one`, sql`one.entry`);
 }
 
 /**

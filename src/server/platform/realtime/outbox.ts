@@ -62,7 +62,7 @@ const MAX_DATA_BYTES = 4096;
 /** An event as an `events` row in JSON (column names as keys), for `eventInsertFrom`. */
 export type EventRowJson = ReturnType<typeof eventRow>;
 export function eventRow(event: EventInput) {
-  const data = event.data === undefined || event.data === null ? null : event.data;
+  const data = event.data ?? null;
   if (data !== null && Buffer.byteLength(JSON.stringify(data)) > MAX_DATA_BYTES) {
     throw new Error(`publishEvent: data of ${event.topic}/${event.kind} exceeds ${MAX_DATA_BYTES} bytes; send an id, not a document`);
   }
@@ -92,8 +92,8 @@ export function eventInsertFrom(from: RawBuilder<unknown>, record: RawBuilder<un
       RETURNING seq`;
 }
 
-/** One event's INSERT into events (`RETURNING seq`), as a part of a larger statement (see eventInsertFrom). */
-export function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
+/** One event's INSERT into events (`RETURNING seq`): publishEvent's, through the same definition. */
+function eventInsert(event: EventInput): RawBuilder<{ seq: number }> {
   return eventInsertFrom(sql`(SELECT ${JSON.stringify(eventRow(event))}::jsonb AS ev) AS one`, sql`one.ev`);
 }
 
