@@ -64,6 +64,27 @@ describe('GroupWriter', () => {
     expect(await seen).toEqual([[1], [2]]);
   });
 
+  it("sends the next group's statement before the finished group's callers resume, however many promises lie before the send", async () => {
+    // A driver reaches its socket only after several awaits (pool checkout, wrappers): that must not wait behind the replies.
+    const log: string[] = [];
+    const done: (() => void)[] = [];
+    const writer = new GroupWriter<number, number>(async (items) => {
+      for (let i = 0; i < 25; i++) await null;
+      log.push(`sent ${items.join(',')}`);
+      await new Promise<void>((r) => done.push(r));
+      return items;
+    }, options());
+    const first = writer.submit(1).then(() => log.push('resumed 1'));
+    await tick();
+    const second = writer.submit(2).then(() => log.push('resumed 2'));
+    done[0]!();
+    await first;
+    expect(log).toEqual(['sent 1', 'sent 2', 'resumed 1']);
+    done[1]!();
+    await second;
+    expect(log).toEqual(['sent 1', 'sent 2', 'resumed 1', 'resumed 2']);
+  });
+
   it('starts at most maxStalled writes past the stuck ones, and does not poll while it waits', async () => {
     const { writer, calls } = manualWriter({ stallMs: 100, maxStalled: 1 });
     void writer.submit(1); // stuck
@@ -134,9 +155,10 @@ describe('GroupWriter', () => {
         return items;
       }, options());
       const hold = writer.submit(1);
-      const group = [2, 3].map((i) => writer.submit(i));
+      // Observed from the start: the group may fail before the first caller resumes.
+      const group = Promise.allSettled([2, 3].map((i) => writer.submit(i)));
       await hold;
-      const settled = await Promise.allSettled(group);
+      const settled = await group;
       expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
       expect(writes).toBe(2);
     }
