@@ -48,7 +48,7 @@ try {
     const meter = cpuMeter(server.pid, !!target.databaseUrl);
     result =
       scenario === 'create'
-        ? await incidentCreation(http, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
+        ? await incidentCreation(server.url, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
         : process.env.PROFILE_PATH
           ? await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 }, process.env.PROFILE_PATH)
           : await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 });

@@ -13,7 +13,7 @@ import { insertUnits } from './lib/fixtures.js';
 import { HttpClient, login } from './lib/http.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 import type { Summary } from './lib/stats.js';
-import { createScratchTable, incidentCreation, INTAKE_CONCURRENCY, rawInsertTransactions, type Rate } from './scenarios/intake.js';
+import { createScratchTable, incidentCreation, incidentCreationNodeHttp, INTAKE_CONCURRENCY, rawInsertTransactions, type Rate } from './scenarios/intake.js';
 import { liveDelivery, liveLatency, type LiveResult, type LiveRun } from './scenarios/live.js';
 import { POSITION_BATCH, POSITION_CONCURRENCY, positionIngestion } from './scenarios/positions.js';
 import { candidateRead, createRecommendationIncident, rankingInFreshProcess, recommendationOverHttp } from './scenarios/recommend.js';
@@ -29,6 +29,8 @@ type Result = {
   target: string;
   raw?: Rate;
   create?: Rate;
+  /** Figure 1 again with node:http's client as the load generator (details only). */
+  createNodeHttp?: Rate;
   recommendHttp?: Summary & { needed: string[] };
   ranking?: Summary & { ranked: number };
   candidates?: Summary & { rows: number };
@@ -98,11 +100,14 @@ async function benchOne(target: BenchTarget): Promise<Result> {
         const stopSampling = target.databaseUrl ? await sampleWaits(target.databaseUrl) : null;
         const fromMs = Date.now();
         try {
-          r.create = await incidentCreation(http, callTaker);
+          r.create = await incidentCreation(server!.url, callTaker);
           r.createWindow = { fromMs, toMs: Date.now() };
         } finally {
           if (stopSampling) r.createWaits = await stopSampling();
         }
+      });
+      await step('1n', "1. the same creation with node:http's client", async () => {
+        r.createNodeHttp = await incidentCreationNodeHttp(http, callTaker);
       });
       await step('2', '2. recommendations over 5,000 units', async () => {
         const id = await createRecommendationIncident(http, callTaker);
@@ -169,7 +174,7 @@ const mark = (ok: boolean) => (ok ? ' ✅' : ' ❌');
 function rows(results: Result[]): string[] {
   const cell = (fn: (r: Result) => string) => results.map((r) => fn(r));
   const lines: [string, string, string[]][] = [
-    ['1. Incident creation, HTTP (POST /api/incidents, 8 concurrent, keep-alive)', 'vs baseline', cell((r) => (r.create ? `${f0(r.create.perSecond)} /s` : '—'))],
+    ['1. Incident creation, HTTP (POST /api/incidents, 8 concurrent, keep-alive connections)', 'vs baseline', cell((r) => (r.create ? `${f0(r.create.perSecond)} /s` : '—'))],
     ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, 8 concurrent)', 'baseline', cell((r) => (r.raw ? `${f0(r.raw.perSecond)} /s` : '—'))],
     [
       '1. Ratio HTTP creation / raw INSERT',
@@ -229,6 +234,12 @@ function details(r: Result): string[] {
   const out: string[] = [`**${r.target}**`];
   if (r.raw && r.create) {
     out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
+    if (r.createNodeHttp) {
+      out.push(
+        `- 1: the same creation with node:http's keep-alive client as the load generator (${INTAKE_CONCURRENCY} in flight, 4 s, right after): ${f0(r.createNodeHttp.perSecond)} /s, ` +
+          `ratio ${f2(r.createNodeHttp.perSecond / r.raw.perSecond)}.${cpuOf(r, '1n')}${cpuPer(r.cpu['1n'], r.createNodeHttp.perSecond)}`,
+      );
+    }
     const raw = r.cpu['1raw'];
     if (raw) out.push(`- 1: baseline CPU per transaction: benchmark (pg client) ${f2((raw.bench * 10) / r.raw.perSecond)} ms${raw.postgres == null ? '' : `, PostgreSQL ${f2((raw.postgres * 10) / r.raw.perSecond)} ms`}.`);
   }

@@ -22,12 +22,13 @@ export const epochMs = () => performance.timeOrigin + performance.now();
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
- * Runs `op` from `concurrency` workers: `warmup` calls first (not counted), then until `count` calls
- * or `maxMs` have passed, whichever comes first. Returns the measured calls and their wall time.
+ * Runs `op` from `concurrency` workers: `warmup` calls first, and for at least `warmupMs` (not
+ * counted), then until `count` calls or `maxMs` have passed, whichever comes first. Returns the
+ * measured calls and their wall time.
  */
 export async function closedLoop(
   op: (i: number) => Promise<void>,
-  opts: { concurrency: number; warmup: number; count: number; maxMs: number },
+  opts: { concurrency: number; warmup: number; warmupMs?: number; count: number; maxMs: number },
 ): Promise<{ done: number; elapsedMs: number }> {
   let next = 0;
   const run = async (limit: () => boolean) => {
@@ -36,8 +37,8 @@ export async function closedLoop(
     };
     await Promise.all(Array.from({ length: opts.concurrency }, worker));
   };
-  const warmEnd = opts.warmup;
-  await run(() => next < warmEnd);
+  const warmStart = performance.now();
+  await run(() => next < opts.warmup || performance.now() - warmStart < (opts.warmupMs ?? 0));
   const start = performance.now();
   const first = next;
   const last = first + opts.count;
