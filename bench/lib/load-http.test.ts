@@ -98,7 +98,7 @@ describe('LoadConnections', () => {
       }, 20);
     });
     const url = await listen(server);
-    const connections = await LoadConnections.open(url.toString(), 3);
+    const connections = await LoadConnections.open(url, 3);
     const request = requestBytes('GET', url, '/', {});
     const three = Promise.all([1, 2, 3].map(() => connections.send(request)));
     await expect(connections.send(request)).rejects.toThrow(/more requests in flight than connections/);

@@ -91,8 +91,7 @@ export class LoadConnection {
 export class LoadConnections {
   private constructor(private readonly free: LoadConnection[], private readonly all: LoadConnection[]) {}
 
-  static async open(baseUrl: string, size: number): Promise<LoadConnections> {
-    const url = new URL(baseUrl);
+  static async open(url: URL, size: number): Promise<LoadConnections> {
     if (url.protocol !== 'http:') throw new Error(`only http:// is supported here, not ${url.protocol}`);
     const all = await Promise.all(Array.from({ length: size }, () => LoadConnection.open(url)));
     return new LoadConnections([...all], all);

@@ -26,10 +26,8 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
  * counted), then until `count` calls or `maxMs` have passed, whichever comes first. Returns the
  * measured calls and their wall time.
  */
-export async function closedLoop(
-  op: (i: number) => Promise<void>,
-  opts: { concurrency: number; warmup: number; warmupMs?: number; count: number; maxMs: number },
-): Promise<{ done: number; elapsedMs: number }> {
+export type LoopOptions = { concurrency: number; warmup: number; warmupMs?: number; count: number; maxMs: number };
+export async function closedLoop(op: (i: number) => Promise<void>, opts: LoopOptions): Promise<{ done: number; elapsedMs: number }> {
   let next = 0;
   const run = async (limit: () => boolean) => {
     const worker = async () => {

@@ -2,13 +2,13 @@ import type pg from 'pg';
 import { SESSION_COOKIE, type HttpClient } from '../lib/http.js';
 import { incidentBody, mulberry32 } from '../lib/fixtures.js';
 import { LoadConnections, requestBytes } from '../lib/load-http.js';
-import { closedLoop } from '../lib/stats.js';
+import { closedLoop, type LoopOptions } from '../lib/stats.js';
 
 export const INTAKE_CONCURRENCY = 8;
 
 /** 300 requests and 2 s of warm-up (V8 has optimised the request path and the heap has grown to its working size), then 4 s measured. */
 const CREATION_RUN: RunOptions = { warmup: 300, warmupMs: 2_000, count: 20_000, maxMs: 4_000 };
-type RunOptions = { warmup: number; warmupMs?: number; count: number; maxMs: number };
+type RunOptions = Omit<LoopOptions, 'concurrency'>;
 
 export type Rate = { count: number; seconds: number; perSecond: number };
 const rateOf = (r: { done: number; elapsedMs: number }): Rate => ({ count: r.done, seconds: r.elapsedMs / 1000, perSecond: r.done / (r.elapsedMs / 1000) });
@@ -25,7 +25,7 @@ export async function incidentCreation(baseUrl: string, cookie: string, opts: Ru
   const requests = Array.from({ length: opts.warmup + opts.count }, (_, i) =>
     requestBytes('POST', url, '/api/incidents', { accept: 'application/json', cookie: `${SESSION_COOKIE}=${cookie}` }, incidentBody(rnd, i)),
   );
-  const connections = await LoadConnections.open(baseUrl, INTAKE_CONCURRENCY);
+  const connections = await LoadConnections.open(url, INTAKE_CONCURRENCY);
   try {
     const r = await closedLoop(
       async (i) => {
