@@ -50,8 +50,8 @@ try {
       scenario === 'create'
         ? await incidentCreation(server.url, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
         : process.env.PROFILE_PATH
-          ? await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 }, process.env.PROFILE_PATH)
-          : await recommendationOverHttp(http, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 });
+          ? await recommendationOverHttp(server.url, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 }, process.env.PROFILE_PATH)
+          : await recommendationOverHttp(server.url, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 });
     cpu = meter();
     toUs = Number(process.hrtime.bigint() / 1000n);
   } finally {
@@ -74,5 +74,15 @@ function summarize(p: CpuProfile, fromUs: number, toUs: number) {
   const name = (f: CpuProfile['nodes'][number]['callFrame']) => `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\//, '').replace(/.*\/src\//, 'src/')}:${f.lineNumber + 1}`;
   const { self, inclusive, totalMs } = profileTimes(p, name, fromUs, toUs);
   const share = (ms: number) => `${((100 * ms) / totalMs).toFixed(1).padStart(5)}%`;
-  console.log(`${totalMs.toFixed(0)} ms of samples during the load\n-- self --\n${topEntries(self, 40, share)}\n-- inclusive --\n${topEntries(inclusive, 50, share)}`);
+  const byPackage = profileTimes(p, packageOf, fromUs, toUs).self;
+  console.log(`${totalMs.toFixed(0)} ms of samples during the load\n-- self --\n${topEntries(self, 40, share)}\n-- inclusive --\n${topEntries(inclusive, 50, share)}\n-- self, by package or module --\n${topEntries(byPackage, 25, share)}`);
+}
+
+/** Where a function lives: its npm package, node's module, our source file, or V8's own entry ("(garbage collector)"). */
+function packageOf(f: CpuProfile['nodes'][number]['callFrame']): string {
+  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f.url);
+  if (inPackage) return `npm ${inPackage[1]}`;
+  if (f.url.startsWith('node:')) return f.url.replace(/^node:(internal\/)?/, 'node ').replace(/\/.*/, '');
+  if (f.url.includes('/src/')) return f.url.replace(/.*\/src\//, 'src/');
+  return f.functionName || '(native)';
 }

@@ -115,7 +115,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       }
       await step('2', '2. recommendations over 5,000 units', async () => {
         const id = await createRecommendationIncident(http, callTaker);
-        r.recommendHttp = await recommendationOverHttp(http, dispatcher, id);
+        r.recommendHttp = await recommendationOverHttp(server!.url, dispatcher, id);
       });
       if (r.recommendHttp) {
         progress(`${tag} 2. rankUnits in a fresh process`);

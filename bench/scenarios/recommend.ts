@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/server/platform/db/schema.js';
 import { rankUnits, type CandidateUnit, type RecommendSettings } from '../../src/server/modules/emergency/recommend.js';
-import type { HttpClient } from '../lib/http.js';
+import { SESSION_COOKIE, type HttpClient } from '../lib/http.js';
+import { LoadConnection, requestBytes, type LoadResponse } from '../lib/load-http.js';
 import { REPO_ROOT } from '../lib/server.js';
 import { summarize, type Summary } from '../lib/stats.js';
 
@@ -21,24 +22,44 @@ export async function createRecommendationIncident(http: HttpClient, cookie: str
   return (await http.expect<{ id: string }>(201, 'POST', '/api/incidents', { cookie, body })).id;
 }
 
-/** 2a. GET /api/incidents/:id/recommendations one at a time over keep-alive HTTP; latency per request. */
+/**
+ * 2a. GET /api/incidents/:id/recommendations one at a time on one keep-alive connection of the lean
+ * load generator (lib/load-http.ts, as figure 1): latency per request. Every response must be a 200
+ * with RECOMMEND_LIMIT items (checked after its time is taken); the capabilities needed come back for 2b.
+ */
 export async function recommendationOverHttp(
-  http: HttpClient,
+  serverUrl: string,
   cookie: string,
   incidentId: string,
   opts = { warmup: 300, count: 3_000, maxMs: 12_000 },
   path = `/api/incidents/${incidentId}/recommendations`,
 ): Promise<Summary & { needed: string[] }> {
+  const url = new URL(serverUrl);
+  const connection = await LoadConnection.open(url);
+  const request = requestBytes('GET', url, path, { accept: 'application/json', cookie: `${SESSION_COOKIE}=${cookie}` });
   let needed: string[] = [];
-  for (let i = 0; i < opts.warmup; i++) ({ needed } = await http.expect<{ needed: string[] }>(200, 'GET', path, { cookie }));
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < opts.count && performance.now() - start < opts.maxMs) {
-    const t0 = performance.now();
-    await http.expect(200, 'GET', path, { cookie });
-    times.push(performance.now() - t0);
+  // Another path (PROFILE_PATH) is checked for its status only: its list may hold any number of items.
+  const ownPath = path === `/api/incidents/${incidentId}/recommendations`;
+  const check = (r: LoadResponse) => {
+    if (r.status !== 200) throw new Error(`GET ${path}: expected 200, got ${r.status} ${r.body.slice(0, 300)}`);
+    const body = JSON.parse(r.body) as { needed?: string[]; items?: unknown[] };
+    if (ownPath && body.items?.length !== RECOMMEND_LIMIT) throw new Error(`GET ${path}: ${body.items?.length} recommendations, not ${RECOMMEND_LIMIT}`);
+    needed = body.needed ?? [];
+  };
+  try {
+    for (let i = 0; i < opts.warmup; i++) check(await connection.send(request));
+    const times: number[] = [];
+    const start = performance.now();
+    while (times.length < opts.count && performance.now() - start < opts.maxMs) {
+      const t0 = performance.now();
+      const response = await connection.send(request);
+      times.push(performance.now() - t0);
+      check(response);
+    }
+    return { ...summarize(times), needed };
+  } finally {
+    connection.close();
   }
-  return { ...summarize(times), needed };
 }
 
 /** How many recommendations the API returns by default (and the console asks for about as many). */
