@@ -64,25 +64,18 @@ export class DispatchService {
    * reading every candidate: the nearest `limit + KNN_SLACK` (KNN index) bound the limit-th ETA, and a
    * unit farther than that ETA at the fastest speed with no penalty cannot beat it (`rankingRadiusM`).
    * When the box around that radius lies within the units already read, they are all there is to
-   * rank (two round trips: the incident, the nearest units); otherwise the box is read and ranked.
-   * Stale-position penalties apply as before.
+   * rank: one round trip, which reads the incident and its nearest units together (`nearestFor`).
+   * Otherwise the box is read and ranked. Stale-position penalties apply as before.
    */
   async recommend(incidentId: string, limit = 10, now = Date.now()): Promise<{ needed: string[]; items: Recommendation[] }> {
-    // The incident and the capabilities of the units already committed to it, in one round trip.
-    const incident = await this.db
-      .selectFrom('incidents')
-      .select(['id', 'type_code', 'lat', 'lon', 'department'])
-      .select(
-        sql<string[][]>`COALESCE((SELECT jsonb_agg(u.capabilities) FROM assignments a JOIN units u ON u.id = a.unit_id
-                                   WHERE a.incident_id = incidents.id AND a.released_at IS NULL), '[]'::jsonb)`.as('committed'),
-      )
-      .where('id', '=', incidentId)
-      .executeTakeFirst();
+    const read = limit + KNN_SLACK;
+    const rows = await nearestFor(this.db, incidentId, read);
+    const incident = rows[0];
     if (!incident) throw notFound();
     const { settings, requiredUnits } = await this.reference();
     const required = requiredUnits.get(incident.type_code) ?? [];
     const needed = this.neededCapabilities(required, incident.committed);
-    const target = incident.lat !== null && incident.lon !== null ? { lat: incident.lat, lon: incident.lon } : null;
+    const target = incident.incident_lat !== null && incident.incident_lon !== null ? { lat: incident.incident_lat, lon: incident.incident_lon } : null;
     let q = this.db
       .selectFrom('units')
       .select(['id', 'call_sign', 'unit_type', 'capabilities', 'department', 'lat', 'lon', 'position_at'])
@@ -102,9 +95,12 @@ export class DispatchService {
         now,
         target ? limit : Number.POSITIVE_INFINITY,
       );
-    const read = target ? limit + KNN_SLACK : Number.POSITIVE_INFINITY;
     let ranked: Recommendation[] | null = null;
-    let candidates = await (target ? positioned.orderBy(sql`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <-> point(${target.lon * KNN_LON_SCALE}, ${target.lat})`).limit(read).execute() : q.execute());
+    let candidates: { id: string; call_sign: string; unit_type: string; capabilities: string[]; department: string; lat: number | null; lon: number | null; position_at: Date | null }[];
+    if (!target) candidates = await q.execute();
+    // The statement filtered by every capability the type requires; the incident may need fewer by now (units committed).
+    else if (sameSet(needed, incident.required ?? [])) candidates = rows.filter((r): r is (typeof rows)[number] & { id: string } => r.id !== null);
+    else candidates = await positioned.orderBy(sql`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <-> point(${target.lon * KNN_LON_SCALE}, ${target.lat})`).limit(read).execute();
     if (target && candidates.length < limit) {
       // Fewer positioned candidates than asked for: all of them, then those with no position (ranked last).
       candidates = [...candidates, ...(await q.where((eb) => eb.or([eb('lat', 'is', null), eb('lon', 'is', null)])).execute())];
@@ -127,7 +123,7 @@ export class DispatchService {
     // The nearest units alone, when they hold every unit that can rank, are ranked once.
     ranked ??= rank(candidates);
     // Without coordinates, units of the incident's department come first.
-    const items = target ? ranked : [...ranked.filter((r) => r.department === incident.department), ...ranked.filter((r) => r.department !== incident.department)].map((r, i) => ({ ...r, rank: i + 1 }));
+    const items = target ? ranked : [...ranked.filter((r) => r.department === incident.incident_department), ...ranked.filter((r) => r.department !== incident.incident_department)].map((r, i) => ({ ...r, rank: i + 1 }));
     return { needed, items: items.slice(0, limit) };
   }
 
@@ -184,3 +180,51 @@ export class DispatchService {
     return updated;
   }
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === new Set(b).size && a.every((x) => b.includes(x));
+
+/**
+ * The incident (type, location, department, the capabilities of the units committed to it and those
+ * its type requires), once per row, beside its `read` nearest available units with any capability
+ * the type requires, nearest first: the KNN index of migrations/0006, driven by the incident's own
+ * point. One row with null unit columns when no unit qualifies or the incident has no location;
+ * none when it does not exist. The CTE is computed once (not inlined per unit row), and the
+ * capability test is a CASE: an `OR` there made PostgreSQL guess 75 matching units of 5,000 and
+ * sort them all instead of walking the index.
+ */
+export function nearestQuery(incidentId: string, read: number) {
+  return sql<{
+    type_code: string;
+    incident_lat: number | null;
+    incident_lon: number | null;
+    incident_department: string | null;
+    committed: string[][];
+    required: string[] | null;
+    id: string | null;
+    call_sign: string;
+    unit_type: string;
+    capabilities: string[];
+    department: string;
+    lat: number | null;
+    lon: number | null;
+    position_at: Date | null;
+  }>`
+    WITH i AS MATERIALIZED (
+      SELECT i.type_code, i.lat, i.lon, i.department,
+             (SELECT array_agg(DISTINCT r->>'capability') FROM incident_types it, jsonb_array_elements(it.required_units) r WHERE it.code = i.type_code) AS required,
+             COALESCE((SELECT jsonb_agg(cu.capabilities) FROM assignments a JOIN units cu ON cu.id = a.unit_id
+                        WHERE a.incident_id = i.id AND a.released_at IS NULL), '[]'::jsonb) AS committed
+        FROM incidents i WHERE i.id = ${incidentId})
+    SELECT i.type_code, i.lat AS incident_lat, i.lon AS incident_lon, i.department AS incident_department, i.committed, i.required,
+           u.id, u.call_sign, u.unit_type, u.capabilities, u.department, u.lat, u.lon, u.position_at
+      FROM i
+      LEFT JOIN LATERAL (SELECT u.id, u.call_sign, u.unit_type, u.capabilities, u.department, u.lat, u.lon, u.position_at
+                           FROM units u
+                          WHERE u.status = 'available' AND u.active AND u.current_incident_id IS NULL AND u.lat IS NOT NULL AND u.lon IS NOT NULL
+                            AND i.lat IS NOT NULL AND i.lon IS NOT NULL
+                            AND CASE WHEN i.required IS NULL THEN true ELSE u.capabilities && i.required END
+                          ORDER BY point(u.lon * ${sql.lit(KNN_LON_SCALE)}, u.lat) <-> point(i.lon * ${sql.lit(KNN_LON_SCALE)}, i.lat)
+                          LIMIT ${read}) u ON true`;
+}
+
+const nearestFor = (db: Kysely<DB>, incidentId: string, read: number) => nearestQuery(incidentId, read).execute(db).then((r) => r.rows);

@@ -5,7 +5,8 @@ import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { UnitType } from '../../platform/db/schema.js';
 import { Discretion } from '../../platform/discretion/discretion.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
-import { DispatchService } from './dispatch.service.js';
+import { sql } from 'kysely';
+import { DispatchService, nearestQuery } from './dispatch.service.js';
 import { loadSettings } from './incident-store.js';
 import { IncidentsService } from './incidents.service.js';
 import { rankUnits } from './recommend.js';
@@ -60,10 +61,13 @@ describe('recommendation over many units', () => {
     const incidents = new IncidentsService(db, discretion);
     // Counts the box reads: both ways of answering (the nearest units alone, or with the box) must be compared here.
     let boxReads = 0;
+    let nearestReads = 0;
     let recommendations = 0;
     const counting: KyselyPlugin = {
       transformQuery: (args) => {
-        if (args.node.kind === 'SelectQueryNode' && JSON.stringify(args.node).includes('<@ box(')) boxReads++;
+        const text = JSON.stringify(args.node);
+        if (args.node.kind === 'SelectQueryNode' && text.includes('<@ box(')) boxReads++;
+        if (args.node.kind === 'SelectQueryNode' && text.includes('<-> point(')) nearestReads++;
         return args.node;
       },
       transformResult: async (args) => args.result,
@@ -81,18 +85,44 @@ describe('recommendation over many units', () => {
       positionAt: u.position_at,
     }));
     let compared = 0;
-    for (let k = 0; k < 40; k++) {
+    let narrowed = 0;
+    let unlocated = 0;
+    const taken = new Set<string>();
+    for (let k = 0; k < 48; k++) {
       const typeCode = ['INJ', 'DIST', 'ROB', 'FIRE', 'TA'][k % 5]!;
-      const inc = await incidents.create(SYSTEM_CONTEXT, { typeCode, location: { lat: 13.1 + rnd() * 1.2, lon: -90 + rnd() * 2.1, source: 'map_click' } });
+      const located = k % 8 !== 7;
+      const inc = await incidents.create(SYSTEM_CONTEXT, { typeCode, location: located ? { lat: 13.1 + rnd() * 1.2, lon: -90 + rnd() * 2.1, source: 'map_click' } : { addressText: 'Colonia Escalón, frente a la farmacia', source: 'caller_stated' } });
+      if (located && k % 3 === 0) {
+        // A unit already committed: the incident now needs fewer capabilities than its type lists.
+        const first = (await dispatch.recommend(inc.id, 1, now)).items[0]!;
+        await dispatch.assign(SYSTEM_CONTEXT, inc.id, first.unitId, undefined, undefined);
+        taken.add(first.unitId);
+      }
       const limit = [1, 3, 10, 25, 200][k % 5]!;
       const got = await dispatch.recommend(inc.id, limit, now);
       recommendations++;
-      const all = rankUnits({ lat: inc.lat!, lon: inc.lon! }, candidates, got.needed, settings, now);
-      expect(got.items).toEqual(all.slice(0, limit));
+      const free = candidates.filter((c) => !taken.has(c.id));
+      const all = rankUnits(located ? { lat: inc.lat!, lon: inc.lon! } : null, free, got.needed, settings, now);
+      // Without a location the incident's department comes first (none here: every unit is of SV.SS, the incident of none).
+      expect(got.items).toEqual(all.slice(0, limit).map((r, i) => ({ ...r, rank: i + 1 })));
       compared += got.items.length;
+      if (!located) unlocated++;
+      const typeNeeds = new Set((await db.selectFrom('incident_types').select('required_units').where('code', '=', typeCode).executeTakeFirstOrThrow()).required_units.map((r) => r.capability));
+      if (got.needed.length < typeNeeds.size) narrowed++;
     }
     expect(compared).toBeGreaterThan(40 * 10);
     expect(boxReads).toBeGreaterThan(0);
     expect(boxReads).toBeLessThan(recommendations);
+    // Both ways of reading the nearest units ran: with the incident, and again with the narrower needs.
+    expect(narrowed).toBeGreaterThan(2);
+    expect(nearestReads).toBe(narrowed);
+    expect(unlocated).toBe(6);
+
+    // One round trip walks the KNN index from the incident's point; a sort of every unit would still answer right, slowly.
+    const some = await incidents.create(SYSTEM_CONTEXT, { typeCode: 'INJ', location: { lat: 13.7, lon: -89.2, source: 'map_click' } });
+    await sql`ANALYZE units`.execute(db);
+    const plan = (await sql<{ 'QUERY PLAN': string }>`EXPLAIN ${nearestQuery(some.id, 30)}`.execute(db)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toContain('Index Scan using units_available_knn');
+    expect(plan).not.toMatch(/Sort Key: .*<->/);
   });
 });
