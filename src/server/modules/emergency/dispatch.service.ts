@@ -6,7 +6,7 @@ import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
-import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type Recommendation } from './recommend.js';
+import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type CandidateUnit, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 // Units read beyond the `limit` nearest: usually enough to hold every unit that could rank, so no second read.
@@ -64,13 +64,12 @@ export class DispatchService {
    * reading every candidate: the nearest `limit + KNN_SLACK` (KNN index) bound the limit-th ETA, and a
    * unit farther than that ETA at the fastest speed with no penalty cannot beat it (`rankingRadiusM`).
    * When the box around that radius lies within the units already read, they are all there is to
-   * rank: one round trip, which reads the incident and its nearest units together (`nearestFor`).
+   * rank: one round trip, which reads the incident and its nearest units together (`nearestQuery`).
    * Otherwise the box is read and ranked. Stale-position penalties apply as before.
    */
   async recommend(incidentId: string, limit = 10, now = Date.now()): Promise<{ needed: string[]; items: Recommendation[] }> {
     const read = limit + KNN_SLACK;
-    const rows = await nearestFor(this.db, incidentId, read);
-    const incident = rows[0];
+    const incident = (await nearestQuery(incidentId, read).execute(this.db)).rows[0];
     if (!incident) throw notFound();
     const { settings, requiredUnits } = await this.reference();
     const required = requiredUnits.get(incident.type_code) ?? [];
@@ -78,7 +77,7 @@ export class DispatchService {
     const target = incident.incident_lat !== null && incident.incident_lon !== null ? { lat: incident.incident_lat, lon: incident.incident_lon } : null;
     let q = this.db
       .selectFrom('units')
-      .select(['id', 'call_sign', 'unit_type', 'capabilities', 'department', 'lat', 'lon', 'position_at'])
+      .select(['id', 'call_sign as callSign', 'unit_type as unitType', 'capabilities', 'department', 'lat', 'lon', 'position_at as positionAt'])
       .where('status', '=', 'available')
       .where('active', '=', true)
       .where('current_incident_id', 'is', null);
@@ -86,20 +85,12 @@ export class DispatchService {
     if (needed.length > 0) q = q.where(sql<boolean>`capabilities && ${needed}::text[]`);
     const positioned = q.where('lat', 'is not', null).where('lon', 'is not', null);
     // With a location the first `limit` are all that is shown; without one, department order is applied after.
-    const rank = (units: typeof candidates) =>
-      rankUnits(
-        target,
-        units.map((u) => ({ id: u.id, callSign: u.call_sign, unitType: u.unit_type, capabilities: u.capabilities, department: u.department, lat: u.lat, lon: u.lon, positionAt: u.position_at })),
-        needed,
-        settings,
-        now,
-        target ? limit : Number.POSITIVE_INFINITY,
-      );
+    const rank = (units: CandidateUnit[]) => rankUnits(target, units, needed, settings, now, target ? limit : Number.POSITIVE_INFINITY);
     let ranked: Recommendation[] | null = null;
-    let candidates: { id: string; call_sign: string; unit_type: string; capabilities: string[]; department: string; lat: number | null; lon: number | null; position_at: Date | null }[];
+    let candidates: CandidateUnit[];
     if (!target) candidates = await q.execute();
     // The statement filtered by every capability the type requires; the incident may need fewer by now (units committed).
-    else if (sameSet(needed, incident.required ?? [])) candidates = rows.filter((r): r is (typeof rows)[number] & { id: string } => r.id !== null);
+    else if (sameSet(needed, incident.required ?? [])) candidates = nearestUnits(incident.units);
     else candidates = await positioned.orderBy(sql`point(lon * ${sql.lit(KNN_LON_SCALE)}, lat) <-> point(${target.lon * KNN_LON_SCALE}, ${target.lat})`).limit(read).execute();
     if (target && candidates.length < limit) {
       // Fewer positioned candidates than asked for: all of them, then those with no position (ranked last).
@@ -185,12 +176,13 @@ const sameSet = (a: readonly string[], b: readonly string[]) => a.length === new
 
 /**
  * The incident (type, location, department, the capabilities of the units committed to it and those
- * its type requires), once per row, beside its `read` nearest available units with any capability
- * the type requires, nearest first: the KNN index of migrations/0006, driven by the incident's own
- * point. One row with null unit columns when no unit qualifies or the incident has no location;
- * none when it does not exist. The CTE is computed once (not inlined per unit row), and the
- * capability test is a CASE: an `OR` there made PostgreSQL guess 75 matching units of 5,000 and
- * sort them all instead of walking the index.
+ * its type requires) and, in `units`, its `read` nearest available units with any capability the
+ * type requires, nearest first: the KNN index of migrations/0006, driven by the incident's own point.
+ * One row; `units` is empty when no unit qualifies or the incident has no location; no row when it
+ * does not exist. The units come as one JSON array of arrays (`nearestUnits` reads them): parsed
+ * natively in one call, where a row per unit repeated the incident's columns and parsed each array
+ * and time stamp in JavaScript. The capability test is a CASE: an `OR` there made PostgreSQL guess
+ * 75 matching units of 5,000 and sort them all instead of walking the index.
  */
 export function nearestQuery(incidentId: string, read: number) {
   return sql<{
@@ -200,14 +192,7 @@ export function nearestQuery(incidentId: string, read: number) {
     incident_department: string | null;
     committed: string[][];
     required: string[] | null;
-    id: string | null;
-    call_sign: string;
-    unit_type: string;
-    capabilities: string[];
-    department: string;
-    lat: number | null;
-    lon: number | null;
-    position_at: Date | null;
+    units: NearestUnitRow[];
   }>`
     WITH i AS MATERIALIZED (
       SELECT i.type_code, i.lat, i.lon, i.department,
@@ -216,15 +201,20 @@ export function nearestQuery(incidentId: string, read: number) {
                         WHERE a.incident_id = i.id AND a.released_at IS NULL), '[]'::jsonb) AS committed
         FROM incidents i WHERE i.id = ${incidentId})
     SELECT i.type_code, i.lat AS incident_lat, i.lon AS incident_lon, i.department AS incident_department, i.committed, i.required,
-           u.id, u.call_sign, u.unit_type, u.capabilities, u.department, u.lat, u.lon, u.position_at
-      FROM i
-      LEFT JOIN LATERAL (SELECT u.id, u.call_sign, u.unit_type, u.capabilities, u.department, u.lat, u.lon, u.position_at
-                           FROM units u
-                          WHERE u.status = 'available' AND u.active AND u.current_incident_id IS NULL AND u.lat IS NOT NULL AND u.lon IS NOT NULL
-                            AND i.lat IS NOT NULL AND i.lon IS NOT NULL
-                            AND CASE WHEN i.required IS NULL THEN true ELSE u.capabilities && i.required END
-                          ORDER BY point(u.lon * ${sql.lit(KNN_LON_SCALE)}, u.lat) <-> point(i.lon * ${sql.lit(KNN_LON_SCALE)}, i.lat)
-                          LIMIT ${read}) u ON true`;
+           COALESCE((SELECT json_agg(json_build_array(u.id, u.call_sign, u.unit_type, u.capabilities, u.department, u.lat, u.lon,
+                                                      floor(extract(epoch FROM u.position_at) * 1000)) ORDER BY u.d)
+                       FROM (SELECT u.*, point(u.lon * ${sql.lit(KNN_LON_SCALE)}, u.lat) <-> point(i.lon * ${sql.lit(KNN_LON_SCALE)}, i.lat) AS d
+                               FROM units u
+                              WHERE u.status = 'available' AND u.active AND u.current_incident_id IS NULL AND u.lat IS NOT NULL AND u.lon IS NOT NULL
+                                AND i.lat IS NOT NULL AND i.lon IS NOT NULL
+                                AND CASE WHEN i.required IS NULL THEN true ELSE u.capabilities && i.required END
+                              ORDER BY d
+                              LIMIT ${read}) u), '[]') AS units
+      FROM i`;
 }
 
-const nearestFor = (db: Kysely<DB>, incidentId: string, read: number) => nearestQuery(incidentId, read).execute(db).then((r) => r.rows);
+/** One unit of `nearestQuery`: id, call sign, type, capabilities, department, lat, lon, position time (epoch ms, truncated as pg's Date is). */
+type NearestUnitRow = [string, string, string, string[], string, number, number, number | null];
+
+const nearestUnits = (rows: NearestUnitRow[]): CandidateUnit[] =>
+  rows.map(([id, callSign, unitType, capabilities, department, lat, lon, at]) => ({ id, callSign, unitType, capabilities, department, lat, lon, positionAt: at === null ? null : new Date(at) }));
