@@ -92,6 +92,7 @@ test('lowering a priority or cancelling a P1 needs a reason; the supervisor appr
   await panel.getByLabel('Prioridad', { exact: true }).selectOption('3');
   await panel.getByRole('button', { name: 'Cambiar prioridad' }).click();
   const lower = dispatcher.getByRole('dialog', { name: `Bajar ${number} de P1 a P3` });
+  await expect(lower.getByText('bajarlo a P3/P4 requiere la aprobación de un supervisor')).toBeVisible();
   await lower.getByRole('button', { name: 'Cambiar prioridad' }).click();
   await expect(lower.getByText('Seleccione un motivo del catálogo.')).toBeVisible();
   await lower.getByRole('button', { name: 'Cancelar' }).click();
@@ -114,6 +115,7 @@ test('lowering a priority or cancelling a P1 needs a reason; the supervisor appr
   await expect(supervisor.getByRole('table', { name: 'Tiempos de hoy: mediana / percentil 90' })).toBeVisible();
   const request = supervisor.getByRole('row').filter({ hasText: number });
   await expect(request.getByText('Llamada falsa')).toBeVisible();
+  await expect(request.getByText('Anular incidente P1/P2')).toBeVisible();
   await supervisor.screenshot({ path: 'docs/screenshots/console-supervisor.png' });
   await request.getByRole('button', { name: 'Aprobar' }).click();
   await expect(supervisor.getByText('Solicitud aprobada')).toBeVisible();

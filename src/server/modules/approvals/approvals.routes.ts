@@ -15,7 +15,7 @@ export const approvalSchema = z.object({
   payload: z.unknown(),
   reason: z.object({ code: z.string(), text: z.string(), label: z.object({ es: z.string(), en: z.string() }).nullable() }),
   approverRole: z.string(),
-  status: z.enum(['pending', 'approved', 'rejected', 'withdrawn']),
+  status: z.enum(['pending', 'approved', 'rejected', 'withdrawn', 'superseded']),
   requestedBy: userRef,
   requestedAt: z.string(),
   decidedBy: userRef.nullable(),

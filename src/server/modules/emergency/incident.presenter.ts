@@ -29,7 +29,7 @@ export const incidentSummarySchema = z.object({
   lat: z.number().nullable(),
   lon: z.number().nullable(),
   description: z.string(),
-  caller: z.object({ number: z.string().nullable(), name: z.string().nullable() }).nullable().describe('null without the incidents:read_caller permission'),
+  caller: z.object({ number: z.string().nullable(), name: z.string().nullable() }).nullable().describe('null without the incidents:read_caller permission, and outside GET /incidents/{id} and the intake response (lists and other write responses leave it out)'),
   duplicateOf: z.uuid().nullable(),
   mergedInto: z.uuid().nullable(),
   pendingCancellation: z.uuid().nullable(),
@@ -48,8 +48,12 @@ export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-/** Callers' personal data only reaches those whose role needs it (incidents:read_caller). */
-export function presentIncident(r: IncidentRow, principal: Principal | null, opts: { caller: boolean } = { caller: true }): IncidentSummary {
+/**
+ * Callers' personal data only reaches those whose role needs it (incidents:read_caller), and only
+ * where asked for (`caller: true`): the reads that record it (GET, EIDO) and the intake that typed it.
+ * Write responses and lists leave it out, so no change becomes an unrecorded read.
+ */
+export function presentIncident(r: IncidentRow, principal: Principal | null, opts: { caller: boolean } = { caller: false }): IncidentSummary {
   const seesCaller = opts.caller && (principal?.permissions.has('incidents:read_caller') ?? false);
   return {
     id: r.id,

@@ -128,7 +128,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
         response: { 201: incidentSummarySchema, ...problemResponses(400, 401, 403, 422) },
       },
     },
-    async (req, reply) => reply.status(201).send(presentIncident(await incidents.create(auditContextOf(req), req.body), req.principal)),
+    async (req, reply) => reply.status(201).send(presentIncident(await incidents.create(auditContextOf(req), req.body), req.principal, { caller: true })),
   );
 
   app.get(
@@ -152,7 +152,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
       },
     },
     // Lists never carry callers: their data is read one incident at a time, and each read is recorded.
-    async (req) => ({ items: (await incidents.list(req.query)).map((r) => presentIncident(r, req.principal, { caller: false })) }),
+    async (req) => ({ items: (await incidents.list(req.query)).map((r) => presentIncident(r, req.principal)) }),
   );
 
   app.get(
@@ -184,7 +184,7 @@ export function incidentsRoutes(app: App, deps: Deps) {
     },
     async (req) => {
       const items = await incidents.related({ lat: req.body.lat ?? null, lon: req.body.lon ?? null, typeCode: req.body.typeCode ?? null, description: req.body.description, at: new Date() }, req.body.excludeId);
-      return { items: items.map((i) => ({ ...i, incident: presentIncident(i.incident, req.principal, { caller: false }) })) };
+      return { items: items.map((i) => ({ ...i, incident: presentIncident(i.incident, req.principal) })) };
     },
   );
 
@@ -258,13 +258,13 @@ export function incidentsRoutes(app: App, deps: Deps) {
       schema: {
         operationId: 'changeIncidentPriority',
         tags,
-        summary: 'Changes the priority; lowering it is discretionary and needs a reason',
+        summary: 'Changes the priority; lowering it is discretionary and needs a reason, and lowering a P1/P2 to P3/P4 waits for a supervisor (202)',
         params: uuidParam,
         body: z.strictObject({ priority: z.number().int().min(1).max(4), version: versionField, reason: reasonBodySchema.optional() }),
-        response: { 200: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
+        response: { 200: incidentSummarySchema, 202: outcomeSchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (req) => presentIncident(await incidents.changePriority(auditContextOf(req), req.params.id, req.body.priority, req.body.version, req.body.reason), req.principal),
+    async (req, reply) => sendOutcome(reply, await incidents.changePriority(auditContextOf(req), req.params.id, req.body.priority, req.body.version, req.body.reason), req.principal),
   );
 
   app.get(

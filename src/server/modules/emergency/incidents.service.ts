@@ -6,7 +6,7 @@ import { GroupWriter, isItemError } from '../../platform/db/group-writer.js';
 import { eventRow } from '../../platform/realtime/outbox.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB, LocationSource } from '../../platform/db/schema.js';
-import type { Discretion, Reason } from '../../platform/discretion/discretion.js';
+import type { ApprovedReason, Discretion, Outcome, Reason } from '../../platform/discretion/discretion.js';
 import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
@@ -15,6 +15,14 @@ import { findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, 
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
+
+type PriorityChange = { priority: number; version?: number; from: number; number: string };
+
+/** A lowering from P1/P2 to P3/P4: the urgent queue loses the incident. */
+const leavesUrgent = (from: number, to: number) => from <= 2 && to > 2;
+
+/** 409 for a change only an active incident takes, naming its status. */
+const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
 
 export type LocationInput = {
   lat?: number | null;
@@ -52,10 +60,13 @@ export class IncidentsService {
     private readonly types: IncidentTypeCache = new IncidentTypeCache(db),
   ) {
     this.intakes = new GroupWriter((records) => insertIntakes(db, records), { maxInFlight: 1, maxGroup: 32, stallMs: 500, maxStalled: 2, isItemError });
-    discretion.declare<{ priority: number; version?: number }>({
+    discretion.declare<PriorityChange>({
       action: 'emergency.lower_priority',
       entityType: 'incident',
-      execute: (tx, ctx, id, p, reason) => this.applyPriority(tx, ctx, id, p.priority, p.version, reason),
+      // Taking an incident out of P1/P2 also lifts the supervisor's say over its cancellation: a supervisor decides.
+      approval: { role: 'supervisor', when: (p) => leavesUrgent(p.from, p.priority) },
+      execute: (tx, ctx, id, p, reason) => this.applyPriority(tx, ctx, id, p.priority, reason.approvalId ? undefined : p.version, reason),
+      onPending: (tx, ctx, id, approvalId, reason) => appendTimeline(tx, ctx, id, 'priority_requested', { approvalId, reason }),
     });
   }
 
@@ -189,7 +200,7 @@ export class IncidentsService {
     const latest = new Map<string, unknown>();
     for (const a of answers) latest.set(a.question_key, a.value);
     return {
-      ...presentIncident(row, principal),
+      ...presentIncident(row, principal, { caller: true }),
       locations: locations.map((l) => ({
         id: l.id,
         lat: l.lat,
@@ -317,6 +328,8 @@ export class IncidentsService {
     const answers = this.checkAnswers(t, raw);
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);
+      // A closed, cancelled or merged incident's priority is history: answers must not raise it.
+      if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
       const prior = await tx.selectFrom('incident_answers').select(['question_key', 'value']).where('incident_id', '=', id).orderBy('answered_at').execute();
       const all: Answers = Object.fromEntries(prior.map((p) => [p.question_key, p.value as string | number | boolean]));
       Object.assign(all, answers);
@@ -333,21 +346,31 @@ export class IncidentsService {
     });
   }
 
-  /** Raising a priority is free; lowering it is discretionary and needs a reason. */
-  async changePriority(ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | undefined) {
+  /**
+   * Raising a priority is free; lowering it is discretionary and needs a reason, and lowering a P1/P2
+   * below P2 waits for a supervisor (the incident keeps its priority until then).
+   */
+  async changePriority(ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | undefined): Promise<{ outcome: Outcome; incident: IncidentRow }> {
     const row = await this.get(id);
     if (priority > row.priority) {
-      await this.discretion.request(ctx, 'emergency.lower_priority', id, { priority, version }, reason);
-      return this.get(id);
+      if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+      if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+      const outcome = await this.discretion.request<PriorityChange>(ctx, 'emergency.lower_priority', id, { priority, version, from: row.priority, number: row.number }, reason);
+      return { outcome, incident: await this.get(id) };
     }
-    return this.db.transaction().execute((tx) => this.applyPriority(tx, ctx, id, priority, version, reason ?? null));
+    const incident = await this.db.transaction().execute((tx) => this.applyPriority(tx, ctx, id, priority, version, reason ?? null));
+    return { outcome: { status: 'done', result: null }, incident };
   }
 
-  private async applyPriority(tx: Transaction<DB>, ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | null) {
+  private async applyPriority(tx: Transaction<DB>, ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: ApprovedReason | null) {
     const row = await lockIncident(tx, id, version);
     // Raised meanwhile by an answer: what was a raise is now a lowering, which needs a reason.
     if (priority > row.priority && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10, currentPriority: row.priority });
-    if (!ACTIVE_STATUSES.includes(row.status)) throw new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
+    // Decided on a read before the lock: raised to P1/P2 meanwhile, the lowering now needs a supervisor.
+    if (leavesUrgent(row.priority, priority) && !reason?.approvalId) {
+      throw new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
+    }
+    if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
     const updated = await updateIncident(tx, row, { priority });
     await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, ...(reason ? { reason } : {}) });
     await announceIncident(tx, updated, 'updated');

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { ACTIVE_STATUSES } from '../../../common/emergency.js';
+import { type IncidentStatus } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -7,10 +7,13 @@ import type { ApprovedReason, Discretion, Reason } from '../../platform/discreti
 import { AppError, notFound } from '../../platform/errors.js';
 import { assertTransition, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
 import { releaseUnits } from './units.service.js';
-import { announceIncident, appendTimeline } from './timeline.js';
+import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type Closure = { dispositionCode: string; summary: string; version?: number };
 type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number; number?: string };
+
+/** Incidents another may be merged into: open and still taking units. */
+const MERGE_TARGET_STATUSES: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene'];
 
 /** The rule changed under the request (the incident was raised to P1/P2 meanwhile): ask again. */
 const recheck = (row: IncidentRow) =>
@@ -59,8 +62,8 @@ export class LifecycleService {
     });
   }
 
-  private async disposition(tx: Transaction<DB>, code: string) {
-    const d = await tx.selectFrom('disposition_codes').select('code').where('code', '=', code).executeTakeFirst();
+  private async disposition(db: Kysely<DB>, code: string) {
+    const d = await db.selectFrom('disposition_codes').select('code').where('code', '=', code).executeTakeFirst();
     if (!d) throw new AppError('validation_failed', 422, {}, { errors: [{ path: 'body.dispositionCode', code: 'unknown', message: `unknown disposition ${code}` }] });
   }
 
@@ -69,6 +72,9 @@ export class LifecycleService {
     const row = await findIncident(this.db, id);
     if (!row) throw notFound();
     if (!row.first_on_scene_at) {
+      // Everything a supervisor's approval could not fix is refused now, not filed to fail later.
+      if (row.status !== 'resolved') assertTransition(row, 'resolved');
+      await this.disposition(this.db, input.dispositionCode);
       const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority, number: row.number }, reason);
       return { outcome, incident: (await findIncident(this.db, id))! };
     }
@@ -90,8 +96,9 @@ export class LifecycleService {
     }
     assertTransition(row, 'closed');
     await releaseUnits(tx, ctx, id);
-    const updated = await updateIncident(tx, row, { status: 'closed', closed_at: now, disposition_code: input.dispositionCode, closure_summary: input.summary });
-    await appendTimeline(tx, ctx, id, 'closure', { dispositionCode: input.dispositionCode, summary: input.summary, ...(reason ? { reason } : {}) });
+    const superseded = await this.discretion.supersede(tx, ctx, 'incident', id, 'incident closed');
+    const updated = await updateIncident(tx, row, { status: 'closed', closed_at: now, disposition_code: input.dispositionCode, closure_summary: input.summary, pending_cancellation: null });
+    await appendTimeline(tx, ctx, id, 'closure', { dispositionCode: input.dispositionCode, summary: input.summary, ...(reason ? { reason } : {}), ...(superseded.length ? { superseded } : {}) });
     await announceIncident(tx, updated, 'status');
     await appendAudit(tx, ctx, { action: 'incident.closed', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'closed', dispositionCode: input.dispositionCode } }, reason });
     return updated;
@@ -101,7 +108,8 @@ export class LifecycleService {
   async cancel(ctx: AuditContext, id: string, version: number | undefined, reason: Reason | undefined) {
     const row = await findIncident(this.db, id);
     if (!row) throw notFound();
-    if (!ACTIVE_STATUSES.includes(row.status)) assertTransition(row, 'cancelled');
+    // Checked for every status: an on-scene P1 cannot be cancelled, so no request is filed to fail later.
+    assertTransition(row, 'cancelled');
     if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
     const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
@@ -122,8 +130,9 @@ export class LifecycleService {
     if (row.priority <= 2 && !reason.approvalId) throw recheck(row);
     assertTransition(row, 'cancelled');
     await releaseUnits(tx, ctx, id);
+    const superseded = await this.discretion.supersede(tx, ctx, 'incident', id, 'incident cancelled');
     const updated = await updateIncident(tx, row, { status: 'cancelled', pending_cancellation: null, closed_at: new Date() });
-    await appendTimeline(tx, ctx, id, 'status', { from: row.status, to: 'cancelled', reason });
+    await appendTimeline(tx, ctx, id, 'status', { from: row.status, to: 'cancelled', reason, ...(superseded.length ? { superseded } : {}) });
     await announceIncident(tx, updated, 'status');
     await appendAudit(tx, ctx, { action: 'incident.cancelled', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'cancelled' } }, reason });
     return updated;
@@ -145,7 +154,8 @@ export class LifecycleService {
 
   private async applyReopen(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
     const row = await lockIncident(tx, id, version);
-    assertTransition(row, 'received');
+    // Only a closed incident reopens; a merged one comes back by unmerge, which also tells the survivor.
+    if (row.status !== 'closed') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
     const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null });
     await appendTimeline(tx, ctx, id, 'reopen', { from: row.status, reason });
     await announceIncident(tx, updated, 'status');
@@ -177,16 +187,29 @@ export class LifecycleService {
     const target: IncidentRow = a.id === id ? b : a;
     if (!reason.approvalId && p.version !== undefined && row.version !== p.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
     if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw recheck(row);
-    if (!ACTIVE_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
+    // The survivor must still take units: a resolved incident is waiting for its closure, not for more work.
+    if (!MERGE_TARGET_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
     assertTransition(row, 'merged');
     await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();
-    await tx.updateTable('units').set({ current_incident_id: intoId }).where('current_incident_id', '=', id).execute();
-    const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of });
+    // Each moved unit is a change of its own: a new version, a history row and a push, as any reassignment.
+    const moved = await tx
+      .updateTable('units')
+      .set((eb) => ({ current_incident_id: intoId, version: eb('version', '+', 1) }))
+      .where('current_incident_id', '=', id)
+      .returningAll()
+      .execute();
+    if (moved.length > 0) {
+      await tx.insertInto('unit_status_history').values(moved.map((u) => ({ unit_id: u.id, status: u.status, incident_id: intoId, actor_id: ctx.actorId }))).execute();
+    }
+    const superseded = await this.discretion.supersede(tx, ctx, 'incident', id, 'incident merged');
+    const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of, pending_cancellation: null });
     const survivor = await updateIncident(tx, target, {});
-    await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number, reason });
-    await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate });
+    const units = moved.map((u) => ({ unitId: u.id, callSign: u.call_sign }));
+    await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number, reason, ...(units.length ? { units } : {}), ...(superseded.length ? { superseded } : {}) });
+    await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate, ...(units.length ? { units } : {}) });
     await announceIncident(tx, updated, 'status');
     await announceIncident(tx, survivor, 'updated');
+    for (const u of moved) await announceUnit(tx, u, 'status');
     await appendAudit(tx, ctx, { action: duplicate ? 'incident.marked_duplicate' : 'incident.merged', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'merged', mergedInto: intoId } }, reason });
     return updated;
   }

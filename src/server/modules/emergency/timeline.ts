@@ -22,6 +22,7 @@ export type TimelineKind =
   | 'cancel_requested'
   | 'close_requested'
   | 'merge_requested'
+  | 'priority_requested'
   | 'cancel_rejected'
   | 'closure'
   | 'reopen'

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { UnitStatus, UnitType } from '../../../common/emergency.js';
+import { canTransition, type UnitStatus, type UnitType } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -121,7 +121,9 @@ export class UnitsService {
         await appendTimeline(tx, ctx, committed, 'unit_status', { unitId, callSign: unit.call_sign, status, released: releasing });
         const move = INCIDENT_FOR_UNIT[status];
         const order = ['received', 'dispatched', 'en_route', 'on_scene'];
-        if (move && order.indexOf(incident.status) < order.indexOf(move.status)) {
+        // Forward only; from outside that order (resolved) only as the lifecycle table allows: never back en route.
+        const from = order.indexOf(incident.status);
+        if (move && (from >= 0 ? from < order.indexOf(move.status) : canTransition(incident.status, move.status))) {
           const next = await updateIncident(tx, incident, { status: move.status, [move.stamp]: incident[move.stamp] ?? now });
           await appendTimeline(tx, ctx, committed, 'status', { from: incident.status, to: move.status, byUnit: unit.call_sign });
           await announceIncident(tx, next, 'status');

@@ -1,12 +1,13 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditContext } from '../auth/principal.js';
 import type { DB } from '../db/schema.js';
 import { appendAudit } from './audit-log.js';
 
 /**
  * Records that a person read a record marked sensitive (a caller's phone number, an account's
- * e-mail). Repeat views by the same person within `throttleSeconds` are one entry: a console that
- * refreshes an open incident must not bury the log in copies of the same fact.
+ * e-mail). Repeat views of the same fields by the same person within `throttleSeconds` are one entry:
+ * a console that refreshes an open incident must not bury the log in copies of the same fact. A read
+ * of other fields (a second caller's number) is a new fact and always recorded.
  */
 export async function recordSensitiveRead(
   db: Kysely<DB>,
@@ -14,6 +15,8 @@ export async function recordSensitiveRead(
   read: { entityType: string; entityId: string; fields: string[]; throttleSeconds?: number },
 ): Promise<void> {
   const action = `${read.entityType}.sensitive_read`;
+  const fields = JSON.stringify(read.fields);
+  const sameFields = sql<boolean>`changes -> 'fields' = ${fields}::jsonb`;
   const since = new Date(Date.now() - (read.throttleSeconds ?? 600) * 1000);
   if (ctx.actorId && read.throttleSeconds !== 0) {
     // A view recorded moments ago may still wait in the queue to be chained: look in both.
@@ -25,6 +28,7 @@ export async function recordSensitiveRead(
       .where('action', '=', action)
       .where('actor_id', '=', ctx.actorId)
       .where('occurred_at', '>=', since)
+      .where(sameFields)
       .unionAll(
         db
           .selectFrom('audit_queue')
@@ -33,7 +37,8 @@ export async function recordSensitiveRead(
           .where('entity_id', '=', read.entityId)
           .where('action', '=', action)
           .where('actor_id', '=', ctx.actorId)
-          .where('occurred_at', '>=', since),
+          .where('occurred_at', '>=', since)
+          .where(sameFields),
       )
       .limit(1)
       .executeTakeFirst();

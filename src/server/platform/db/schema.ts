@@ -139,7 +139,7 @@ export interface ApprovalRequestsTable {
   reason_code: string;
   reason_text: string;
   approver_role: string;
-  status: 'pending' | 'approved' | 'rejected' | 'withdrawn';
+  status: 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'superseded';
   requested_by: string;
   requested_at: DefaultTimestamp;
   decided_by: string | null;

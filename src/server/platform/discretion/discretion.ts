@@ -160,6 +160,26 @@ export class Discretion {
     });
   }
 
+  /**
+   * Marks the entity's pending requests superseded (its life ended before anyone decided: an incident
+   * closed or merged while its cancellation waited), each audited, so none is left to approve into a
+   * 409. The owning module clears its own "pending" marks in the same transaction. Returns their ids.
+   */
+  async supersede(tx: Transaction<DB>, ctx: AuditContext, entityType: string, entityId: string, why: string): Promise<string[]> {
+    const rows = await tx
+      .updateTable('approval_requests')
+      .set({ status: 'superseded', decided_at: new Date(), decision_note: why })
+      .where('entity_type', '=', entityType)
+      .where('entity_id', '=', entityId)
+      .where('status', '=', 'pending')
+      .returning(['id', 'action'])
+      .execute();
+    for (const r of rows) {
+      await appendAudit(tx, ctx, { action: 'approval.superseded', entityType: 'approval_request', entityId: r.id, changes: { action: r.action, entityType, entityId, note: why } });
+    }
+    return rows.map((r) => r.id);
+  }
+
   /** The requester may withdraw a request that nobody has decided yet. */
   async withdraw(principal: Principal, ctx: AuditContext, approvalId: string) {
     return this.db.transaction().execute(async (tx) => {

@@ -32,6 +32,7 @@ export function StatusChip({ status }: { status: string }) {
   if (status === 'approved') return <Chip tone="ok">{t('approvals.status.approved')}</Chip>;
   if (status === 'rejected') return <Chip tone="bad">{t('approvals.status.rejected')}</Chip>;
   if (status === 'pending') return <Chip tone="warn">{t('approvals.status.pending')}</Chip>;
+  if (status === 'superseded') return <Chip>{t('approvals.status.superseded')}</Chip>;
   return <Chip>{status}</Chip>;
 }
 

@@ -265,7 +265,7 @@ function Actions({ incident }: { incident: IncidentDetail }) {
           {notice}
         </Notice>
       ) : null}
-      {can('incidents:update') ? <PriorityControl incident={incident} /> : null}
+      {can('incidents:update') ? <PriorityControl incident={incident} onPending={() => setNotice(t('console.actions.waitingSupervisor'))} /> : null}
       <form onSubmit={submitNote} className="note-form">
         <TextAreaField label={t('console.actions.note')} value={note} onChange={setNote} rows={2} maxLength={4000} />
         <ErrorAlert error={addNote.error} />
@@ -421,15 +421,20 @@ function UnitStatusButtons({ unitId, callSign, status }: { unitId: string; callS
 }
 
 /** Raising the priority is immediate; lowering it is discretionary and asks for a reason first. */
-function PriorityControl({ incident }: { incident: IncidentDetail }) {
+function PriorityControl({ incident, onPending }: { incident: IncidentDetail; onPending: () => void }) {
   const t = useT();
   const qc = useQueryClient();
   const [value, setValue] = useState(String(incident.priority));
   const [asking, setAsking] = useState(false);
   const change = useMutation({
     mutationFn: (reason?: Reason) => consoleApi.priority(incident.id, Number(value), incident.version, reason),
-    onSuccess: () => {
+    onSuccess: (r) => {
       setAsking(false);
+      // A P1/P2 lowered to P3/P4 keeps its priority until a supervisor approves.
+      if (isOutcome(r) && r.status === 'pending') {
+        setValue(String(incident.priority));
+        onPending();
+      }
       void qc.invalidateQueries({ queryKey: ['incidents'] });
     },
   });
@@ -455,6 +460,7 @@ function PriorityControl({ incident }: { incident: IncidentDetail }) {
         <ReasonDialog
           title={t('console.priority.lowerTitle', { number: incident.number, from: `P${incident.priority}`, to: `P${target}` })}
           action="emergency.lower_priority"
+          warning={incident.priority <= 2 && target > 2 ? t('console.priority.needsSupervisor') : undefined}
           confirmLabel={t('console.priority.change')}
           pending={change.isPending}
           error={change.error}

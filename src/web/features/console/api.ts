@@ -174,7 +174,7 @@ export const consoleApi = {
   links: (id: string) => apiFetch<IncidentLinks>(`/incidents/${enc(id)}/links`),
   unitStatus: (unitId: string, status: string) => apiFetch<Unit>(`/units/${enc(unitId)}/status`, { method: 'POST', body: { status } }),
   priority: (id: string, priority: number, version: number, reason?: Reason) =>
-    apiFetch<IncidentSummary>(`/incidents/${enc(id)}/priority`, { method: 'POST', body: reason ? { priority, version, reason } : { priority, version } }),
+    apiFetch<IncidentSummary | Outcome>(`/incidents/${enc(id)}/priority`, { method: 'POST', body: reason ? { priority, version, reason } : { priority, version } }),
   cancel: (id: string, version: number, reason: Reason) => apiFetch<Outcome>(`/incidents/${enc(id)}/cancel`, { method: 'POST', body: { version, reason } }),
 };
 
