@@ -6,7 +6,7 @@ import type { DB } from '../db/schema.js';
 import { LiveConnection, type ConnectionContext } from './connection.js';
 import type { LiveEvent } from './outbox.js';
 import type { TopicDefinition } from './protocol.js';
-import { recheckPrincipal } from './session-check.js';
+import { credentialKey, recheckPrincipals } from './session-check.js';
 
 export type HubOptions = {
   heartbeatMs: number;
@@ -75,11 +75,12 @@ export class Hub {
     await Promise.all([...this.connections].map((c) => c.close(1001, 'server shutting down')));
   }
 
-  /** Pings every socket (no pong since the last beat: dead) and re-checks its session or token. */
+  /** Pings every socket (no pong since the last beat: dead) and re-checks its session or token, all of them in one read. */
   async beat(): Promise<void> {
     if (this.beating) return;
     this.beating = true;
     try {
+      const live: LiveConnection[] = [];
       for (const conn of [...this.connections]) {
         if (!conn.open) continue;
         if (!conn.alive) {
@@ -88,12 +89,23 @@ export class Hub {
         }
         conn.alive = false;
         conn.socket.ping();
-        const fresh = await recheckPrincipal(this.db, conn.principal, this.opts.sessionIdleMinutes).catch((e: unknown) => {
-          this.onError(e);
-          return conn.principal;
-        });
-        if (!fresh) void conn.close(1008, 'session ended');
-        else conn.reauthorise(fresh);
+        live.push(conn);
+      }
+      if (live.length === 0) return;
+      let fresh: Map<string, Principal | null>;
+      try {
+        fresh = await recheckPrincipals(this.db, live.map((c) => c.principal), this.opts.sessionIdleMinutes);
+      } catch (e) {
+        // The database is unreachable for now: keep the sockets as they are and look again next beat.
+        this.onError(e);
+        return;
+      }
+      for (const conn of live) {
+        if (!conn.open) continue;
+        const key = credentialKey(conn.principal);
+        const p = key ? fresh.get(key) : null;
+        if (!p) void conn.close(1008, 'session ended');
+        else conn.reauthorise(p);
       }
     } finally {
       this.beating = false;

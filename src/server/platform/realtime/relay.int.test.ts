@@ -190,6 +190,24 @@ describe('the hub', () => {
     expect(await c.closed).toBe(1008);
   });
 
+  it('re-checks every socket in one beat and closes only those of the revoked session', async () => {
+    const revoked = await s.loginAs('auditor');
+    const kept = await s.loginAs('auditor');
+    const doomed = [await connect(urlA, revoked), await connect(urlB, revoked)];
+    const staying = [await connect(urlA, kept), await connect(urlA, kept), await connect(urlB, kept)];
+    for (const c of [...doomed, ...staying]) await c.subscribe([{ topic: 'test.incidents' }]);
+    expect((await s.request({ method: 'POST', url: '/api/auth/logout', cookie: revoked })).statusCode).toBe(204);
+    expect(await Promise.all(doomed.map((c) => c.closed))).toEqual([1008, 1008]);
+    // Two more beats: the other session's sockets are still open and still receive events.
+    await sleep(2_200);
+    const id = crypto.randomUUID();
+    await publish({ entityId: id });
+    for (const c of staying) {
+      expect(c.closeCode).toBeNull();
+      await c.next(eventFor(id), 5_000);
+    }
+  });
+
   it('drops a subscription at the next heartbeat once the user loses the permission', async () => {
     const cookie = await s.loginAs('internal_affairs');
     const c = await connect(urlA, cookie);
