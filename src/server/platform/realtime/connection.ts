@@ -6,8 +6,10 @@ import type { DB } from '../db/schema.js';
 import { catchUp } from './catch-up.js';
 import type { LiveEvent } from './outbox.js';
 import {
+  batchFrameBytes,
   defaultSubscriptionSchema,
   eventFrame,
+  eventFrameBytes,
   eventMessage,
   parseClientMessage,
   type ClientMessage,
@@ -28,8 +30,6 @@ export type ConnectionContext = {
 
 type Active = { def: TopicDefinition; sub: TopicSubscription };
 
-// A batch of events is written to a socket in chunks of about this size (one write each).
-const CORK_FLUSH_BYTES = 64 * 1024;
 // A client that does not answer a close frame is cut off after this long.
 const CLOSE_GRACE_MS = 1_000;
 // A slow consumer's close frame waits behind its whole backlog: give it time to read it and learn why (1013).
@@ -49,7 +49,7 @@ export class LiveConnection {
     readonly socket: WebSocket,
     public principal: Principal,
     private readonly ctx: ConnectionContext,
-    /** The TCP socket under the WebSocket: corked while a batch of events is written, so it goes out in one write. */
+    /** The TCP socket under the WebSocket: a batch of events is written to it directly, in one write. */
     private readonly raw: Duplex | null = null,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -91,29 +91,25 @@ export class LiveConnection {
     return this.closed;
   }
 
-  /** Events from the relay, in seq order (late fills aside). */
+  /**
+   * Events from the relay, in seq order (late fills aside). With the TCP socket at hand, the frames
+   * this socket wants go out prebuilt, in one write: the whole batch's bytes (built once for all
+   * sockets) when it wants every event, as with 1,000 consoles on the same topic. The WebSocket
+   * server runs without compression (live.routes.ts), so ws itself queues nothing these bytes could
+   * overtake.
+   */
   offer(events: readonly LiveEvent[]): void {
     if (this.held) {
       this.held.push(...events);
       return;
     }
-    if (events.length === 1 || !this.raw) {
+    if (!this.raw) {
       for (const e of events) this.deliver(e);
       return;
     }
-    this.raw.cork();
-    try {
-      for (const e of events) {
-        this.deliver(e);
-        // Corked bytes count as buffered: flushing every few KB keeps a batch from looking like a backlog.
-        if (this.raw.writableLength > CORK_FLUSH_BYTES) {
-          this.raw.uncork();
-          this.raw.cork();
-        }
-      }
-    } finally {
-      this.raw.uncork();
-    }
+    const wanted = events.filter((e) => this.wants(e));
+    if (wanted.length === 0 || !this.open || !this.withinLimit()) return;
+    this.raw.write(wanted.length === events.length ? batchFrameBytes(events) : Buffer.concat(wanted.map(eventFrameBytes)));
   }
 
   /** Applies a fresh principal: subscriptions it no longer permits are dropped, with an error each. */
@@ -124,9 +120,13 @@ export class LiveConnection {
     this.subs = kept;
   }
 
+  private wants(e: LiveEvent): boolean {
+    if (e.seq > this.skip.above && e.seq <= this.skip.through) return false;
+    return this.subs.some((a) => a.def.match(e, a.sub));
+  }
+
   private deliver(e: LiveEvent): void {
-    if (e.seq > this.skip.above && e.seq <= this.skip.through) return;
-    if (this.subs.some((a) => a.def.match(e, a.sub))) this.sendFrame(eventFrame(e));
+    if (this.wants(e)) this.sendFrame(eventFrame(e));
   }
 
   private async handle(msg: ClientMessage | null): Promise<void> {

@@ -13,7 +13,8 @@ const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
  */
 export async function liveRoutes(app: App, hub: Hub): Promise<void> {
   await app.register(websocket, {
-    options: { maxPayload: MAX_CLIENT_FRAME_BYTES },
+    // No compression: connection.ts writes prebuilt frames under ws, which must have nothing queued of its own.
+    options: { maxPayload: MAX_CLIENT_FRAME_BYTES, perMessageDeflate: false },
     // Sockets are closed with 1001 (going away) rather than the plugin's bare close.
     preClose: async () => {
       await hub.stop();

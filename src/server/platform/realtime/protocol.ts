@@ -58,6 +58,43 @@ export function eventFrame(e: LiveEvent): string {
   return f;
 }
 
+/**
+ * A complete WebSocket text frame (RFC 6455 §5.2: FIN, opcode 1, unmasked as a server's frames are)
+ * holding `text`: built once and written as is to every socket, where `ws.send` would measure, encode
+ * and frame the same string again for each of them.
+ */
+export function textFrame(text: string): Buffer {
+  const payload = Buffer.from(text, 'utf8');
+  const n = payload.length;
+  const header = Buffer.alloc(n < 126 ? 2 : n < 65_536 ? 4 : 10);
+  header[0] = 0x81;
+  if (n < 126) header[1] = n;
+  else if (n < 65_536) {
+    header[1] = 126;
+    header.writeUInt16BE(n, 2);
+  } else {
+    header[1] = 127;
+    header.writeBigUInt64BE(BigInt(n), 2);
+  }
+  return Buffer.concat([header, payload]);
+}
+
+const frameBytes = new WeakMap<LiveEvent, Buffer>();
+/** The frame of one event's message, shared by every socket that receives it. */
+export function eventFrameBytes(e: LiveEvent): Buffer {
+  let b = frameBytes.get(e);
+  if (b === undefined) frameBytes.set(e, (b = textFrame(eventFrame(e))));
+  return b;
+}
+
+const batchBytes = new WeakMap<readonly LiveEvent[], Buffer>();
+/** The frames of a whole batch back to back: one write for every socket that wants all of it. */
+export function batchFrameBytes(events: readonly LiveEvent[]): Buffer {
+  let b = batchBytes.get(events);
+  if (b === undefined) batchBytes.set(events, (b = Buffer.concat(events.map(eventFrameBytes))));
+  return b;
+}
+
 export const eventMessage = (e: LiveEvent): ServerMessage => ({
   type: 'event',
   seq: e.seq,
