@@ -285,3 +285,49 @@ describe("callers' personal data", () => {
     expect(fields.sort()).toEqual(['additional_callers', 'caller']);
   });
 });
+
+describe("a reopened incident's time targets", () => {
+  const escalations = async (id: string) => (await get(id)).timeline.filter((t: { kind: string }) => t.kind === 'escalation').map((t: { data: { target: string } }) => t.data.target);
+  const targetsOf = async (priority: number) =>
+    s.database.db.selectFrom('priority_targets').select(['answer_to_dispatch_seconds', 'dispatch_to_arrival_seconds']).where('priority', '=', priority).executeTakeFirstOrThrow();
+  const closeAttended = async (id: string) => {
+    await assignAndArrive(id);
+    const c = await post(`/api/incidents/${id}/close`, { dispositionCode: 'arrest', summary: 'atendido' });
+    expect(c.statusCode, c.body).toBe(200);
+  };
+
+  it('run from the reopening: no alert at once for the old call time, one when the new episode is late', async () => {
+    const { escalateOverdue } = await import('./escalation.js');
+    const late = await createIncident({ typeCode: 'HOM', callReceivedAt: new Date(Date.now() - 10 * 60_000).toISOString() });
+    await escalateOverdue(s.database.db);
+    expect(await escalations(late.id)).toEqual(['answer_to_dispatch']);
+    await closeAttended(late.id);
+    const reopened = await post(`/api/incidents/${late.id}/reopen`, { reason: reason('new_information') });
+    expect(reopened.statusCode, reopened.body).toBe(200);
+    expect(reopened.json().times.reopenedAt).not.toBeNull();
+    // The call is ten minutes old, the new episode seconds old: not late yet.
+    await escalateOverdue(s.database.db);
+    expect(await escalations(late.id)).toEqual(['answer_to_dispatch']);
+    const { answer_to_dispatch_seconds: a2d } = await targetsOf(1);
+    await escalateOverdue(s.database.db, new Date(Date.now() + (a2d + 5) * 1000));
+    expect(await escalations(late.id)).toEqual(['answer_to_dispatch', 'answer_to_dispatch']);
+  });
+
+  it('after the next dispatch, arrival is measured from that dispatch, not the first one', async () => {
+    const { escalateOverdue } = await import('./escalation.js');
+    const p1 = await createIncident({ typeCode: 'HOM' });
+    await closeAttended(p1.id);
+    // Reopened long after its first dispatch (made here by moving that dispatch back an hour).
+    await s.database.db.updateTable('incidents').set({ first_dispatched_at: new Date(Date.now() - 3_600_000) }).where('id', '=', p1.id).execute();
+    expect((await post(`/api/incidents/${p1.id}/reopen`, { reason: reason('new_information') })).statusCode).toBe(200);
+    const unit = await createUnit();
+    const assigned = await post(`/api/incidents/${p1.id}/assignments`, { unitId: unit, reason: reason('other') });
+    expect(assigned.statusCode, assigned.body).toBe(200);
+    expect(assigned.json().times.redispatchedAt).not.toBeNull();
+    await escalateOverdue(s.database.db);
+    expect(await escalations(p1.id)).toEqual([]);
+    const { dispatch_to_arrival_seconds: d2a } = await targetsOf(1);
+    await escalateOverdue(s.database.db, new Date(Date.now() + (d2a + 5) * 1000));
+    expect(await escalations(p1.id)).toEqual(['dispatch_to_arrival']);
+  });
+});

@@ -162,7 +162,11 @@ export class DispatchService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('unit_status_history').values({ unit_id: unit.id, status: 'dispatched', incident_id: incidentId, actor_id: ctx.actorId }).execute();
-    const updated = await updateIncident(tx, incident, incident.status === 'received' ? { status: 'dispatched', first_dispatched_at: incident.first_dispatched_at ?? now } : {});
+    const updated = await updateIncident(
+      tx,
+      incident,
+      incident.status === 'received' ? { status: 'dispatched', first_dispatched_at: incident.first_dispatched_at ?? now, ...(incident.reopened_at ? { redispatched_at: now } : {}) } : {},
+    );
     await appendTimeline(tx, ctx, incidentId, 'assignment', { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank, ...(reason ? { reason } : {}) });
     if (incident.status === 'received') await appendTimeline(tx, ctx, incidentId, 'status', { from: 'received', to: 'dispatched' });
     await announceIncident(tx, updated, incident.status === 'received' ? 'status' : 'updated');

@@ -9,30 +9,41 @@ import { announceIncident, appendTimeline } from './timeline.js';
 type Target = 'answer_to_dispatch' | 'dispatch_to_arrival';
 
 /**
- * Raises an alert to supervisors when an incident misses its time target, once per target:
- * not dispatched within answer-to-dispatch, or no unit on scene within dispatch-to-arrival.
+ * Incidents past a time target and not yet escalated for it: not dispatched within answer-to-dispatch
+ * (from the call, or from the reopening), or no unit on scene within dispatch-to-arrival (from the
+ * first dispatch, or the first after the reopening). `id` narrows it to one incident.
  */
-export async function escalateOverdue(db: Kysely<DB>, now = new Date()): Promise<number> {
-  const overdue = await sql<{ id: string; target: Target; seconds: number }>`
+const overdue = (now: Date, id?: string) => sql<{ id: string; target: Target; seconds: number }>`
     SELECT i.id, 'answer_to_dispatch' AS target, t.answer_to_dispatch_seconds AS seconds
       FROM incidents i JOIN priority_targets t ON t.priority = i.priority
      WHERE i.status = 'received' AND i.escalated_dispatch_at IS NULL AND i.pending_cancellation IS NULL
-       AND i.call_received_at + make_interval(secs => t.answer_to_dispatch_seconds) < ${now}
+       AND coalesce(i.reopened_at, i.call_received_at) + make_interval(secs => t.answer_to_dispatch_seconds) < ${now}
+       ${id ? sql`AND i.id = ${id}` : sql``}
     UNION ALL
     SELECT i.id, 'dispatch_to_arrival', t.dispatch_to_arrival_seconds
       FROM incidents i JOIN priority_targets t ON t.priority = i.priority
      WHERE i.status IN ('dispatched', 'en_route') AND i.escalated_arrival_at IS NULL
-       AND i.first_dispatched_at + make_interval(secs => t.dispatch_to_arrival_seconds) < ${now}
-     LIMIT 200`.execute(db);
+       AND CASE WHEN i.reopened_at IS NULL THEN i.first_dispatched_at ELSE coalesce(i.redispatched_at, i.reopened_at) END
+           + make_interval(secs => t.dispatch_to_arrival_seconds) < ${now}
+       ${id ? sql`AND i.id = ${id}` : sql``}
+     LIMIT 200`;
+
+/**
+ * Raises an alert to supervisors when an incident misses its time target, once per target and
+ * episode (a reopening starts a new one).
+ */
+export async function escalateOverdue(db: Kysely<DB>, now = new Date()): Promise<number> {
+  const found = await overdue(now).execute(db);
   let raised = 0;
-  for (const o of overdue.rows) {
+  for (const o of found.rows) {
     const done = await db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, o.id);
+      // Read again under the lock: dispatched, cancelled, re-prioritised or escalated by another instance meanwhile.
+      const still = (await overdue(now, o.id).execute(tx)).rows.find((r) => r.target === o.target);
+      if (!still) return false;
       const column = o.target === 'answer_to_dispatch' ? 'escalated_dispatch_at' : 'escalated_arrival_at';
-      // Another server instance may have escalated it a moment ago.
-      if (row[column] !== null) return false;
       const updated = await updateIncident(tx, row, { [column]: now });
-      const data = { target: o.target, targetSeconds: o.seconds, priority: row.priority, number: row.number };
+      const data = { target: o.target, targetSeconds: still.seconds, priority: row.priority, number: row.number };
       await appendTimeline(tx, SYSTEM_CONTEXT, row.id, 'escalation', data);
       await publishEvent(tx, { topic: 'alerts', kind: 'escalation', entityType: 'incident', entityId: row.id, version: updated.version, department: row.department, data });
       await announceIncident(tx, updated, 'updated');

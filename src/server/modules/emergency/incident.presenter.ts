@@ -42,6 +42,8 @@ export const incidentSummarySchema = z.object({
     firstOnSceneAt: z.string().nullable(),
     resolvedAt: z.string().nullable(),
     closedAt: z.string().nullable(),
+    reopenedAt: z.string().nullable().describe('last reopening or unmerge: the time targets run from here, and from redispatchedAt'),
+    redispatchedAt: z.string().nullable().describe('first dispatch after reopenedAt'),
   }),
 });
 export type IncidentSummary = z.infer<typeof incidentSummarySchema>;
@@ -80,6 +82,8 @@ export function presentIncident(r: IncidentRow, principal: Principal | null, opt
       firstOnSceneAt: iso(r.first_on_scene_at),
       resolvedAt: iso(r.resolved_at),
       closedAt: iso(r.closed_at),
+      reopenedAt: iso(r.reopened_at),
+      redispatchedAt: iso(r.redispatched_at),
     },
   };
 }

@@ -429,6 +429,33 @@ describe('units', () => {
     expect(track.items.map((p: { at: string }) => p.at)).toEqual([0, 1, 2].map((i) => new Date(t0 + i * 5_000).toISOString()));
   });
 
+  it('keeps a fix far outside El Salvador in the track but never makes it the position (a GPS without a fix reports 0,0)', async () => {
+    const id = units['P-103']!;
+    const before = (await s.request({ method: 'GET', url: `/api/units/${id}`, cookie: dispatcher })).json().position;
+    const t0 = Date.now() - 5_000;
+    const body = { positions: [{ lat: 13.69, lon: -89.2, recordedAt: new Date(t0 - 1_000).toISOString() }, { lat: 0, lon: 0, recordedAt: new Date(t0).toISOString() }] };
+    const res = await s.request({ method: 'POST', url: `/api/units/${id}/positions`, cookie: dispatcher, body });
+    // The fix before it, in San Salvador, becomes current.
+    expect(res.json()).toEqual({ accepted: 2, current: true });
+    const unit = (await s.request({ method: 'GET', url: `/api/units/${id}`, cookie: dispatcher })).json();
+    expect([unit.position.lat, unit.position.lon]).toEqual([13.69, -89.2]);
+    expect(before?.at === unit.position.at).toBe(false);
+    const alone = await s.request({ method: 'POST', url: `/api/units/${id}/positions`, cookie: dispatcher, body: { positions: [{ lat: 0, lon: 0, recordedAt: new Date().toISOString() }] } });
+    expect(alone.json()).toEqual({ accepted: 1, current: false });
+    // Just over the border (Guatemala, a few km from Ahuachapán) is still believed.
+    const border = await s.request({ method: 'POST', url: `/api/units/${id}/positions`, cookie: dispatcher, body: { positions: [{ lat: 13.93, lon: -89.95, recordedAt: new Date().toISOString() }] } });
+    expect(border.json()).toEqual({ accepted: 1, current: true });
+    const track = (await s.request({ method: 'GET', url: `/api/units/${id}/track?from=${encodeURIComponent(new Date(t0 - 2_000).toISOString())}&to=${encodeURIComponent(new Date(Date.now() + 1_000).toISOString())}`, cookie: dispatcher })).json();
+    expect(track.items.filter((p: { lat: number }) => p.lat === 0)).toHaveLength(2);
+  });
+
+  it('creates a unit only in a status that needs no assignment', async () => {
+    const res = await s.request({ method: 'POST', url: '/api/units', cookie: admin, body: { callSign: 'X-ON-SCENE', unitType: 'patrol_car', homeStation: 'Central', department: 'SV.SS', status: 'on_scene' } });
+    expect(res.statusCode).toBe(400);
+    const ok = await s.request({ method: 'POST', url: '/api/units', cookie: admin, body: { callSign: 'X-OFF-DUTY', unitType: 'patrol_car', homeStation: 'Central', department: 'SV.SS', status: 'off_duty' } });
+    expect(ok.statusCode, ok.body).toBe(201);
+  });
+
   it('refuses a field officer who is not in the unit crew', async () => {
     const officer = await s.loginAs('field_officer');
     const res = await s.request({ method: 'POST', url: `/api/units/${units['P-103']}/status`, cookie: officer, body: { status: 'busy' } });

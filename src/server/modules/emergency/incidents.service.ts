@@ -24,6 +24,15 @@ const leavesUrgent = (from: number, to: number) => from <= 2 && to > 2;
 /** 409 for a change only an active incident takes, naming its status. */
 const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
 
+/**
+ * A new current location in another department: its own event, stamped with the department left,
+ * so a subscription to that department learns the incident is no longer its own (its `updated`
+ * event carries only the new department).
+ */
+async function announceDepartureFrom(tx: Transaction<DB>, before: IncidentRow, after: IncidentRow) {
+  if (before.department !== null && before.department !== after.department) await announceIncident(tx, { ...after, department: before.department }, 'moved');
+}
+
 export type LocationInput = {
   lat?: number | null;
   lon?: number | null;
@@ -301,6 +310,7 @@ export class IncidentsService {
       const updated = await updateIncident(tx, row, makeCurrent ? { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department } : {});
       await appendTimeline(tx, ctx, id, 'location', { locationId: l.id, source: l.source, current: makeCurrent });
       await announceIncident(tx, updated, 'updated');
+      await announceDepartureFrom(tx, row, updated);
       await appendAudit(tx, ctx, { action: 'incident.location_added', entityType: 'incident', entityId: id, changes: { locationId: l.id, source: l.source, current: makeCurrent } });
       return updated;
     });
@@ -316,6 +326,7 @@ export class IncidentsService {
       const updated = await updateIncident(tx, row, { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department });
       await appendTimeline(tx, ctx, id, 'location_selected', { locationId, previous: row.current_location_id });
       await announceIncident(tx, updated, 'updated');
+      await announceDepartureFrom(tx, row, updated);
       await appendAudit(tx, ctx, { action: 'incident.location_selected', entityType: 'incident', entityId: id, changes: { before: row.current_location_id, after: locationId } });
       return updated;
     });

@@ -15,6 +15,9 @@ type MergeRequest = { intoId: string; duplicate: boolean; version?: number; prio
 /** Incidents another may be merged into: open and still taking units. */
 const MERGE_TARGET_STATUSES: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene'];
 
+/** Back to received for a new episode: its time targets restart now and it may be escalated again. */
+const NEW_EPISODE = () => ({ reopened_at: new Date(), redispatched_at: null, escalated_dispatch_at: null, escalated_arrival_at: null });
+
 /** The rule changed under the request (the incident was raised to P1/P2 meanwhile): ask again. */
 const recheck = (row: IncidentRow) =>
   new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
@@ -156,7 +159,7 @@ export class LifecycleService {
     const row = await lockIncident(tx, id, version);
     // Only a closed incident reopens; a merged one comes back by unmerge, which also tells the survivor.
     if (row.status !== 'closed') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
-    const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null });
+    const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null, ...NEW_EPISODE() });
     await appendTimeline(tx, ctx, id, 'reopen', { from: row.status, reason });
     await announceIncident(tx, updated, 'status');
     await appendAudit(tx, ctx, { action: 'incident.reopened', entityType: 'incident', entityId: id, changes: { before: { status: row.status }, after: { status: 'received' } }, reason });
@@ -222,7 +225,7 @@ export class LifecycleService {
   private async applyUnmerge(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
     const row = await lockIncident(tx, id, version);
     if (row.status !== 'merged') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
-    const updated = await updateIncident(tx, row, { status: 'received', merged_into: null, duplicate_of: null });
+    const updated = await updateIncident(tx, row, { status: 'received', merged_into: null, duplicate_of: null, ...NEW_EPISODE() });
     await appendTimeline(tx, ctx, id, 'unmerge', { from: row.merged_into, reason });
     if (row.merged_into) await appendTimeline(tx, ctx, row.merged_into, 'unmerge', { split: id, reason });
     await announceIncident(tx, updated, 'status');

@@ -50,6 +50,21 @@ describe('live incidents and units', () => {
     expect(updated).toMatchObject({ kind: 'updated' });
   });
 
+  it('tells the department an incident leaves, when a new current location is in another', async () => {
+    const created = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { lat: 13.6978, lon: -89.1914, source: 'map_click' } } });
+    const id = created.json().id as string;
+    const left = await connect(dispatcher);
+    const joined = await connect(dispatcher);
+    await left.subscribe([{ topic: 'incidents', department: 'SV.SS' }]);
+    await joined.subscribe([{ topic: 'incidents', department: 'SV.LI' }]);
+    // Santa Tecla, La Libertad.
+    const moved = await s.request({ method: 'POST', url: `/api/incidents/${id}/locations`, cookie: callTaker, body: { location: { lat: 13.6769, lon: -89.2797, source: 'caller_stated' }, makeCurrent: true } });
+    expect(moved.statusCode, moved.body).toBeLessThan(300);
+    expect(moved.json().department).toBe('SV.LI');
+    expect(await left.next((m: Msg) => m.type === 'event' && m.entityId === id && m.version === 2, 2_000)).toMatchObject({ kind: 'moved', department: 'SV.SS', version: 2 });
+    expect(await joined.next((m: Msg) => m.type === 'event' && m.entityId === id && m.version === 2, 2_000)).toMatchObject({ kind: 'updated', department: 'SV.LI', version: 2 });
+  });
+
   it('follows one incident only, and filters by department', async () => {
     const one = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ASST', location: { lat: 13.4833, lon: -88.1833, source: 'map_click' } } });
     const c = await connect(dispatcher);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { UNIT_STATUSES, UNIT_TYPES } from '../../../common/emergency.js';
+import { COMMITTED_UNIT_STATUSES, UNIT_STATUSES, UNIT_TYPES, type UnitStatus } from '../../../common/emergency.js';
 import type { DB } from '../../platform/db/schema.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { idsQuery, latSchema, lonSchema, problemResponses, uuidParam } from '../../platform/http/schemas.js';
@@ -75,7 +75,8 @@ export function unitsRoutes(app: App, deps: { db: Kysely<DB>; units: UnitsServic
           homeStation: z.string().trim().min(1).max(120),
           department: z.string().regex(/^SV\.[A-Z]{2}$/),
           crew: z.array(z.uuid()).max(10).optional(),
-          status: z.enum(UNIT_STATUSES).optional(),
+          // A unit is dispatched, en route or on scene only through an assignment.
+          status: z.enum(UNIT_STATUSES.filter((u) => !COMMITTED_UNIT_STATUSES.includes(u)) as [UnitStatus, ...UnitStatus[]]).optional(),
         }),
         response: { 201: unitSchema, ...problemResponses(400, 401, 403, 409) },
       },
@@ -115,7 +116,7 @@ export function unitsRoutes(app: App, deps: { db: Kysely<DB>; units: UnitsServic
       schema: {
         operationId: 'reportUnitPositions',
         tags,
-        summary: 'A batch of GPS positions with their original times (offline batches are welcome)',
+        summary: 'A batch of GPS positions with their original times (offline batches are welcome); the newest fix in or near El Salvador becomes current, others are kept in the track only',
         params: uuidParam,
         body: z.strictObject({
           positions: z

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { withinServiceArea } from '../../platform/geo/departments.js';
 import { canTransition, type UnitStatus, type UnitType } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
@@ -150,7 +151,9 @@ export class UnitsService {
         // A replayed batch (its answer was lost on a weak signal) adds nothing the first one stored.
         .onConflict((oc) => oc.columns(['unit_id', 'recorded_at']).doNothing())
         .execute();
-      const newest = reports.reduce((a, b) => (Date.parse(b.recordedAt) > Date.parse(a.recordedAt) ? b : a));
+      // Every fix is kept in the track; only one in the service area can become the unit's position (a GPS without a fix reports 0,0).
+      const newest = [...reports].sort((a, b) => Date.parse(b.recordedAt) - Date.parse(a.recordedAt)).find((r) => withinServiceArea(r.lat, r.lon));
+      if (!newest) return { accepted: reports.length, current: false };
       const newestAt = new Date(newest.recordedAt);
       if (unit.position_at && unit.position_at >= newestAt) return { accepted: reports.length, current: false };
       // Positions are too frequent for a version bump and an audit entry each: the track itself is the record.

@@ -268,6 +268,8 @@ export interface IncidentsTable {
   closed_at: Timestamp | null;
   escalated_dispatch_at: Timestamp | null;
   escalated_arrival_at: Timestamp | null;
+  reopened_at: Timestamp | null;
+  redispatched_at: Timestamp | null;
   created_by: string | null;
   updated_at: DefaultTimestamp;
 }

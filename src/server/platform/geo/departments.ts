@@ -113,6 +113,12 @@ function distanceToShape(lon: number, lat: number, shape: Shape): number {
   return best;
 }
 
+/** How far outside the country a unit's position may be and still be believed (border crossings, coastal roads). */
+const SERVICE_AREA_MARGIN_METERS = 25_000;
+
+/** A position a unit of this force can plausibly be at: in El Salvador or near it (not 0,0 from a GPS that lost its fix). */
+export const withinServiceArea = (lat: number, lon: number): boolean => departmentAt(lat, lon, { toleranceMeters: SERVICE_AREA_MARGIN_METERS }) !== null;
+
 /**
  * The department containing the point, or, when the point is outside every polygon but within
  * `toleranceMeters` of one (the Natural Earth outline is coarse on coasts and borders), the nearest

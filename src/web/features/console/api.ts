@@ -29,6 +29,8 @@ export type IncidentSummary = {
     firstOnSceneAt: string | null;
     resolvedAt: string | null;
     closedAt: string | null;
+    reopenedAt: string | null;
+    redispatchedAt: string | null;
   };
 };
 
@@ -186,8 +188,11 @@ export const isOutcome = (r: IncidentSummary | Outcome): r is Outcome => 'approv
 export function currentTarget(i: IncidentSummary, targets: Catalogue['targets'] | undefined): { start: number; seconds: number } | null {
   const t = targets?.find((x) => x.priority === i.priority);
   if (!t) return null;
-  if (!i.times.firstDispatchedAt) return { start: Date.parse(i.times.callReceivedAt), seconds: t.answerToDispatchSeconds };
-  if (!i.times.firstOnSceneAt) return { start: Date.parse(i.times.firstDispatchedAt), seconds: t.dispatchToArrivalSeconds };
+  // A reopened incident's clock runs from the reopening and its next dispatch, as the server's escalation does.
+  const reopened = i.times.reopenedAt;
+  const dispatchedAt = reopened ? i.times.redispatchedAt : i.times.firstDispatchedAt;
+  if (i.status === 'received') return { start: Date.parse(reopened ?? i.times.callReceivedAt), seconds: t.answerToDispatchSeconds };
+  if ((i.status === 'dispatched' || i.status === 'en_route') && dispatchedAt) return { start: Date.parse(dispatchedAt), seconds: t.dispatchToArrivalSeconds };
   return null;
 }
 
