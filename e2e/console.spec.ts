@@ -165,6 +165,10 @@ test('related calls: one key records a repeat call on the open incident, another
   await expect(page.locator('.related-list li').first()).toHaveAttribute('aria-label', `Posible relacionado ${number}`);
   await page.screenshot({ path: 'docs/screenshots/console-related.png' });
   await page.keyboard.press('Alt+d');
+  // Recording on another incident is confirmed: Enter on the dialog's default button.
+  const confirm = page.getByRole('dialog', { name: `¿Registrar esta llamada en ${number}?` });
+  await expect(confirm).toBeVisible();
+  await page.keyboard.press('Enter');
   await expect(page.getByRole('heading', { name: `Llamada añadida al incidente ${number}` })).toBeVisible();
   const open = (await (await page.request.get('/api/incidents?status=open&limit=1000')).json()) as { items: { id: string; number: string }[] };
   const id = open.items.find((i) => i.number === number)!.id;
@@ -188,8 +192,17 @@ test('related calls: one key records a repeat call on the open incident, another
   await page.keyboard.press('F1');
   const help = page.getByRole('dialog', { name: 'Atajos de teclado' });
   await expect(help.getByRole('row', { name: /Alt\+D/ })).toBeVisible();
+  // A call-taker is not offered the screens they cannot open, and Alt+2 does not leave the call.
+  await expect(help.getByRole('row', { name: /Alt\+1/ })).toBeVisible();
+  await expect(help.getByRole('row', { name: /Alt\+2/ })).toHaveCount(0);
+  await expect(help.getByRole('row', { name: /Alt\+3/ })).toHaveCount(0);
   await page.keyboard.press('Escape');
   await expect(help).toBeHidden();
+  await page.getByRole('button', { name: 'Nueva llamada' }).click();
+  await fillIntake(page, 'Llamada que no se debe perder');
+  await page.keyboard.press('Alt+2');
+  await expect(page.getByLabel('Descripción')).toHaveValue('Llamada que no se debe perder');
+  await expect(page.getByText('Acceso no permitido')).toHaveCount(0);
 });
 
 test('the queue takes live changes one incident at a time, and the keyboard walks a list longer than the screen', async ({ browser }) => {

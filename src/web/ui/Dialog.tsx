@@ -27,6 +27,11 @@ export function Dialog({ title, onClose, children, wide = false, dismissable = t
     if (!dialog) return undefined;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
+    // showModal focuses the first focusable element, the header's close button: start where the work is
+    // instead, at the element marked data-autofocus (a confirmation's default answer) or the first field.
+    const start =
+      dialog.querySelector<HTMLElement>('[data-autofocus]') ?? dialog.querySelector<HTMLElement>('input:not([type="hidden"]):not([disabled]), select:not([disabled]), textarea:not([disabled])');
+    start?.focus();
     return () => {
       if (dialog.open) dialog.close();
       if (opener && opener.isConnected) opener.focus();

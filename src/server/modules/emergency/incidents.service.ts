@@ -75,7 +75,8 @@ export class IncidentsService {
       // Taking an incident out of P1/P2 also lifts the supervisor's say over its cancellation: a supervisor decides.
       approval: { role: 'supervisor', when: (p) => leavesUrgent(p.from, p.priority) },
       execute: (tx, ctx, id, p, reason) => this.applyPriority(tx, ctx, id, p.priority, reason.approvalId ? undefined : p.version, reason),
-      onPending: (tx, ctx, id, approvalId, reason) => appendTimeline(tx, ctx, id, 'priority_requested', { approvalId, reason }),
+      onPending: (tx, ctx, id, approvalId, reason, p) => appendTimeline(tx, ctx, id, 'priority_requested', { approvalId, reason, from: p.from, to: p.priority }),
+      onReject: (tx, ctx, id, approvalId) => appendTimeline(tx, ctx, id, 'priority_request_closed', { approvalId }),
     });
   }
 

@@ -23,6 +23,7 @@ export type TimelineKind =
   | 'close_requested'
   | 'merge_requested'
   | 'priority_requested'
+  | 'priority_request_closed'
   | 'cancel_rejected'
   | 'closure'
   | 'reopen'

@@ -17,7 +17,7 @@ export type DiscretionaryAction<P> = {
   /** Performs the change inside the transaction and audits it with the reason it is given. */
   execute: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, payload: P, reason: ApprovedReason) => Promise<unknown>;
   /** Lets the owning module mark the entity as waiting, in the same transaction that files the request. */
-  onPending?: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, approvalId: string, reason: Reason) => Promise<void>;
+  onPending?: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, approvalId: string, reason: Reason, payload: P) => Promise<void>;
   /** Lets the owning module undo any "pending" mark it set when the request is rejected or withdrawn. */
   onReject?: (tx: Transaction<DB>, ctx: AuditContext, entityId: string, approvalId: string) => Promise<void>;
 };
@@ -99,7 +99,7 @@ export class Discretion {
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await def.onPending?.(tx, ctx, entityId, row.id, checked);
+      await def.onPending?.(tx, ctx, entityId, row.id, checked, payload);
       await appendAudit(tx, ctx, {
         action: 'approval.requested',
         entityType: 'approval_request',

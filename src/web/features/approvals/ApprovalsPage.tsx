@@ -27,8 +27,7 @@ export function ApprovalsPage({ embedded = false }: { embedded?: boolean } = {})
   const entityName = useCallback(
     (a: Approval) => {
       // The request's payload names its entity for people: a username, or an incident's number.
-      const p = (a.payload && typeof a.payload === 'object' ? a.payload : {}) as { username?: unknown; number?: unknown };
-      const payloadName = typeof p.username === 'string' ? p.username : typeof p.number === 'string' ? p.number : undefined;
+      const payloadName = nameInPayload(a);
       const name = a.entityType === 'user' ? (usernames.get(a.entityId) ?? payloadName) : payloadName;
       return (
         <>
@@ -118,7 +117,7 @@ export function ApprovalsPage({ embedded = false }: { embedded?: boolean } = {})
 
       {rejecting ? (
         <RejectDialog
-          summary={`${t.maybe(`approvals.action.${rejecting.action}`, rejecting.action)} — ${rejecting.requestedBy.username}`}
+          summary={[t.maybe(`approvals.action.${rejecting.action}`, rejecting.action), nameInPayload(rejecting), rejecting.requestedBy.username].filter(Boolean).join(' — ')}
           pending={reject.isPending}
           error={reject.error}
           onConfirm={(note) => reject.mutate({ a: rejecting, note })}
@@ -127,4 +126,10 @@ export function ApprovalsPage({ embedded = false }: { embedded?: boolean } = {})
       ) : null}
     </section>
   );
+}
+
+/** The incident number or username a request's payload names, for people. */
+function nameInPayload(a: Approval): string | null {
+  const p = (a.payload && typeof a.payload === 'object' ? a.payload : {}) as { username?: unknown; number?: unknown };
+  return typeof p.username === 'string' ? p.username : typeof p.number === 'string' ? p.number : null;
 }

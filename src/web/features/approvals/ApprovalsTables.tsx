@@ -7,11 +7,20 @@ import type { Approval } from './api';
 
 export type EntityNamer = (a: Approval) => ReactNode;
 
+/** What exactly is asked, where the action alone does not say (a priority lowered from what to what). */
+function detailOf(a: Approval): string | null {
+  const p = (a.payload && typeof a.payload === 'object' ? a.payload : {}) as { from?: unknown; priority?: unknown };
+  if (a.action === 'emergency.lower_priority' && typeof p.from === 'number' && typeof p.priority === 'number') return `P${p.from} → P${p.priority}`;
+  return null;
+}
+
 function ActionCell({ a }: { a: Approval }) {
   const t = useT();
+  const detail = detailOf(a);
   return (
     <>
       <span className="cell-strong">{t.maybe(`approvals.action.${a.action}`, a.action)}</span>
+      {detail ? <span className="cell-strong">{detail}</span> : null}
       <span className="cell-sub mono">{a.action}</span>
     </>
   );

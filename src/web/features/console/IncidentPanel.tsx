@@ -8,7 +8,7 @@ import { Dialog } from '../../ui/Dialog';
 import { SelectField, TextAreaField } from '../../ui/Field';
 import { ReasonDialog, type Reason } from '../../ui/ReasonDialog';
 import { useCan } from '../auth/session';
-import { consoleApi, consoleKeys, departmentName, isOutcome, type IncidentDetail, type IncidentType, type Recommendation } from './api';
+import { consoleApi, consoleKeys, departmentName, isOutcome, pendingPriority, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
 import { DeviceLocations } from './DeviceLocations';
 import { FieldFile } from './FieldFile';
@@ -25,6 +25,9 @@ export function IncidentPanel({ id, types, onClose }: Props) {
   const detail = useQuery({ queryKey: consoleKeys.incident(id), queryFn: () => consoleApi.incident(id), staleTime: 5_000 });
   const d = detail.data;
   const active = d ? ['received', 'dispatched', 'en_route', 'on_scene', 'resolved'].includes(d.status) : false;
+  // Feedback on the panel's own actions, shown at its top: it outlives the Actions section (gone once closed).
+  const [notice, setNotice] = useState<{ id: string; text: string } | null>(null);
+  const pendingTo = d && active ? pendingPriority(d.timeline) : null;
 
   return (
     <section className="console-panel incident-panel" aria-labelledby="incident-panel-title">
@@ -42,7 +45,13 @@ export function IncidentPanel({ id, types, onClose }: Props) {
             <PriorityChip priority={d.priority} />
             <StatusChip status={d.status} />
             {d.pendingCancellation ? <Chip tone="warn">{t('console.panel.pendingCancellation')}</Chip> : null}
+            {pendingTo !== null ? <Chip tone="warn">{t('console.panel.pendingPriority', { to: pendingTo })}</Chip> : null}
           </p>
+          {notice && notice.id === d.id && !active ? (
+            <Notice tone="info" onDismiss={() => setNotice(null)}>
+              {notice.text}
+            </Notice>
+          ) : null}
           <p className="incident-desc">{d.description || '—'}</p>
           <dl className="kv">
             <dt>{t('console.panel.department')}</dt>
@@ -76,7 +85,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
             </ul>
           )}
 
-          {active ? <Actions incident={d} /> : null}
+          {active ? <Actions incident={d} notice={notice?.id === d.id ? notice.text : null} onNotice={(text) => setNotice(text === null ? null : { id: d.id, text })} /> : null}
 
           {can('evidence:custody') ? <FieldFile incident={d} /> : null}
 
@@ -105,8 +114,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
                 <span className="muted">{fmt.compact(e.at)}</span> <strong>{t.maybe(`console.timeline.${e.kind}`, e.kind)}</strong>
                 {e.actor ? <span className="muted"> · {e.actor}</span> : null}
                 {typeof e.data.text === 'string' ? <span className="timeline-text"> — {e.data.text}</span> : null}
-                {typeof e.data.callSign === 'string' ? <span className="mono"> {e.data.callSign}</span> : null}
-                {typeof e.data.status === 'string' ? <span> → {t.maybe(`console.status.${e.data.status}`, e.data.status)}</span> : null}
+                <TimelineDetail kind={e.kind} data={e.data} />
               </li>
             ))}
           </ol>
@@ -227,13 +235,13 @@ function Recommendations({ incident }: { incident: IncidentDetail }) {
   );
 }
 
-function Actions({ incident }: { incident: IncidentDetail }) {
+/** The dispatcher's actions; their feedback is shown here while the incident is active, at the panel's top once it is not. */
+function Actions({ incident, notice, onNotice: setNotice }: { incident: IncidentDetail; notice: string | null; onNotice: (text: string | null) => void }) {
   const t = useT();
   const can = useCan();
   const qc = useQueryClient();
   const [note, setNote] = useState('');
   const [dialog, setDialog] = useState<'close' | 'cancel' | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
   const refresh = () => void qc.invalidateQueries({ queryKey: ['incidents'] });
 
   const addNote = useMutation({
@@ -474,4 +482,26 @@ function PriorityControl({ incident, onPending }: { incident: IncidentDetail; on
       ) : null}
     </>
   );
+}
+
+/** What a timeline entry changed, in words: unit and incident statuses, priorities, the disposition, the reason given. */
+function TimelineDetail({ kind, data }: { kind: string; data: Record<string, unknown> }) {
+  const t = useT();
+  const catalogue = useQuery({ queryKey: consoleKeys.catalogue, queryFn: consoleApi.catalogue, staleTime: 5 * 60_000 });
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  const num = (v: unknown) => (typeof v === 'number' ? v : null);
+  // Unit entries carry unit statuses; the rest, incident statuses.
+  const statusLabel = (v: string) => (kind === 'unit_status' ? t.maybe(`console.unitStatus.${v}`, t.maybe(`console.status.${v}`, v)) : t.maybe(`console.status.${v}`, v));
+  const parts: string[] = [];
+  const from = str(data.from);
+  const to = str(data.to) ?? (kind === 'unit_status' ? str(data.status) : null);
+  if (str(data.callSign)) parts.push(str(data.callSign)!);
+  if (to) parts.push(from && kind === 'status' ? `${statusLabel(from)} → ${statusLabel(to)}` : `→ ${statusLabel(to)}`);
+  if (kind.startsWith('priority') && num(data.to) !== null) parts.push(num(data.from) !== null ? `P${num(data.from)} → P${num(data.to)}` : `→ P${num(data.to)}`);
+  const disposition = str(data.dispositionCode);
+  if (disposition) parts.push(catalogue.data?.dispositions.find((d) => d.code === disposition)?.label[t.lang] ?? disposition);
+  if (kind === 'closure' && str(data.summary)) parts.push(str(data.summary)!);
+  const reason = data.reason && typeof data.reason === 'object' ? (data.reason as { text?: unknown }) : null;
+  if (reason && typeof reason.text === 'string') parts.push(`${t('console.timeline.reason')}: ${reason.text}`);
+  return parts.length > 0 ? <span className="timeline-text"> — {parts.join(' · ')}</span> : null;
 }

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { priorityFromAnswers, type Answers } from '../../../common/emergency';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
+import { Dialog } from '../../ui/Dialog';
 import { SelectField, TextAreaField, TextField } from '../../ui/Field';
 import { PageHeader } from '../../ui/Page';
 import { useCan } from '../auth/session';
@@ -89,7 +90,11 @@ export function IntakePage() {
     },
   });
   const toggleLink = (r: RelatedItem) => setLinkTo((l) => (l.some((x) => x.incident.id === r.incident.id) ? l.filter((x) => x.incident.id !== r.incident.id) : [...l, r]));
-  const candidates = created || addedTo ? [] : (related.data ?? []);
+  // Without a marked point the server matches on type and text alone: a call placed in a department
+  // is only offered the open incidents of that department.
+  const candidates = created || addedTo ? [] : (related.data ?? []).filter((r) => point || !department || r.incident.department === department);
+  // Recording a call on another incident is confirmed first: a wrong match would hide this emergency in that one.
+  const [confirmAdd, setConfirmAdd] = useState<RelatedItem | null>(null);
   // Alt+L links the best candidate, Alt+D records this call on it: one key each.
   useEffect(() => {
     const onKey = (e: globalThis.KeyboardEvent) => {
@@ -99,9 +104,9 @@ export function IntakePage() {
       if (k === 'l' && top) {
         e.preventDefault();
         toggleLink(top);
-      } else if (k === 'd' && top && !addCall.isPending) {
+      } else if (k === 'd' && top && !addCall.isPending && !confirmAdd) {
         e.preventDefault();
-        addCall.mutate(top);
+        setConfirmAdd(top);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -136,7 +141,7 @@ export function IntakePage() {
 
   return (
     <section className="console">
-      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
+      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts unsaved={!created && !addedTo && Boolean(type || description.trim() || callerNumber.trim() || point || address.trim())} /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
       {addedTo ? (
         <CallAdded incident={addedTo} canDispatch={can('incidents:dispatch')} onNew={reset} />
@@ -228,7 +233,7 @@ export function IntakePage() {
                     onKeyDown={(e) => {
                       if (e.target !== e.currentTarget || e.altKey || e.ctrlKey || e.metaKey) return;
                       if (e.key.toLowerCase() === 'l') toggleLink(r);
-                      else if (e.key.toLowerCase() === 'd') addCall.mutate(r);
+                      else if (e.key.toLowerCase() === 'd') setConfirmAdd(r);
                     }}
                   >
                     <PriorityChip priority={r.incident.priority} /> <span className="mono">{r.incident.number}</span> {types.data?.find((x) => x.code === r.incident.typeCode)?.name[t.lang] ?? r.incident.typeCode}{' '}
@@ -241,13 +246,39 @@ export function IntakePage() {
                       <button type="button" className={`button button--tiny ${linkTo.some((x) => x.incident.id === r.incident.id) ? 'button--primary' : 'button--secondary'}`} aria-pressed={linkTo.some((x) => x.incident.id === r.incident.id)} onClick={() => toggleLink(r)}>
                         {t('console.intake.link', { number: r.incident.number })}
                       </button>
-                      <button type="button" className="button button--tiny button--secondary" disabled={addCall.isPending} onClick={() => addCall.mutate(r)}>
+                      <button type="button" className="button button--tiny button--secondary" disabled={addCall.isPending} onClick={() => setConfirmAdd(r)}>
                         {t('console.intake.sameIncident', { number: r.incident.number })}
                       </button>
                     </span>
                   </li>
                 ))}
               </ul>
+              {confirmAdd ? (
+                <Dialog title={t('console.intake.confirmAddTitle', { number: confirmAdd.incident.number })} onClose={() => setConfirmAdd(null)}>
+                  <p>
+                    <PriorityChip priority={confirmAdd.incident.priority} /> {types.data?.find((x) => x.code === confirmAdd.incident.typeCode)?.name[t.lang] ?? confirmAdd.incident.typeCode} ·{' '}
+                    {departmentName(confirmAdd.incident.department)} · <StatusChip status={confirmAdd.incident.status} />
+                  </p>
+                  <p>{t('console.intake.confirmAddIntro')}</p>
+                  <div className="button-row">
+                    <button
+                      type="button"
+                      className="button button--primary"
+                      data-autofocus
+                      disabled={addCall.isPending}
+                      onClick={() => {
+                        addCall.mutate(confirmAdd);
+                        setConfirmAdd(null);
+                      }}
+                    >
+                      {t('console.intake.confirmAdd', { number: confirmAdd.incident.number })}
+                    </button>
+                    <button type="button" className="button button--secondary" onClick={() => setConfirmAdd(null)}>
+                      {t('console.intake.confirmAddNo')}
+                    </button>
+                  </div>
+                </Dialog>
+              ) : null}
             </section>
           </div>
         </div>

@@ -1,14 +1,23 @@
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
+import type { Permission } from '../../../common/roles';
 import { useT, type MessageKey } from '../../app/i18n';
 import { Dialog } from '../../ui/Dialog';
+import { useCan } from '../auth/session';
 
-/** Every console shortcut, in the order the help overlay lists them. */
-const SHORTCUTS: readonly { keys: string; label: MessageKey }[] = [
+/** The screens Alt+1/2/3 open, with the permission each needs (as the router's guards). */
+const SCREENS: readonly { key: string; path: string; permission: Permission }[] = [
+  { key: '1', path: '/console/intake', permission: 'incidents:create' },
+  { key: '2', path: '/console/dispatch', permission: 'incidents:dispatch' },
+  { key: '3', path: '/console/supervisor', permission: 'approvals:decide' },
+];
+
+/** Every console shortcut, in the order the help overlay lists them; `permission`: listed only to who has it. */
+const SHORTCUTS: readonly { keys: string; label: MessageKey; permission?: Permission }[] = [
   { keys: '?  /  F1', label: 'console.keys.help' },
-  { keys: 'Alt+1', label: 'console.keys.intake' },
-  { keys: 'Alt+2', label: 'console.keys.dispatch' },
-  { keys: 'Alt+3', label: 'console.keys.supervisor' },
+  { keys: 'Alt+1', label: 'console.keys.intake', permission: 'incidents:create' },
+  { keys: 'Alt+2', label: 'console.keys.dispatch', permission: 'incidents:dispatch' },
+  { keys: 'Alt+3', label: 'console.keys.supervisor', permission: 'approvals:decide' },
   { keys: '↑ ↓  Enter', label: 'console.keys.typeahead' },
   { keys: 'Ctrl+Enter', label: 'console.keys.submit' },
   { keys: 'Enter', label: 'console.keys.assign' },
@@ -21,9 +30,13 @@ const SHORTCUTS: readonly { keys: string; label: MessageKey }[] = [
 
 const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 
-/** Console-wide keys (help, switching screens) and the help overlay; returns the button that opens it. */
-export function ConsoleShortcuts() {
+/**
+ * Console-wide keys (help, switching screens) and the help overlay; returns the button that opens it.
+ * A screen the user may not open is skipped, and leaving a call being typed asks first.
+ */
+export function ConsoleShortcuts({ unsaved = false }: { unsaved?: boolean }) {
   const t = useT();
+  const can = useCan();
   const navigate = useNavigate();
   const [open, setOpen] = useState(false);
   useEffect(() => {
@@ -31,14 +44,18 @@ export function ConsoleShortcuts() {
       if (e.key === 'F1' || (e.key === '?' && !typing(e.target))) {
         e.preventDefault();
         setOpen(true);
-      } else if (e.altKey && !e.ctrlKey && !e.metaKey && ['1', '2', '3'].includes(e.key)) {
+      } else if (e.altKey && !e.ctrlKey && !e.metaKey) {
+        const screen = SCREENS.find((x) => x.key === e.key);
+        if (!screen || !can(screen.permission)) return;
         e.preventDefault();
-        void navigate(['/console/intake', '/console/dispatch', '/console/supervisor'][Number(e.key) - 1]!);
+        if (location.pathname === screen.path) return;
+        if (unsaved && !window.confirm(t('console.keys.leaveUnsaved'))) return;
+        void navigate(screen.path);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [navigate]);
+  }, [navigate, can, unsaved, t]);
   return (
     <>
       <button type="button" className="button button--ghost button--small" aria-keyshortcuts="F1" onClick={() => setOpen(true)}>
@@ -48,7 +65,7 @@ export function ConsoleShortcuts() {
         <Dialog title={t('console.keys.title')} onClose={() => setOpen(false)}>
           <table className="table table--compact shortcuts-table" aria-label={t('console.keys.title')}>
             <tbody>
-              {SHORTCUTS.map((s) => (
+              {SHORTCUTS.filter((s) => !s.permission || can(s.permission)).map((s) => (
                 <tr key={s.label}>
                   <th scope="row">
                     <kbd>{s.keys}</kbd>

@@ -219,3 +219,15 @@ export const UNIT_STATUS_COLOURS: Record<string, string> = {
   out_of_service: '#616161',
   off_duty: '#9e9e9e',
 };
+
+/** The priority a lowering still waiting for a supervisor asks for, read from the timeline; null when none waits. */
+export function pendingPriority(timeline: IncidentDetail['timeline']): number | null {
+  let waiting: { approvalId: unknown; to: unknown } | null = null;
+  for (const e of timeline) {
+    if (e.kind === 'priority_requested') waiting = { approvalId: e.data.approvalId, to: e.data.to };
+    else if (waiting && e.kind === 'priority_request_closed' && e.data.approvalId === waiting.approvalId) waiting = null;
+    else if (waiting && e.kind === 'priority' && (e.data.reason as { approvalId?: unknown } | undefined)?.approvalId === waiting.approvalId) waiting = null;
+    else if (waiting && (e.kind === 'closure' || e.kind === 'status' || e.kind === 'merge' || e.kind === 'duplicate') && Array.isArray(e.data.superseded) && e.data.superseded.includes(waiting.approvalId)) waiting = null;
+  }
+  return waiting && typeof waiting.to === 'number' ? waiting.to : null;
+}
