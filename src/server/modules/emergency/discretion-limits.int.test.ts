@@ -239,8 +239,12 @@ describe('merging and reopening keep the lifecycle true', () => {
     expect(events).toContainEqual({ topic: 'units', entity_id: unit });
     const history = await s.database.db.selectFrom('unit_status_history').select(['incident_id']).where('unit_id', '=', unit).orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(history.incident_id).toBe(a.id);
-    const survivorMerge = (await get(a.id)).timeline.find((t: { kind: string }) => t.kind === 'merge');
+    const survivor = await get(a.id);
+    const survivorMerge = survivor.timeline.find((t: { kind: string }) => t.kind === 'merge');
     expect(survivorMerge.data.units).toEqual([{ unitId: unit, callSign: before.callSign }]);
+    // A unit works it now: dispatched, with its dispatch time, so its answer-to-dispatch target no longer runs.
+    expect(survivor.status).toBe('dispatched');
+    expect(survivor.times.firstDispatchedAt).not.toBeNull();
   });
 
   it('answers do not change an incident that is no longer active', async () => {

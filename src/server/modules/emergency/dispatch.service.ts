@@ -5,7 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
+import { dispatchedNow, findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
 import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type CandidateUnit, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -162,11 +162,7 @@ export class DispatchService {
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('unit_status_history').values({ unit_id: unit.id, status: 'dispatched', incident_id: incidentId, actor_id: ctx.actorId }).execute();
-    const updated = await updateIncident(
-      tx,
-      incident,
-      incident.status === 'received' ? { status: 'dispatched', first_dispatched_at: incident.first_dispatched_at ?? now, ...(incident.reopened_at ? { redispatched_at: now } : {}) } : {},
-    );
+    const updated = await updateIncident(tx, incident, incident.status === 'received' ? dispatchedNow(incident, now) : {});
     await appendTimeline(tx, ctx, incidentId, 'assignment', { unitId: unit.id, callSign: unit.call_sign, recommendedRank: p.rank, ...(reason ? { reason } : {}) });
     if (incident.status === 'received') await appendTimeline(tx, ctx, incidentId, 'status', { from: 'received', to: 'dispatched' });
     await announceIncident(tx, updated, incident.status === 'received' ? 'status' : 'updated');

@@ -164,3 +164,10 @@ export async function insertIntakes(db: Kysely<DB>, records: IntakeRecord[]): Pr
     SELECT * FROM inc`.execute(db);
   return inRecordOrder(records, rows);
 }
+
+/** A received incident's move to dispatched, stamped for its time targets (the first dispatch; after a reopening, the re-dispatch). */
+export const dispatchedNow = (row: IncidentRow, now = new Date()) => ({
+  status: 'dispatched' as const,
+  first_dispatched_at: row.first_dispatched_at ?? now,
+  ...(row.reopened_at ? { redispatched_at: now } : {}),
+});

@@ -5,7 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { assertTransition, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
+import { assertTransition, dispatchedNow, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
 import { releaseUnits } from './units.service.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -206,7 +206,9 @@ export class LifecycleService {
     }
     const superseded = await this.discretion.supersede(tx, ctx, 'incident', id, 'incident merged');
     const updated = await updateIncident(tx, row, { status: 'merged', merged_into: intoId, duplicate_of: duplicate ? intoId : row.duplicate_of, pending_cancellation: null });
-    const survivor = await updateIncident(tx, target, {});
+    // Units working the merged incident now work the survivor: it is no longer waiting for dispatch.
+    const survivor = await updateIncident(tx, target, moved.length > 0 && target.status === 'received' ? dispatchedNow(target) : {});
+    if (survivor.status !== target.status) await appendTimeline(tx, ctx, intoId, 'status', { from: target.status, to: survivor.status, byMerge: id });
     const units = moved.map((u) => ({ unitId: u.id, callSign: u.call_sign }));
     await appendTimeline(tx, ctx, id, duplicate ? 'duplicate' : 'merge', { into: intoId, intoNumber: target.number, reason, ...(units.length ? { units } : {}), ...(superseded.length ? { superseded } : {}) });
     await appendTimeline(tx, ctx, intoId, 'merge', { from: id, fromNumber: row.number, duplicate, ...(units.length ? { units } : {}) });

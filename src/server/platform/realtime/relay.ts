@@ -33,6 +33,9 @@ const MAX_TRACKED_GAP = 1_000;
  * notes the lock holders in the next pass (read before its snapshot) and steps over the gap once none
  * of them holds it any more. A gap held longer than gapWaitMs is stepped over but still watched.
  */
+// How often a starting relay looks again for the publishers it waits for.
+const START_WAIT_STEP_MS = 10;
+
 export class Relay {
   private cursor = 0;
   private readonly gaps = new Map<number, Gap>();
@@ -60,6 +63,15 @@ export class Relay {
   async start(): Promise<void> {
     // Events committed before this process started are history: clients get them through `since`.
     const row = await this.db.selectFrom('events').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
+    // A seq below the max may belong to a transaction still open (another process publishing): it holds
+    // the publisher lock, taken before its number. Starting only once those have ended makes every
+    // `since` read up to the max complete; a transaction stuck beyond gapWaitMs is not waited for.
+    const open = await this.publishers();
+    for (const deadline = Date.now() + this.opts.gapWaitMs; open.size > 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, START_WAIT_STEP_MS));
+      const still = await this.publishers();
+      for (const v of open) if (!still.has(v)) open.delete(v);
+    }
     this.cursor = Number(row?.max ?? 0);
     this.stopped = false;
     this.poll = setInterval(() => this.kick(), this.opts.pollMs);
