@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { IncidentsService } from './incidents.service.js';
 
@@ -43,7 +44,8 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
 
   const creator = d.timeline.find((t) => t.kind === 'created')?.actor ?? null;
   const dispatchers = new Set(d.timeline.filter((t) => t.kind === 'assignment' && t.actor).map((t) => t.actor!));
-  const people = [...new Set(d.timeline.map((t) => t.actor).filter((a): a is string => !!a))];
+  // People only: the server's own entries (escalations, by `system`) name no agent.
+  const people = [...new Set(d.timeline.map((t) => t.actor).filter((a): a is string => !!a && a !== SYSTEM_CONTEXT.actorUsername))];
   const agents = people.map((username) => ({
     ...prologue(agentId(username), d.timeline.find((t) => t.actor === username)!.at),
     agentRoleRegistryText: [username === creator ? 'Call Taking' : dispatchers.has(username) ? 'Dispatching' : 'Call Taking'],
@@ -65,9 +67,14 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
     };
   });
 
-  const noteEntries = d.timeline.filter((t) => t.kind === 'note' || t.kind === 'unit_status');
+  const noteEntries = d.timeline.filter((t) => ['note', 'unit_status', 'merge', 'duplicate', 'unmerge'].includes(t.kind));
   const notes = noteEntries.map((t) => {
-    const text = t.kind === 'note' ? String(t.data.text ?? '') : `${String(t.data.callSign ?? '')}: ${String(t.data.status ?? '')}`;
+    const text =
+      t.kind === 'note'
+        ? String(t.data.text ?? '')
+        : t.kind === 'unit_status'
+          ? `${String(t.data.callSign ?? '')}: ${String(t.data.status ?? '')}`
+          : mergeNote(t.kind, t.data);
     return {
       ...prologue(`${agencyId}:note:${t.id}`, t.at, t.actor),
       notesActionComments: `<p>${esc(text)}</p>`,
@@ -75,8 +82,11 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
     };
   });
 
+  // One resource component per assignment (a unit sent twice is two), each dispatch naming its own: the
+  // incident's assignments as they stand, so units a merge moved away are not referenced from here.
+  const unitRef = (assignmentId: string) => `${agencyId}:unit:${assignmentId}`;
   const units = d.assignments.map((a) => ({
-    ...prologue(`${agencyId}:unit:${a.callSign}`, a.releasedAt ?? a.assignedAt),
+    ...prologue(unitRef(a.id), a.releasedAt ?? a.assignedAt),
     emergencyResourceName: a.callSign,
     emergencyResourceTypeCommonRegistryText: 'Patrol',
     primaryUnitStatusRegistryText: UNIT_STATUS_REGISTRY[a.releasedAt ? 'available' : a.unitStatus] ?? 'Unknown',
@@ -89,14 +99,20 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
   const unitTypes = await db.selectFrom('units').select(['call_sign', 'unit_type']).where('call_sign', 'in', d.assignments.length ? d.assignments.map((a) => a.callSign) : ['']).execute();
   for (const u of units) u.emergencyResourceTypeCommonRegistryText = UNIT_TYPE_REGISTRY[unitTypes.find((t) => t.call_sign === u.emergencyResourceName)?.unit_type ?? ''] ?? 'Patrol';
 
-  const dispatches = d.timeline
-    .filter((t) => t.kind === 'assignment')
-    .map((t, i) => ({
-      ...prologue(`${agencyId}:dispatch:${d.number}:${i + 1}`, t.at, t.actor),
+  const assignmentEntries = d.timeline.filter((t) => t.kind === 'assignment');
+  const dispatches = d.assignments.map((a, i) => {
+    // Who dispatched it: the assignment entry of that unit nearest in time (none for units a merge brought in).
+    const entry = assignmentEntries
+      .filter((t) => t.data.unitId === a.unitId)
+      .sort((x, y) => Math.abs(Date.parse(x.at) - Date.parse(a.assignedAt)) - Math.abs(Date.parse(y.at) - Date.parse(a.assignedAt)))[0];
+    const actor = entry && Math.abs(Date.parse(entry.at) - Date.parse(a.assignedAt)) < 60_000 ? entry.actor : null;
+    return {
+      ...prologue(`${agencyId}:dispatch:${d.number}:${i + 1}`, a.assignedAt, actor),
       agencyReference: agency,
-      ...(t.actor ? { agentReference: ref(agentId(t.actor)) } : {}),
-      emergencyResourceReference: [ref(`${agencyId}:unit:${String(t.data.callSign)}`)],
-    }));
+      ...(actor ? { agentReference: ref(agentId(actor)) } : {}),
+      emergencyResourceReference: [ref(unitRef(a.id))],
+    };
+  });
 
   const caller = d.caller && (d.caller.number || d.caller.name) ? d.caller : null;
   const callbackId = `${agencyId}:callback:${d.id}`;
@@ -166,4 +182,12 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
     ...(notes.length ? { notesComponent: notes } : {}),
     lastUpdateTimeStamp: last,
   };
+}
+
+/** A merge, duplicate or unmerge entry as a note: which incident it joined or left, and the units that moved. */
+function mergeNote(kind: string, data: Record<string, unknown>): string {
+  const units = Array.isArray(data.units) ? ` (${data.units.map((u: { callSign?: unknown }) => String(u.callSign ?? '')).join(', ')})` : '';
+  if (kind === 'unmerge') return `Unmerged${typeof data.split === 'string' ? ` ${data.split}` : ''}`;
+  if (typeof data.intoNumber === 'string') return `${kind === 'duplicate' ? 'Duplicate of' : 'Merged into'} ${data.intoNumber}${units}`;
+  return `Merged from ${String(data.fromNumber ?? '')}${units}`;
 }

@@ -496,6 +496,70 @@ describe('EIDO export', () => {
   }, 30_000);
 });
 
+describe('EIDO export after reassignments and merges', () => {
+  const eidoOf = async (id: string) => (await s.request({ method: 'GET', url: `/api/incidents/${id}/eido`, cookie: analyst })).json();
+  const ids = (doc: unknown) => {
+    const out: string[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (typeof o.$id === 'string') out.push(o.$id);
+        Object.values(o).forEach(walk);
+      }
+    };
+    walk(doc);
+    return out;
+  };
+  const assign = async (incidentId: string, unitId: string) => {
+    const r = await s.request({ method: 'POST', url: `/api/incidents/${incidentId}/assignments`, cookie: dispatcher, body: { unitId, reason: { code: 'other', text: 'Unidad elegida por cercanía real' } } });
+    expect(r.statusCode, r.body).toBe(200);
+  };
+
+  it('a unit sent twice is two resources with two dispatches, every $id once and every reference resolved', async () => {
+    const unit = await createUnit('E-201', near(0.001));
+    const inc = await createIncident({ typeCode: 'DIST' });
+    await assign(inc.id, unit);
+    expect((await s.request({ method: 'POST', url: `/api/units/${unit}/status`, cookie: dispatcher, body: { status: 'available' } })).statusCode).toBe(200);
+    await assign(inc.id, unit);
+    const eido = await eidoOf(inc.id);
+    expect(validateEido(eido).valid).toBe(true);
+    expect(danglingReferences(eido)).toEqual([]);
+    const all = ids(eido);
+    expect(all.length).toBe(new Set(all).size);
+    expect(eido.emergencyResourceComponent.map((u: { emergencyResourceName: string }) => u.emergencyResourceName)).toEqual(['E-201', 'E-201']);
+    expect(eido.dispatchComponent).toHaveLength(2);
+    expect(eido.dispatchComponent.every((x: { agentReference?: { $ref: string } }) => x.agentReference?.$ref.startsWith('dispatcher@'))).toBe(true);
+  });
+
+  it('a merged incident names where it went and references no unit it no longer has; the survivor dispatches it', async () => {
+    const unit = await createUnit('E-202', near(0.002));
+    const a = await createIncident({ typeCode: 'DIST' });
+    const b = await createIncident({ typeCode: 'DIST' });
+    await assign(b.id, unit);
+    const m = await s.request({ method: 'POST', url: `/api/incidents/${b.id}/merge`, cookie: dispatcher, body: { intoId: a.id, reason: { code: 'same_event', text: 'Mismo hecho reportado dos veces' } } });
+    expect(m.statusCode, m.body).toBe(200);
+    const merged = await eidoOf(b.id);
+    expect(validateEido(merged).valid).toBe(true);
+    expect(danglingReferences(merged)).toEqual([]);
+    expect(merged.dispatchComponent ?? []).toEqual([]);
+    expect(JSON.stringify(merged.notesComponent)).toContain(`Merged into ${a.number} (E-202)`);
+    const survivor = await eidoOf(a.id);
+    expect(danglingReferences(survivor)).toEqual([]);
+    expect(survivor.emergencyResourceComponent.map((u: { emergencyResourceName: string }) => u.emergencyResourceName)).toEqual(['E-202']);
+    expect(survivor.dispatchComponent).toHaveLength(1);
+  });
+
+  it('names no agent for the server itself (escalations)', async () => {
+    const { escalateOverdue } = await import('./escalation.js');
+    const late = await createIncident({ typeCode: 'HOM', callReceivedAt: new Date(Date.now() - 5 * 60_000).toISOString() });
+    await escalateOverdue(s.database.db);
+    const eido = await eidoOf(late.id);
+    expect(validateEido(eido).valid).toBe(true);
+    expect(JSON.stringify(eido)).not.toContain('system@');
+  });
+});
+
 describe('escalation', () => {
   it('alerts supervisors once when an incident misses its answer-to-dispatch target', async () => {
     const { escalateOverdue } = await import('./escalation.js');
