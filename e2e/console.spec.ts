@@ -55,7 +55,10 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch.png' });
   // The same console on a 1920×1080 command-centre screen.
   await dispatcher.setViewportSize({ width: 1920, height: 1080 });
-  await expect(panel.getByRole('table', { name: 'Unidades recomendadas' })).toBeVisible();
+  // With a unit on it, more units are backup: folded away, not offered as the next dispatch.
+  await expect(panel.getByRole('heading', { name: 'Refuerzo' })).toBeVisible();
+  await expect(panel.getByText(/Ver unidades recomendadas para refuerzo \(\d+\)/)).toBeVisible();
+  await expect(panel.getByRole('table', { name: 'Refuerzo' })).toBeHidden();
   await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch-1920.png' });
   await dispatcher.setViewportSize({ width: 1366, height: 768 });
 
@@ -149,8 +152,9 @@ test('related calls: one key records a repeat call on the open incident, another
     await expect(page.getByText(/Punto marcado:/)).toBeVisible();
   };
 
-  // The first call opens an incident.
-  await fillIntake(page, `Pelea con cuchillos, prueba ${Date.now()}`);
+  // The first call opens an incident (a word of its own, so no earlier test's incident nearby outranks it).
+  const tag = `ref${Date.now().toString(36)}`;
+  await fillIntake(page, `Pelea con cuchillos ${tag}`);
   await pin();
   await page.getByLabel('Descripción').press('Control+Enter');
   const created = page.getByRole('heading', { name: /Incidente SV-\d{4}-\d+ creado/ });
@@ -158,7 +162,7 @@ test('related calls: one key records a repeat call on the open incident, another
   await page.getByRole('button', { name: 'Nueva llamada' }).click();
 
   // A second caller about the same fight: it shows as the first candidate, and Alt+D records the call on it.
-  await fillIntake(page, 'Otra vecina reporta la misma pelea');
+  await fillIntake(page, `Otra vecina reporta la misma pelea ${tag}`);
   await pin();
   const candidate = page.getByRole('listitem', { name: `Posible relacionado ${number}` });
   await expect(candidate).toBeVisible();
@@ -173,14 +177,16 @@ test('related calls: one key records a repeat call on the open incident, another
   const open = (await (await page.request.get('/api/incidents?status=open&limit=1000')).json()) as { items: { id: string; number: string }[] };
   const id = open.items.find((i) => i.number === number)!.id;
   const links = (await (await page.request.get(`/api/incidents/${id}/links`)).json()) as { calls: { description: string; caller: { name: string } }[] };
-  expect(links.calls).toEqual([expect.objectContaining({ description: 'Otra vecina reporta la misma pelea', caller: expect.objectContaining({ name: 'María Pérez' }) })]);
+  expect(links.calls).toEqual([expect.objectContaining({ description: `Otra vecina reporta la misma pelea ${tag}`, caller: expect.objectContaining({ name: 'María Pérez' }) })]);
   expect(open.items.filter((i) => i.number === number)).toHaveLength(1);
 
   // A third call is a different incident nearby: Alt+L marks the link, Ctrl+Enter creates it linked.
   await page.getByRole('button', { name: 'Nueva llamada' }).click();
-  await fillIntake(page, 'Persona herida huyendo de la pelea');
+  await fillIntake(page, `Persona herida huyendo de la pelea ${tag}`);
   await pin();
   await expect(candidate).toBeVisible();
+  // Alt+L acts on the first candidate: wait until the list for this call (point and text) has settled on it.
+  await expect(page.locator('.related-list li').first()).toHaveAttribute('aria-label', `Posible relacionado ${number}`);
   await page.keyboard.press('Alt+l');
   await expect(page.getByText(`Se vinculará con: ${number}`)).toBeVisible();
   await page.getByLabel('Descripción').press('Control+Enter');

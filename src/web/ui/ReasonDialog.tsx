@@ -30,10 +30,12 @@ type ReasonDialogProps = {
   error: unknown;
   onConfirm: (reason: Reason) => void;
   onClose: () => void;
+  /** The dismissing button's words, where "Cancel" would read as the action itself (cancelling an incident). */
+  dismissLabel?: string;
 };
 
 /** The "discretionary action" dialog: a reason from the catalogue plus an explanation of at least 10 characters. */
-export function ReasonDialog({ title, action, intro, warning, confirmLabel, pending, error, onConfirm, onClose }: ReasonDialogProps) {
+export function ReasonDialog({ title, action, intro, warning, confirmLabel, pending, error, onConfirm, onClose, dismissLabel }: ReasonDialogProps) {
   const t = useT();
   const codes = useQuery(reasonCodesQuery(action));
   const [code, setCode] = useState('');
@@ -90,7 +92,7 @@ export function ReasonDialog({ title, action, intro, warning, confirmLabel, pend
             {pending ? t('common.sending') : confirmLabel}
           </button>
           <button type="button" className="button button--secondary" onClick={onClose}>
-            {t('common.cancel')}
+            {dismissLabel ?? t('common.cancel')}
           </button>
         </div>
       </form>

@@ -58,7 +58,8 @@ export function DispatchPage() {
       <PageHeader title={t('console.dispatch.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
       <AlertsStrip alerts={live.alerts} onDismiss={live.dismissAlert} onOpen={select} />
-      <div className="console-grid">
+      {/* With alerts showing, the grid gives up their (bounded) height, so the queue and panel still fit the screen. */}
+      <div className={`console-grid${live.alerts.length > 0 ? ' console-grid--alerts' : ''}`}>
         <section className="console-panel queue-panel" aria-labelledby="queue-title">
           <div className="panel-header">
             <h2 id="queue-title">

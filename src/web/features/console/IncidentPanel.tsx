@@ -164,58 +164,69 @@ function Recommendations({ incident }: { incident: IncidentDetail }) {
     },
   });
   const items = recs.data?.items ?? [];
+  // Once a unit works the incident, more units are backup: folded away, so the next action is not a second dispatch.
+  const backup = incident.assignments.some((a) => !a.releasedAt);
+  const table =
+    items.length > 0 ? (
+      <table className="table table--compact" aria-labelledby="rec-title">
+        <thead>
+          <tr>
+            <th scope="col">{t('console.rec.unit')}</th>
+            <th scope="col">{t('console.rec.eta')}</th>
+            <th scope="col">{t('common.actions')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((r, i) => (
+            <tr key={r.unitId}>
+              <th scope="row">
+                <span className="mono">{r.callSign}</span>
+                {i === 0 ? <span className="rec-top"> ★ {t('console.rec.top')}</span> : null}
+                <span className="cell-sub">
+                  {t.maybe(`console.unitType.${r.unitType}`, r.unitType)} ·{' '}
+                  {r.reasons
+                    .filter((x) => x.code !== 'capability')
+                    .map((x) => t.maybe(`console.reason.${x.code}`, x.code, { value: x.code === 'distance_m' && typeof x.value === 'number' ? `${(x.value / 1000).toFixed(1)} km` : String(x.value ?? '') }))
+                    .join(' · ')}
+                </span>
+              </th>
+              <td>{formatEta(r.etaSeconds)}</td>
+              <td>
+                <button
+                  type="button"
+                  className={`button button--small ${i === 0 && !backup ? 'button--primary' : 'button--secondary'}`}
+                  disabled={assign.isPending}
+                  onClick={() => {
+                    assign.reset();
+                    setDone(null);
+                    if (i === 0) assign.mutate({ unit: r });
+                    else setOverride(r);
+                  }}
+                >
+                  {t('console.rec.assign', { unit: r.callSign })}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    ) : null;
   return (
     <section aria-labelledby="rec-title">
-      <h3 id="rec-title">{t('console.rec.title')}</h3>
+      <h3 id="rec-title">{backup ? t('console.rec.backupTitle') : t('console.rec.title')}</h3>
       {done ? <Notice onDismiss={() => setDone(null)}>{done}</Notice> : null}
       {recs.isPending ? <Loading /> : null}
       <ErrorAlert error={recs.error} />
       {override ? null : <ErrorAlert error={assign.error} />}
       {recs.data && items.length === 0 ? <p className="muted">{t('console.rec.none')}</p> : null}
-      {items.length > 0 ? (
-        <table className="table table--compact" aria-labelledby="rec-title">
-          <thead>
-            <tr>
-              <th scope="col">{t('console.rec.unit')}</th>
-              <th scope="col">{t('console.rec.eta')}</th>
-              <th scope="col">{t('common.actions')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((r, i) => (
-              <tr key={r.unitId}>
-                <th scope="row">
-                  <span className="mono">{r.callSign}</span>
-                  {i === 0 ? <span className="rec-top"> ★ {t('console.rec.top')}</span> : null}
-                  <span className="cell-sub">
-                    {t.maybe(`console.unitType.${r.unitType}`, r.unitType)} ·{' '}
-                    {r.reasons
-                      .filter((x) => x.code !== 'capability')
-                      .map((x) => t.maybe(`console.reason.${x.code}`, x.code, { value: x.code === 'distance_m' && typeof x.value === 'number' ? `${(x.value / 1000).toFixed(1)} km` : String(x.value ?? '') }))
-                      .join(' · ')}
-                  </span>
-                </th>
-                <td>{formatEta(r.etaSeconds)}</td>
-                <td>
-                  <button
-                    type="button"
-                    className={`button button--small ${i === 0 ? 'button--primary' : 'button--secondary'}`}
-                    disabled={assign.isPending}
-                    onClick={() => {
-                      assign.reset();
-                      setDone(null);
-                      if (i === 0) assign.mutate({ unit: r });
-                      else setOverride(r);
-                    }}
-                  >
-                    {t('console.rec.assign', { unit: r.callSign })}
-                  </button>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
+      {table && backup ? (
+        <details className="rec-backup">
+          <summary>{t('console.rec.backupShow', { n: items.length })}</summary>
+          {table}
+        </details>
+      ) : (
+        table
+      )}
       {override ? (
         <ReasonDialog
           title={t('console.rec.overrideTitle', { unit: override.callSign })}
@@ -317,6 +328,7 @@ function Actions({ incident, notice, onNotice: setNotice }: { incident: Incident
           action="emergency.cancel"
           warning={incident.priority <= 2 ? t('console.actions.cancelNeedsSupervisor') : undefined}
           confirmLabel={t('console.actions.cancelConfirm')}
+          dismissLabel={t('console.actions.keepIncident')}
           pending={cancel.isPending}
           error={cancel.error}
           onConfirm={(reason) => cancel.mutate(reason)}
@@ -415,12 +427,13 @@ function UnitStatusButtons({ unitId, callSign, status }: { unitId: string; callS
         <button
           key={s}
           type="button"
-          className="button button--tiny button--secondary"
+          className="button button--small button--secondary"
           disabled={change.isPending}
           aria-label={t('console.unitAction.label', { unit: callSign, status: t(`console.unitAction.${s}` as 'console.unitAction.en_route') })}
           onClick={() => change.mutate(s)}
         >
-          {t(`console.unitAction.${s}` as 'console.unitAction.en_route')}
+          {/* A verb on the button, so it does not read as one more status chip beside the unit's. */}
+          {t(`console.unitAction.do.${s}` as 'console.unitAction.do.en_route')}
         </button>
       ))}
       <ErrorAlert error={change.error} />
