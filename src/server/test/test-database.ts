@@ -39,3 +39,21 @@ export async function freshDatabase(): Promise<Database & { superuserUrl: string
   const pglite = await PGlite.create({ loadDataDir: new Blob([tar]) });
   return { ...(await openDatabase({ kind: 'pglite', pglite })), superuserUrl: null };
 }
+
+/**
+ * Two server instances on one fresh PostgreSQL database (*.pg.test.ts only): `a` owns the database,
+ * `b` is a second pool on it, as another process would have. `close` closes both and drops it.
+ */
+export async function twoInstances(bPoolSize = 4): Promise<{ a: Database & { superuserUrl: string | null }; b: Database; close: () => Promise<void> }> {
+  const a = await freshDatabase();
+  if (!a.superuserUrl) throw new Error('twoInstances needs PostgreSQL (DATABASE_URL)');
+  const b = await openDatabase({ kind: 'postgres', url: a.superuserUrl, poolSize: bPoolSize });
+  return {
+    a,
+    b,
+    close: async () => {
+      await b.close();
+      await a.close();
+    },
+  };
+}

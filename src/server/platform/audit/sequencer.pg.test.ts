@@ -1,23 +1,20 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/test-database.js';
+import { twoInstances } from '../../test/test-database.js';
 import { SYSTEM_CONTEXT } from '../auth/principal.js';
-import { openDatabase, type Database } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import { appendAudit } from './audit-log.js';
 import { AuditSequencer, drainAuditQueue, sequencePending, SEQUENCER_LOCK } from './sequencer.js';
 import { verifyAuditLog } from './verify.js';
 
 // Collected only on PostgreSQL (vitest.config.ts): two server instances are two pools on one database.
-let a: Database & { superuserUrl: string | null };
+let a: Database;
 let b: Database;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  a = await freshDatabase();
-  b = await openDatabase({ kind: 'postgres', url: a.superuserUrl!, poolSize: 4 });
+  ({ a, b, close } = await twoInstances());
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => close());
 
 describe('one sequencer per database', () => {
   it('never chains an entry twice nor skips a number when two instances sequence while both write', async () => {

@@ -1,21 +1,18 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/test-database.js';
-import { openDatabase, type Database } from '../db/database.js';
+import { twoInstances } from '../../test/test-database.js';
+import type { Database } from '../db/database.js';
 import { publishEvent } from './outbox.js';
 import { Relay } from './relay.js';
 
 // Collected only on PostgreSQL (vitest.config.ts): a relay starting while another process is mid-publish.
-let a: Database & { superuserUrl: string | null };
+let a: Database;
 let b: Database;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  a = await freshDatabase();
-  b = await openDatabase({ kind: 'postgres', url: a.superuserUrl!, poolSize: 4 });
+  ({ a, b, close } = await twoInstances());
 });
-afterAll(async () => {
-  await b.close();
-  await a.close();
-});
+afterAll(() => close());
 
 const event = () => ({ topic: 'test.start', kind: 'updated', entityType: 'incident', entityId: crypto.randomUUID() });
 
