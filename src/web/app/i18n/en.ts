@@ -349,7 +349,7 @@ export const en: Record<MessageKey, string> = {
   'console.filter.all': 'All',
   'console.map.title': 'Map',
   'console.map.label': 'Map of incidents and units',
-  'console.map.unitsCommitted': 'Committed units',
+  'console.map.unitsOff': 'Out of service or off duty',
   'console.panel.title': 'Incident',
   'console.panel.choose': 'Choose an incident in the queue or on the map.',
   'console.panel.closePanel': 'Close panel',

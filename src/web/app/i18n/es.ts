@@ -347,7 +347,7 @@ export const es = {
   'console.filter.all': 'Todos',
   'console.map.title': 'Mapa',
   'console.map.label': 'Mapa de incidentes y unidades',
-  'console.map.unitsCommitted': 'Unidades comprometidas',
+  'console.map.unitsOff': 'Fuera de servicio o de turno',
   'console.panel.title': 'Incidente',
   'console.panel.choose': 'Elija un incidente de la cola o del mapa.',
   'console.panel.closePanel': 'Cerrar panel',

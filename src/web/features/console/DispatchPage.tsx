@@ -5,7 +5,7 @@ import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { SelectField } from '../../ui/Field';
 import { PageHeader } from '../../ui/Page';
-import { consoleApi, consoleKeys, DEPARTMENTS, sortQueue, type Unit } from './api';
+import { consoleApi, consoleKeys, DEPARTMENTS, PRIORITY_COLOURS, sortQueue, UNIT_STATUS_COLOURS, type Unit } from './api';
 import { useTypes } from './bits';
 import { IncidentPanel } from './IncidentPanel';
 import { AlertsStrip } from './AlertsStrip';
@@ -117,20 +117,24 @@ export function DispatchPage() {
   );
 }
 
+/** Every colour the map uses, from the same tables the map draws with: incidents by priority, units by status. */
 function MapLegend() {
   const t = useT();
+  const dot = (colour: string) => <span className="legend-dot" style={{ background: colour }} aria-hidden="true" />;
   return (
     <p className="map-legend">
       {[1, 2, 3, 4].map((p) => (
         <span key={p} className="legend-item">
-          <span className={`legend-dot legend-dot--p${p}`} aria-hidden="true" /> P{p}
+          {dot(PRIORITY_COLOURS[p]!)} P{p}
+        </span>
+      ))}
+      {(['available', 'dispatched', 'en_route', 'on_scene', 'busy'] as const).map((status) => (
+        <span key={status} className="legend-item">
+          {dot(UNIT_STATUS_COLOURS[status]!)} {t(`console.unitStatus.${status}`)}
         </span>
       ))}
       <span className="legend-item">
-        <span className="legend-dot legend-dot--unit-available" aria-hidden="true" /> {t('console.unitStatus.available')}
-      </span>
-      <span className="legend-item">
-        <span className="legend-dot legend-dot--unit-busy" aria-hidden="true" /> {t('console.map.unitsCommitted')}
+        {dot(UNIT_STATUS_COLOURS.out_of_service!)} {t('console.map.unitsOff')}
       </span>
     </p>
   );

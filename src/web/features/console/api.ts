@@ -214,7 +214,8 @@ export const UNIT_STATUS_COLOURS: Record<string, string> = {
   available: '#2e7d32',
   dispatched: '#6a1b9a',
   en_route: '#ad1457',
-  on_scene: '#c62828',
+  // Teal, not red: a unit on scene must not read as a P1 incident on the map.
+  on_scene: '#00838f',
   busy: '#8d6e63',
   out_of_service: '#616161',
   off_duty: '#9e9e9e',
