@@ -23,6 +23,13 @@ export async function lockUnitsOf(tx: Transaction<DB>, incidentIds: string[]) {
   await tx.selectFrom('units').select('id').where('current_incident_id', 'in', incidentIds).orderBy('id').forUpdate().execute();
 }
 
+/** 409 for a change only an active incident takes, naming its status. */
+export const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
+
+/** 409 when the incident changed under a request decided on an earlier read (raised to P1/P2 meanwhile): it needs a supervisor now. */
+export const approvalRequiredNow = (row: IncidentRow) =>
+  new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
+
 /** Moves an incident along the lifecycle table; an illegal move is a 409 naming the current state. */
 export function assertTransition(row: IncidentRow, to: IncidentStatus) {
   if (!canTransition(row.status, to)) {

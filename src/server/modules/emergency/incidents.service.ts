@@ -11,7 +11,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, lockIncident, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
+import { approvalRequiredNow, findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, lockIncident, notActive, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
@@ -20,9 +20,6 @@ type PriorityChange = { priority: number; version?: number; from: number; number
 
 /** A lowering from P1/P2 to P3/P4: the urgent queue loses the incident. */
 const leavesUrgent = (from: number, to: number) => from <= 2 && to > 2;
-
-/** 409 for a change only an active incident takes, naming its status. */
-const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
 
 /**
  * A new current location in another department: its own event, stamped with the department left,
@@ -379,9 +376,7 @@ export class IncidentsService {
     // Raised meanwhile by an answer: what was a raise is now a lowering, which needs a reason.
     if (priority > row.priority && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10, currentPriority: row.priority });
     // Decided on a read before the lock: raised to P1/P2 meanwhile, the lowering now needs a supervisor.
-    if (leavesUrgent(row.priority, priority) && !reason?.approvalId) {
-      throw new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
-    }
+    if (leavesUrgent(row.priority, priority) && !reason?.approvalId) throw approvalRequiredNow(row);
     if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
     const updated = await updateIncident(tx, row, { priority });
     await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, ...(reason ? { reason } : {}) });

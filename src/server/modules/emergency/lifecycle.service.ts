@@ -5,7 +5,7 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { assertTransition, dispatchedNow, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
+import { approvalRequiredNow, assertTransition, dispatchedNow, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
 import { releaseUnits } from './units.service.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -17,10 +17,6 @@ const MERGE_TARGET_STATUSES: readonly IncidentStatus[] = ['received', 'dispatche
 
 /** Back to received for a new episode: its time targets restart now and it may be escalated again. */
 const NEW_EPISODE = () => ({ reopened_at: new Date(), redispatched_at: null, escalated_dispatch_at: null, escalated_arrival_at: null });
-
-/** The rule changed under the request (the incident was raised to P1/P2 meanwhile): ask again. */
-const recheck = (row: IncidentRow) =>
-  new AppError('conflict', 409, {}, { why: 'priority_changed_approval_required', currentPriority: row.priority, currentVersion: row.version });
 
 /** Closing, cancelling, reopening, merging: the end of an incident's life and the ways back. */
 export class LifecycleService {
@@ -91,7 +87,7 @@ export class LifecycleService {
     let row = await lockIncident(tx, id, reason?.approvalId ? undefined : input.version);
     // Decided on a read before the lock: if the incident changed meanwhile, the rule is applied again.
     if (!row.first_on_scene_at && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10 });
-    if (!row.first_on_scene_at && row.priority <= 2 && !reason?.approvalId) throw recheck(row);
+    if (!row.first_on_scene_at && row.priority <= 2 && !reason?.approvalId) throw approvalRequiredNow(row);
     const now = new Date();
     if (row.status !== 'resolved') {
       assertTransition(row, 'resolved');
@@ -130,7 +126,7 @@ export class LifecycleService {
     // An approved request runs later: the version the requester saw may have moved since, by design.
     await lockUnitsOf(tx, [id]);
     const row = await lockIncident(tx, id, reason.approvalId ? undefined : version);
-    if (row.priority <= 2 && !reason.approvalId) throw recheck(row);
+    if (row.priority <= 2 && !reason.approvalId) throw approvalRequiredNow(row);
     assertTransition(row, 'cancelled');
     await releaseUnits(tx, ctx, id);
     const superseded = await this.discretion.supersede(tx, ctx, 'incident', id, 'incident cancelled');
@@ -189,7 +185,7 @@ export class LifecycleService {
     const row: IncidentRow = a.id === id ? a : b;
     const target: IncidentRow = a.id === id ? b : a;
     if (!reason.approvalId && p.version !== undefined && row.version !== p.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
-    if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw recheck(row);
+    if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw approvalRequiredNow(row);
     // The survivor must still take units: a resolved incident is waiting for its closure, not for more work.
     if (!MERGE_TARGET_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
     assertTransition(row, 'merged');

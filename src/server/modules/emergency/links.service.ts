@@ -4,7 +4,7 @@ import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
+import { lockIncident, notActive, updateIncident, type IncidentRow } from './incident-store.js';
 import { announceIncident, appendTimeline } from './timeline.js';
 
 /** Tables of migrations/0012_incident_links.sql. */
@@ -32,8 +32,6 @@ export type NewCall = {
   caller?: { number?: string | null | undefined; name?: string | null | undefined } | undefined;
   description?: string | undefined;
 };
-
-const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
 
 /** Related incidents (both stay open) and repeat calls recorded on the incident they are about. */
 export class LinksService {

@@ -152,7 +152,11 @@ export class UnitsService {
         .onConflict((oc) => oc.columns(['unit_id', 'recorded_at']).doNothing())
         .execute();
       // Every fix is kept in the track; only one in the service area can become the unit's position (a GPS without a fix reports 0,0).
-      const newest = [...reports].sort((a, b) => Date.parse(b.recordedAt) - Date.parse(a.recordedAt)).find((r) => withinServiceArea(r.lat, r.lon));
+      // Newest first, each time parsed once; the area test (a polygon walk) usually runs for the first only.
+      const newest = reports
+        .map((r) => ({ r, at: Date.parse(r.recordedAt) }))
+        .sort((a, b) => b.at - a.at)
+        .find(({ r }) => withinServiceArea(r.lat, r.lon))?.r;
       if (!newest) return { accepted: reports.length, current: false };
       const newestAt = new Date(newest.recordedAt);
       if (unit.position_at && unit.position_at >= newestAt) return { accepted: reports.length, current: false };

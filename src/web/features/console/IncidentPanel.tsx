@@ -8,7 +8,7 @@ import { Dialog } from '../../ui/Dialog';
 import { SelectField, TextAreaField } from '../../ui/Field';
 import { ReasonDialog, type Reason } from '../../ui/ReasonDialog';
 import { useCan } from '../auth/session';
-import { consoleApi, consoleKeys, departmentName, isOutcome, pendingPriority, type IncidentDetail, type IncidentType, type Recommendation } from './api';
+import { consoleApi, consoleKeys, departmentName, isOutcome, pendingPriority, type Catalogue, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
 import { DeviceLocations } from './DeviceLocations';
 import { FieldFile } from './FieldFile';
@@ -23,6 +23,8 @@ export function IncidentPanel({ id, types, onClose }: Props) {
   const can = useCan();
   const typeName = useTypeName(types);
   const detail = useQuery({ queryKey: consoleKeys.incident(id), queryFn: () => consoleApi.incident(id), staleTime: 5_000 });
+  // Disposition labels for the timeline: read once here, not by each entry.
+  const catalogue = useQuery({ queryKey: consoleKeys.catalogue, queryFn: consoleApi.catalogue, staleTime: 5 * 60_000 });
   const d = detail.data;
   const active = d ? ['received', 'dispatched', 'en_route', 'on_scene', 'resolved'].includes(d.status) : false;
   // Feedback on the panel's own actions, shown at its top: it outlives the Actions section (gone once closed).
@@ -114,7 +116,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
                 <span className="muted">{fmt.compact(e.at)}</span> <strong>{t.maybe(`console.timeline.${e.kind}`, e.kind)}</strong>
                 {e.actor ? <span className="muted"> · {e.actor}</span> : null}
                 {typeof e.data.text === 'string' ? <span className="timeline-text"> — {e.data.text}</span> : null}
-                <TimelineDetail kind={e.kind} data={e.data} />
+                <TimelineDetail kind={e.kind} data={e.data} dispositions={catalogue.data?.dispositions} />
               </li>
             ))}
           </ol>
@@ -498,9 +500,8 @@ function PriorityControl({ incident, onPending }: { incident: IncidentDetail; on
 }
 
 /** What a timeline entry changed, in words: unit and incident statuses, priorities, the disposition, the reason given. */
-function TimelineDetail({ kind, data }: { kind: string; data: Record<string, unknown> }) {
+function TimelineDetail({ kind, data, dispositions }: { kind: string; data: Record<string, unknown>; dispositions: Catalogue['dispositions'] | undefined }) {
   const t = useT();
-  const catalogue = useQuery({ queryKey: consoleKeys.catalogue, queryFn: consoleApi.catalogue, staleTime: 5 * 60_000 });
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
   const num = (v: unknown) => (typeof v === 'number' ? v : null);
   // Unit entries carry unit statuses; the rest, incident statuses.
@@ -512,7 +513,7 @@ function TimelineDetail({ kind, data }: { kind: string; data: Record<string, unk
   if (to) parts.push(from && kind === 'status' ? `${statusLabel(from)} → ${statusLabel(to)}` : `→ ${statusLabel(to)}`);
   if (kind.startsWith('priority') && num(data.to) !== null) parts.push(num(data.from) !== null ? `P${num(data.from)} → P${num(data.to)}` : `→ P${num(data.to)}`);
   const disposition = str(data.dispositionCode);
-  if (disposition) parts.push(catalogue.data?.dispositions.find((d) => d.code === disposition)?.label[t.lang] ?? disposition);
+  if (disposition) parts.push(dispositions?.find((d) => d.code === disposition)?.label[t.lang] ?? disposition);
   if (kind === 'closure' && str(data.summary)) parts.push(str(data.summary)!);
   const reason = data.reason && typeof data.reason === 'object' ? (data.reason as { text?: unknown }) : null;
   if (reason && typeof reason.text === 'string') parts.push(`${t('console.timeline.reason')}: ${reason.text}`);

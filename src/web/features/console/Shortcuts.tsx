@@ -6,18 +6,16 @@ import { Dialog } from '../../ui/Dialog';
 import { useCan } from '../auth/session';
 
 /** The screens Alt+1/2/3 open, with the permission each needs (as the router's guards). */
-const SCREENS: readonly { key: string; path: string; permission: Permission }[] = [
-  { key: '1', path: '/console/intake', permission: 'incidents:create' },
-  { key: '2', path: '/console/dispatch', permission: 'incidents:dispatch' },
-  { key: '3', path: '/console/supervisor', permission: 'approvals:decide' },
+const SCREENS: readonly { key: string; path: string; permission: Permission; label: MessageKey }[] = [
+  { key: '1', path: '/console/intake', permission: 'incidents:create', label: 'console.keys.intake' },
+  { key: '2', path: '/console/dispatch', permission: 'incidents:dispatch', label: 'console.keys.dispatch' },
+  { key: '3', path: '/console/supervisor', permission: 'approvals:decide', label: 'console.keys.supervisor' },
 ];
 
 /** Every console shortcut, in the order the help overlay lists them; `permission`: listed only to who has it. */
 const SHORTCUTS: readonly { keys: string; label: MessageKey; permission?: Permission }[] = [
   { keys: '?  /  F1', label: 'console.keys.help' },
-  { keys: 'Alt+1', label: 'console.keys.intake', permission: 'incidents:create' },
-  { keys: 'Alt+2', label: 'console.keys.dispatch', permission: 'incidents:dispatch' },
-  { keys: 'Alt+3', label: 'console.keys.supervisor', permission: 'approvals:decide' },
+  ...SCREENS.map(({ key, label, permission }) => ({ keys: `Alt+${key}`, label, permission })),
   { keys: '↑ ↓  Enter', label: 'console.keys.typeahead' },
   { keys: 'Ctrl+Enter', label: 'console.keys.submit' },
   { keys: 'Enter', label: 'console.keys.assign' },
