@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile.ts create|recommend`: one benchmark scenario against a server started under
+ * `npx tsx bench/profile.ts create|recommend|live`: one benchmark scenario against a server started under
  * `node --cpu-prof`, then the functions that took the most time while the load ran (self and
  * inclusive), beside the CPU each process used. PostgreSQL at BENCH_DATABASE_URL unless
  * BENCH_ONLY=pglite. PROFILE_NODE_ARGS adds flags to the server's node (e.g. `--trace-gc`; its lines
@@ -16,11 +16,12 @@ import { insertUnits } from './lib/fixtures.js';
 import { HttpClient, login } from './lib/http.js';
 import { startServer } from './lib/server.js';
 import { incidentCreation } from './scenarios/intake.js';
+import { liveDelivery, type LiveRun } from './scenarios/live.js';
 import { createRecommendationIncident, recommendationOverHttp } from './scenarios/recommend.js';
 
 const scenario = process.argv[2];
-if (scenario !== 'create' && scenario !== 'recommend') {
-  console.error('usage: npx tsx bench/profile.ts create|recommend');
+if (scenario !== 'create' && scenario !== 'recommend' && scenario !== 'live') {
+  console.error('usage: npx tsx bench/profile.ts create|recommend|live');
   process.exit(64);
 }
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centinela-profile-'));
@@ -47,7 +48,9 @@ try {
     fromUs = Number(process.hrtime.bigint() / 1000n);
     const meter = cpuMeter(server.pid, !!target.databaseUrl);
     result =
-      scenario === 'create'
+      scenario === 'live'
+        ? summariseLive(await liveDelivery(server.wsUrl, http, dispatcher, callTaker, { clients: 1_000, ratePerSecond: 100, seconds: 6 }))
+        : scenario === 'create'
         ? await incidentCreation(server.url, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
         : process.env.PROFILE_PATH
           ? await recommendationOverHttp(server.url, dispatcher, id, { warmup: 300, count: 20_000, maxMs: 6_000 }, process.env.PROFILE_PATH)
@@ -67,6 +70,11 @@ try {
   console.log(`profile: ${path.join(dir, file)} (open in Chrome DevTools)`);
 } finally {
   await target.dispose();
+}
+
+/** Figure 3's counts (its latencies need the stopped server's database: `npm run bench` gives them). */
+function summariseLive(run: LiveRun) {
+  return { connected: run.connected, created: run.created, deliveries: run.deliveries, createSeconds: run.createSeconds, drained: run.drained };
 }
 
 /** Shares of the samples taken between `fromUs` and `toUs`, self and inclusive. */

@@ -23,6 +23,8 @@ import { CONSOLE, consoleBench, type ConsoleResult } from './scenarios/console.j
 import { auditChainLag } from './scenarios/audit-lag.js';
 
 const UNITS = 5_000;
+// BENCH_FIGURES=1,3 runs only those figures (a quicker loop while working on one of them).
+const FIGURES = process.env.BENCH_FIGURES ? new Set(process.env.BENCH_FIGURES.split(',').map((f) => f.trim())) : null;
 const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10 };
 
 type Result = {
@@ -31,7 +33,7 @@ type Result = {
   create?: Rate;
   /** Figure 1 again with node:http's client as the load generator (details only). */
   createNodeHttp?: Rate;
-  recommendHttp?: Summary & { needed: string[] };
+  recommendHttp?: Summary & { needed: string[]; warmup: Summary };
   ranking?: Summary & { ranked: number };
   candidates?: Summary & { rows: number };
   live?: LiveRun;
@@ -87,6 +89,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       const dispatcher = await login(http, 'dispatcher');
 
       const step = async (key: string, name: string, fn: () => Promise<void>) => {
+        if (FIGURES && !FIGURES.has(key[0]!)) return;
         progress(`${tag} ${name}`);
         const cpu = cpuMeter(server!.pid, localPostgres);
         try {
@@ -117,7 +120,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
         const id = await createRecommendationIncident(http, callTaker);
         r.recommendHttp = await recommendationOverHttp(server!.url, dispatcher, id);
       });
-      if (r.recommendHttp) {
+      if (r.recommendHttp && (!FIGURES || FIGURES.has('2'))) {
         progress(`${tag} 2. rankUnits in a fresh process`);
         try {
           r.ranking = await rankingInFreshProcess(units, r.recommendHttp.needed, settings!);
@@ -251,7 +254,13 @@ function details(r: Result): string[] {
   if (r.createWaits?.samples) {
     out.push(`- 1: busy PostgreSQL backends during creation (${f0(r.createWaits.samples)} samples): ${r.createWaits.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`);
   }
-  if (r.recommendHttp) out.push(`- 2: HTTP: ${f0(r.recommendHttp.n)} sequential requests (max ${f2(r.recommendHttp.max)} ms), capabilities needed: ${r.recommendHttp.needed.join(', ')}.${cpuOf(r, '2')}`);
+  if (r.recommendHttp) {
+    const w = r.recommendHttp.warmup;
+    out.push(
+      `- 2: HTTP: ${f0(r.recommendHttp.n)} sequential requests (max ${f2(r.recommendHttp.max)} ms) after ${f0(w.n)} warm-up requests, which took p50 ${f2(w.p50)} ms, p99 ${f2(w.p99)} ms ` +
+        `(V8 still optimising the path); capabilities needed: ${r.recommendHttp.needed.join(', ')}.${cpuOf(r, '2')}`,
+    );
+  }
   if (r.ranking) out.push(`- 2: rankUnits in a fresh process: ${f0(UNITS)} units scored per call and the first ${f0(r.ranking.ranked)} built (as the API's default limit), ${f0(r.ranking.n)} calls, max ${f2(r.ranking.max)} ms.`);
   if (r.candidates) out.push(`- 2: the candidate read alone (the service's SELECT of all ${f0(r.candidates.rows)} available units, Kysely over pg in the benchmark process, server stopped): p50 ${f2(r.candidates.p50)} ms, p99 ${f2(r.candidates.p99)} ms.`);
   if (r.live) {
@@ -266,6 +275,8 @@ function details(r: Result): string[] {
       out.push(
         `- 3: ${f0(x.events)} incidents events in the window. Latency max ${f2(x.latency.max)} ms from occurred_at, ${f2(x.fromAudit.max)} ms from the audit entry; ` +
           `from the create's HTTP response (arrives after the commit: optimistic) p50 ${f2(x.fromResponse.p50)} ms, p99 ${f2(x.fromResponse.p99)} ms.`,
+        `- 3: each create's own time: request sent → its transaction's start p50 ${f2(x.sentToStart.p50)} ms, p99 ${f2(x.sentToStart.p99)} ms; ` +
+          `transaction start → response back p50 ${f2(x.startToResponse.p50)} ms, p99 ${f2(x.startToResponse.p99)} ms.`,
       );
     }
     const other = Object.entries(l.otherMessages).map(([k, v]) => `${k}×${v}`);
@@ -333,6 +344,8 @@ async function main() {
     `## Centinela benchmark — ${new Date().toISOString()}`,
     '',
     `Machine: ${machine}`,
+    ...(FIGURES ? [`Figures run: ${[...FIGURES].join(', ')} (BENCH_FIGURES).`] : []),
+    ...(process.env.BENCH_SERVER_ENV ? [`Server settings tried: \`${process.env.BENCH_SERVER_ENV}\` (BENCH_SERVER_ENV).`] : []),
     '',
     ...(results.length ? rows(results) : []),
     '',

@@ -39,6 +39,18 @@ export async function freePort(): Promise<number> {
  * Starts `node --import tsx src/server/main.ts` in its own process (its own event loop and core),
  * with demo accounts but no demo 911 data, and waits until /readyz answers.
  */
+/** BENCH_SERVER_ENV="EVENTS_MIN_INTERVAL_MS=20 LIVE_HEARTBEAT_SECONDS=30": settings to try on the server (reported in the details). */
+export function extraEnv(): Record<string, string> {
+  const pairs = (process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const i = p.indexOf('=');
+      if (i < 1) throw new Error(`BENCH_SERVER_ENV: "${p}" is not NAME=value`);
+      return [p.slice(0, i), p.slice(i + 1)];
+    }),
+  );
+}
+
 export async function startServer(opts: { dataDir: string; databaseUrl?: string; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -54,6 +66,7 @@ export async function startServer(opts: { dataDir: string; databaseUrl?: string;
     RATE_LIMIT_PUBLIC_PER_MINUTE: '100000',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
+    ...extraEnv(),
   });
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server/main.ts'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];

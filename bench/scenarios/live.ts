@@ -27,6 +27,8 @@ export type LiveRun = {
   createSeconds: number;
   /** When the HTTP response of each create arrived (an upper bound of its commit time), by incident id. */
   responseAt: Map<string, number>;
+  /** When each create's request was sent, by incident id. */
+  sentAt: Map<string, number>;
   /** The incident each `created` event announced, by seq. */
   entityOfSeq: Map<number, string>;
   drained: boolean;
@@ -107,12 +109,17 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
 
   // Open-loop load: a create is due every 1/rate s from the start, whether or not earlier ones answered.
   const responseAt = new Map<string, number>();
+  const sentAt = new Map<string, number>();
   const createFailures: string[] = [];
   const inFlight: Promise<void>[] = [];
   const createOne = async (i: number) => {
     try {
+      const sent = epochMs();
       const res = await http.request<{ id?: string }>('POST', '/api/incidents', { cookie: writerCookie, body: bodies[i] });
-      if (res.status === 201 && res.body.id) responseAt.set(res.body.id, epochMs());
+      if (res.status === 201 && res.body.id) {
+        responseAt.set(res.body.id, epochMs());
+        sentAt.set(res.body.id, sent);
+      }
       else createFailures.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
     } catch (e) {
       createFailures.push((e as Error).message);
@@ -175,6 +182,7 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
     createFailures,
     createSeconds,
     responseAt,
+    sentAt,
     entityOfSeq,
     drained,
   };
@@ -190,6 +198,9 @@ export type LiveResult = {
   fromAudit: Summary;
   /** From the HTTP response of the create, which arrives after the commit: optimistic (created events only). */
   fromResponse: Summary;
+  /** Where a create's own time went: request sent → its transaction's start, and that start → its response back. */
+  sentToStart: Summary;
+  startToResponse: Summary;
   expected: number;
   delivered: number;
   events: number;
@@ -232,7 +243,19 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
     const resp = run.responseAt.get(entity);
     if (resp !== undefined) fromResponse[h++] = received - resp;
   }
+  const sentToStart: number[] = [];
+  const startToResponse: number[] = [];
+  for (const [seq, entity] of run.entityOfSeq) {
+    const start = occurred.get(seq);
+    const sent = run.sentAt.get(entity);
+    const resp = run.responseAt.get(entity);
+    if (start === undefined || sent === undefined || resp === undefined) continue;
+    sentToStart.push(start - sent);
+    startToResponse.push(resp - start);
+  }
   return {
+    sentToStart: summarize(Float64Array.from(sentToStart)),
+    startToResponse: summarize(Float64Array.from(startToResponse)),
     latency: summarize(latencies.subarray(0, k)),
     fromAudit: summarize(fromAudit.subarray(0, a)),
     fromResponse: summarize(fromResponse.subarray(0, h)),

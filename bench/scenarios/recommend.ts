@@ -23,6 +23,13 @@ export async function createRecommendationIncident(http: HttpClient, cookie: str
 }
 
 /**
+ * Steady state: V8 is still optimising the request path for the first couple of thousand requests
+ * (measured here: p99 5.4 ms after 300 warm-up requests, 3.1 ms after 3,000, at the same p50; a pause
+ * instead changed nothing), and a dispatch server runs for days. The warm-up's own times are reported.
+ */
+export const RECOMMEND_RUN = { warmup: 3_000, count: 3_000, maxMs: 12_000 };
+
+/**
  * 2a. GET /api/incidents/:id/recommendations one at a time on one keep-alive connection of the lean
  * load generator (lib/load-http.ts, as figure 1): latency per request. Every response must be a 200
  * with RECOMMEND_LIMIT items (checked after its time is taken); the capabilities needed come back for 2b.
@@ -31,9 +38,9 @@ export async function recommendationOverHttp(
   serverUrl: string,
   cookie: string,
   incidentId: string,
-  opts = { warmup: 300, count: 3_000, maxMs: 12_000 },
+  opts = RECOMMEND_RUN,
   path = `/api/incidents/${incidentId}/recommendations`,
-): Promise<Summary & { needed: string[] }> {
+): Promise<Summary & { needed: string[]; warmup: Summary }> {
   const url = new URL(serverUrl);
   const connection = await LoadConnection.open(url);
   const request = requestBytes('GET', url, path, { accept: 'application/json', cookie: `${SESSION_COOKIE}=${cookie}` });
@@ -47,7 +54,13 @@ export async function recommendationOverHttp(
     needed = body.needed ?? [];
   };
   try {
-    for (let i = 0; i < opts.warmup; i++) check(await connection.send(request));
+    const warm: number[] = [];
+    for (let i = 0; i < opts.warmup; i++) {
+      const t0 = performance.now();
+      const response = await connection.send(request);
+      warm.push(performance.now() - t0);
+      check(response);
+    }
     const times: number[] = [];
     const start = performance.now();
     while (times.length < opts.count && performance.now() - start < opts.maxMs) {
@@ -56,7 +69,7 @@ export async function recommendationOverHttp(
       times.push(performance.now() - t0);
       check(response);
     }
-    return { ...summarize(times), needed };
+    return { ...summarize(times), needed, warmup: summarize(warm) };
   } finally {
     connection.close();
   }
