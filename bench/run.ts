@@ -25,7 +25,7 @@ import { auditChainLag } from './scenarios/audit-lag.js';
 const UNITS = 5_000;
 // BENCH_FIGURES=1,3 runs only those figures (a quicker loop while working on one of them).
 const FIGURES = process.env.BENCH_FIGURES ? new Set(process.env.BENCH_FIGURES.split(',').map((f) => f.trim())) : null;
-const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10 };
+const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10, threads: Number(process.env.BENCH_LIVE_THREADS ?? 2) };
 
 type Result = {
   target: string;
@@ -279,6 +279,11 @@ function details(r: Result): string[] {
           `transaction start → response back p50 ${f2(x.startToResponse.p50)} ms, p99 ${f2(x.startToResponse.p99)} ms.`,
       );
     }
+    const lag = (d: { p50: number; p99: number; max: number }) => `p50 ${f2(d.p50)}, p99 ${f2(d.p99)}, max ${f2(d.max)}`;
+    out.push(
+      `- 3: event-loop delay (ms) of the ${l.opts.threads} client threads while events arrived: ${l.clientLoopDelay.map(lag).join('; ')}; ` +
+        `of the thread sending the creates: ${lag(l.createLoopDelay)} (a stamp can be late by as much).`,
+    );
     const other = Object.entries(l.otherMessages).map(([k, v]) => `${k}×${v}`);
     const closed = Object.entries(l.closedEarly).map(([k, v]) => `${k}×${v}`);
     if (other.length || closed.length || l.outOfOrder) out.push(`- 3: other messages: ${other.join(', ') || 'none'}; sockets closed by the server: ${closed.join(', ') || 'none'}; out of order: ${l.outOfOrder}.`);

@@ -1,13 +1,14 @@
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
-import WebSocket from 'ws';
 import type { DB } from '../../src/server/platform/db/schema.js';
 import type { HttpClient } from '../lib/http.js';
 import { incidentBody, mulberry32 } from '../lib/fixtures.js';
 import { epochMs, sleep, summarize, type Summary } from '../lib/stats.js';
 import { sequencePending } from '../../src/server/platform/audit/sequencer.js';
+import type { ClientsCommand, ClientsInput, ClientsMessage } from './live-clients.js';
 
-export type LiveOptions = { clients: number; ratePerSecond: number; seconds: number };
+export type LiveOptions = { clients: number; ratePerSecond: number; seconds: number; threads: number };
 
 /** What the clients saw; latencies are computed afterwards, once the events' times can be read. */
 export type LiveRun = {
@@ -32,160 +33,157 @@ export type LiveRun = {
   /** The incident each `created` event announced, by seq. */
   entityOfSeq: Map<number, string>;
   drained: boolean;
+  /** Event-loop delay of each client thread while events arrived, and of the thread sending the creates (ms). */
+  clientLoopDelay: { p50: number; p99: number; max: number }[];
+  createLoopDelay: { p50: number; p99: number; max: number };
 };
 
+type ClientThread = { worker: Worker; next: () => Promise<ClientsMessage> };
+
+/** A worker running `count` of the clients; `next()` is its next message (an error message rejects). */
+function clientThread(input: ClientsInput): ClientThread {
+  // A worker thread does not inherit tsx's loader: it registers it, then runs the TypeScript worker.
+  const entry = JSON.stringify(new URL('./live-clients.ts', import.meta.url).href);
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`;
+  const worker = new Worker(boot, { eval: true, workerData: input });
+  const inbox: ClientsMessage[] = [];
+  let waiting: { resolve: (m: ClientsMessage) => void; reject: (e: Error) => void } | null = null;
+  let failure: Error | null = null;
+  const fail = (e: Error) => {
+    failure = e;
+    waiting?.reject(e);
+    waiting = null;
+  };
+  worker.on('message', (m: ClientsMessage) => {
+    if (m.type === 'error') return fail(new Error(`WebSocket clients: ${m.message}`));
+    if (waiting) {
+      waiting.resolve(m);
+      waiting = null;
+    } else inbox.push(m);
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`WebSocket client thread exited (${code})`)));
+  return {
+    worker,
+    next: () => {
+      const m = inbox.shift();
+      if (m) return Promise.resolve(m);
+      if (failure) return Promise.reject(failure);
+      return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+    },
+  };
+}
+
 /**
- * 3. `clients` WebSocket clients (one dispatcher session cookie) subscribe to "incidents"; incidents
- * are then created at `ratePerSecond` (open loop: the schedule does not wait for responses) for
- * `seconds`. Every event each client receives is stamped on arrival.
+ * 3. `clients` WebSocket clients (one dispatcher session cookie), spread over `threads` worker threads,
+ * subscribe to "incidents"; incidents are then created from this thread at `ratePerSecond` (open
+ * loop: the schedule does not wait for responses) for `seconds`. Every event each client receives is
+ * stamped on arrival, in its thread.
  */
 export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie: string, writerCookie: string, opts: LiveOptions): Promise<LiveRun> {
   const total = Math.round(opts.ratePerSecond * opts.seconds);
   const rnd = mulberry32(3);
   const bodies = Array.from({ length: total }, (_, i) => incidentBody(rnd, i));
+  const shares = Array.from({ length: opts.threads }, (_, t) => Math.floor(opts.clients / opts.threads) + (t < opts.clients % opts.threads ? 1 : 0));
 
-  let capacity = opts.clients * (total + 50);
-  let seqs = new Int32Array(capacity);
-  let receivedAt = new Float64Array(capacity);
-  let n = 0;
-  const subscribedAt = new Float64Array(opts.clients).fill(Number.NaN);
-  const perClient = new Int32Array(opts.clients);
-  const lastSeen = new Float64Array(opts.clients);
-  const entityOfSeq = new Map<number, string>();
-  const otherMessages: Record<string, number> = {};
-  const closedEarly: Record<number, number> = {};
-  let outOfOrder = 0;
-  let closing = false;
-  const sockets: WebSocket[] = [];
-
-  const connect = (i: number) =>
-    new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(wsUrl, { headers: { cookie: `centinela_session=${readerCookie}` }, perMessageDeflate: false });
-      sockets.push(ws);
-      ws.on('error', (e) => reject(e));
-      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', topics: [{ topic: 'incidents' }] })));
-      ws.on('close', (code) => {
-        if (!closing) closedEarly[code] = (closedEarly[code] ?? 0) + 1;
-      });
-      ws.on('message', (data: Buffer) => {
-        const at = epochMs();
-        const m = JSON.parse(data.toString('utf8')) as { type: string; seq?: number; topic?: string; kind?: string; entityId?: string; lastSeq?: number };
-        if (m.type === 'event' && m.topic === 'incidents') {
-          const seq = m.seq!;
-          if (n === capacity) {
-            capacity *= 2;
-            const s2 = new Int32Array(capacity);
-            s2.set(seqs);
-            seqs = s2;
-            const r2 = new Float64Array(capacity);
-            r2.set(receivedAt);
-            receivedAt = r2;
-          }
-          seqs[n] = seq;
-          receivedAt[n] = at;
-          n++;
-          perClient[i]!++;
-          if (seq <= lastSeen[i]!) outOfOrder++;
-          lastSeen[i] = seq;
-          if (m.kind === 'created' && !entityOfSeq.has(seq)) entityOfSeq.set(seq, m.entityId!);
-        } else if (m.type === 'subscribed') {
-          subscribedAt[i] = m.lastSeq!;
-          lastSeen[i] = m.lastSeq!;
-          resolve();
-        } else {
-          otherMessages[m.type] = (otherMessages[m.type] ?? 0) + 1;
-        }
-      });
-    });
-
-  // Connect and subscribe, 50 at a time.
   const c0 = performance.now();
-  for (let i = 0; i < opts.clients; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, opts.clients - i) }, (_, k) => connect(i + k)));
-  }
-  const connectSeconds = (performance.now() - c0) / 1000;
-  await sleep(500);
+  const threads = shares.map((clients) => clientThread({ wsUrl, cookie: readerCookie, clients, capacity: clients * (total + 50) }));
+  try {
+    const ready = await Promise.all(threads.map((t) => t.next()));
+    const subscribedAt = new Float64Array(opts.clients);
+    let at = 0;
+    for (const m of ready) {
+      if (m.type !== 'ready') throw new Error(`WebSocket clients: expected ready, got ${m.type}`);
+      subscribedAt.set(m.subscribedAt, at);
+      at += m.subscribedAt.length;
+    }
+    const connectSeconds = (performance.now() - c0) / 1000;
+    await sleep(500);
 
-  // Open-loop load: a create is due every 1/rate s from the start, whether or not earlier ones answered.
-  const responseAt = new Map<string, number>();
-  const sentAt = new Map<string, number>();
-  const createFailures: string[] = [];
-  const inFlight: Promise<void>[] = [];
-  const createOne = async (i: number) => {
-    try {
-      const sent = epochMs();
-      const res = await http.request<{ id?: string }>('POST', '/api/incidents', { cookie: writerCookie, body: bodies[i] });
-      if (res.status === 201 && res.body.id) {
-        responseAt.set(res.body.id, epochMs());
-        sentAt.set(res.body.id, sent);
+    // Open-loop load: a create is due every 1/rate s from the start, whether or not earlier ones answered.
+    const responseAt = new Map<string, number>();
+    const sentAt = new Map<string, number>();
+    const createFailures: string[] = [];
+    const inFlight: Promise<void>[] = [];
+    const createOne = async (i: number) => {
+      try {
+        const sent = epochMs();
+        const res = await http.request<{ id?: string }>('POST', '/api/incidents', { cookie: writerCookie, body: bodies[i] });
+        if (res.status === 201 && res.body.id) {
+          responseAt.set(res.body.id, epochMs());
+          sentAt.set(res.body.id, sent);
+        } else createFailures.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+      } catch (e) {
+        createFailures.push((e as Error).message);
       }
-      else createFailures.push(`${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-    } catch (e) {
-      createFailures.push((e as Error).message);
-    }
-  };
-  const l0 = performance.now();
-  await new Promise<void>((resolve) => {
-    let fired = 0;
-    const tick = () => {
-      const due = Math.min(total, Math.floor(((performance.now() - l0) / 1000) * opts.ratePerSecond) + 1);
-      while (fired < due) inFlight.push(createOne(fired++));
-      if (fired >= total) resolve();
-      else setTimeout(tick, 2);
     };
-    tick();
-  });
-  await Promise.all(inFlight);
-  const createSeconds = (performance.now() - l0) / 1000;
+    const delay = monitorEventLoopDelay({ resolution: 1 });
+    delay.enable();
+    const l0 = performance.now();
+    await new Promise<void>((resolve) => {
+      let fired = 0;
+      const tick = () => {
+        const due = Math.min(total, Math.floor(((performance.now() - l0) / 1000) * opts.ratePerSecond) + 1);
+        while (fired < due) inFlight.push(createOne(fired++));
+        if (fired >= total) resolve();
+        else setTimeout(tick, 2);
+      };
+      tick();
+    });
+    await Promise.all(inFlight);
+    const createSeconds = (performance.now() - l0) / 1000;
+    delay.disable();
 
-  // Drain: every client should see at least one event per successful create (escalations may add more).
-  const created = responseAt.size;
-  const until = performance.now() + 15_000;
-  let drained = false;
-  while (performance.now() < until) {
-    if (perClient.every((c) => c >= created)) {
-      drained = true;
-      break;
+    // Drain: every client should see at least one event per successful create (escalations may add more).
+    const created = responseAt.size;
+    for (const t of threads) t.worker.postMessage({ type: 'drain', created, timeoutMs: 15_000 } satisfies ClientsCommand);
+    const done = await Promise.all(threads.map((t) => t.next()));
+    const seqs: Int32Array[] = [];
+    const received: Float64Array[] = [];
+    const run = { outOfOrder: 0, otherMessages: {} as Record<string, number>, closedEarly: {} as Record<number, number>, entityOfSeq: new Map<number, string>(), drained: true };
+    const clientLoopDelay: LiveRun['clientLoopDelay'] = [];
+    for (const m of done) {
+      if (m.type !== 'done') throw new Error(`WebSocket clients: expected done, got ${m.type}`);
+      seqs.push(m.seqs);
+      received.push(m.receivedAt);
+      run.outOfOrder += m.outOfOrder;
+      for (const [k, v] of Object.entries(m.otherMessages)) run.otherMessages[k] = (run.otherMessages[k] ?? 0) + v;
+      for (const [k, v] of Object.entries(m.closedEarly)) run.closedEarly[Number(k)] = (run.closedEarly[Number(k)] ?? 0) + v;
+      for (const [seq, id] of m.entityOfSeq) run.entityOfSeq.set(seq, id);
+      run.drained &&= m.drained;
+      clientLoopDelay.push(m.loopDelay);
     }
-    await sleep(50);
+    const ms = (ns: number) => ns / 1e6;
+    return {
+      opts,
+      connected: subscribedAt.filter((s) => !Number.isNaN(s)).length,
+      connectSeconds,
+      subscribedAt,
+      deliveries: seqs.reduce((a, s) => a + s.length, 0),
+      seqs: concat(seqs, Int32Array),
+      receivedAt: concat(received, Float64Array),
+      ...run,
+      created,
+      createFailures,
+      createSeconds,
+      responseAt,
+      sentAt,
+      clientLoopDelay,
+      createLoopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
+    };
+  } finally {
+    await Promise.all(threads.map((t) => t.worker.terminate()));
   }
-  await sleep(500);
-  closing = true;
-  await Promise.all(
-    sockets.map(
-      (ws) =>
-        new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close(1000);
-          setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, 2_000).unref();
-        }),
-    ),
-  );
+}
 
-  return {
-    opts,
-    connected: subscribedAt.filter((s) => !Number.isNaN(s)).length,
-    connectSeconds,
-    subscribedAt,
-    deliveries: n,
-    seqs: seqs.subarray(0, n),
-    receivedAt: receivedAt.subarray(0, n),
-    outOfOrder,
-    otherMessages,
-    closedEarly,
-    created,
-    createFailures,
-    createSeconds,
-    responseAt,
-    sentAt,
-    entityOfSeq,
-    drained,
-  };
+function concat<T extends Int32Array | Float64Array>(parts: T[], Kind: { new (n: number): T }): T {
+  const out = new Kind(parts.reduce((a, p) => a + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export type LiveResult = {
