@@ -190,7 +190,11 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await file.screenshot({ path: 'docs/screenshots/console-field-file.png' });
   const chain = (await (await supervisor.get(`/api/evidence/${(evidence[0] as unknown as { id: string }).id}`)).json()).chain as { kind: string; actor: string; reason: string | null }[];
   expect(chain.find((e) => e.kind === 'downloaded')).toMatchObject({ actor: 'supervisor', reason: 'Revisión del informe por el supervisor de turno' });
-  await supervisorCtx.close();
+  // The supervisor moves to the supervision screen, where alerts show too.
+  await file.keyboard.press('Escape');
+  await file.getByRole('link', { name: 'Supervisión' }).click();
+  await expect(file.getByRole('heading', { level: 1, name: 'Supervisión' })).toBeVisible();
+  await expect(file.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
 
   // Panic needs a long press: a tap does nothing, holding 1.5 s raises a P1 alert on the console.
   const panic = page.getByRole('button', { name: 'Pánico' });
@@ -207,6 +211,21 @@ test('assignment → en route → on scene → report with photo → resolved, w
   // The alert names the unit and where the officer is.
   await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toContainText(new RegExp(`${callSign}.* · 13\\.\\d+, -89\\.\\d+`));
   await expect(timeline.getByText('PÁNICO (agente)')).toBeVisible();
+  // An alert stays until it is closed: the dispatcher goes to call intake and back, and it is still there.
+  await consolePage.getByRole('link', { name: 'Recepción de llamadas' }).click();
+  await expect(consolePage.getByRole('heading', { level: 1, name: 'Recepción de llamadas' })).toBeVisible();
+  await consolePage.goBack();
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toContainText(callSign);
+  // The supervisor sees it on the supervision screen and opens the incident on the dispatch console from it.
+  const supervisorAlert = file.getByRole('alert').filter({ hasText: '¡PÁNICO! Un agente pide auxilio (P1)' });
+  await expect(supervisorAlert).toContainText(callSign, { timeout: 10_000 });
+  await file.screenshot({ path: 'docs/screenshots/supervisor-alert.png' });
+  await supervisorAlert.getByRole('button', { name: 'Abrir incidente' }).click();
+  await expect(file.getByRole('heading', { level: 1, name: 'Despacho' })).toBeVisible();
+  await expect(file.getByRole('region', { name: new RegExp(number) }).getByRole('heading', { level: 2, name: new RegExp(number) })).toBeVisible();
+  await file.getByRole('alert').filter({ hasText: '¡PÁNICO!' }).getByRole('button', { name: 'Cerrar' }).click();
+  await expect(file.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toHaveCount(0);
+  await supervisorCtx.close();
 
   await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });
   await page.getByRole('button', { name: 'Resuelto' }).click();

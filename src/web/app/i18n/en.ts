@@ -433,6 +433,8 @@ export const en: Record<MessageKey, string> = {
   'console.close.reasonIntro': 'No unit reached the scene: closing it is discretionary and needs a reason.',
   'console.close.needsSupervisor': 'This is a P1/P2 incident: a supervisor must approve the closure.',
   'console.alerts.title': 'Alerts',
+  'console.alerts.count': '{n} alerts',
+  'console.alerts.closeAll': 'Close all',
   'console.alerts.open': 'Open incident',
   'console.alerts.escalation': 'Escalation: an incident passed its time target.',
   'console.units.title': 'Unit status by department',

@@ -431,6 +431,8 @@ export const es = {
   'console.close.reasonIntro': 'Ninguna unidad llegó al lugar: cerrar así es discrecional y requiere un motivo.',
   'console.close.needsSupervisor': 'Es un incidente P1/P2: un supervisor debe aprobar el cierre.',
   'console.alerts.title': 'Alertas',
+  'console.alerts.count': '{n} alertas',
+  'console.alerts.closeAll': 'Cerrar todas',
   'console.alerts.open': 'Abrir incidente',
   'console.alerts.escalation': 'Escalamiento: un incidente superó su tiempo objetivo.',
   'console.units.title': 'Estado de unidades por departamento',

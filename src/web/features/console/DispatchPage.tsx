@@ -10,7 +10,7 @@ import { useTypes } from './bits';
 import { IncidentPanel } from './IncidentPanel';
 import { AlertsStrip } from './AlertsStrip';
 import { ConsoleShortcuts } from './Shortcuts';
-import { LiveBanner, LiveIndicator, useLive } from './live';
+import { LiveBanner, LiveIndicator, useAlerts, useLive } from './live';
 import { UnitBoard } from './UnitBoard';
 import { Queue } from './Queue';
 import { GoToIncident } from './GoToIncident';
@@ -25,6 +25,7 @@ export const useUnits = () => useQuery({ queryKey: consoleKeys.units, queryFn: c
 export function DispatchPage() {
   const t = useT();
   const live = useLive();
+  const alerts = useAlerts();
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('incident');
   const [department, setDepartment] = useState('');
@@ -57,9 +58,9 @@ export function DispatchPage() {
     <section className="console">
       <PageHeader title={t('console.dispatch.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
-      <AlertsStrip alerts={live.alerts} onDismiss={live.dismissAlert} onOpen={select} />
+      <AlertsStrip {...alerts} onOpen={select} />
       {/* With alerts showing, the grid gives up their (bounded) height, so the queue and panel still fit the screen. */}
-      <div className={`console-grid${live.alerts.length > 0 ? ' console-grid--alerts' : ''}`}>
+      <div className={`console-grid${alerts.alerts.length > 0 ? ' console-grid--alerts' : ''}`}>
         <section className="console-panel queue-panel" aria-labelledby="queue-title">
           <div className="panel-header">
             <h2 id="queue-title">

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { PageHeader, TableWrap } from '../../ui/Page';
@@ -10,7 +10,8 @@ import { consoleApi, consoleKeys, currentTarget, DEPARTMENTS, formatClock } from
 import { PriorityChip, useCatalogue, useNow, useTypeName, useTypes } from './bits';
 import { useIncidents, useUnits } from './DispatchPage';
 import { ConsoleShortcuts } from './Shortcuts';
-import { LiveBanner, LiveIndicator, useLive } from './live';
+import { AlertsStrip } from './AlertsStrip';
+import { LiveBanner, LiveIndicator, useAlerts, useLive } from './live';
 
 const startOfToday = () => {
   const d = new Date();
@@ -23,6 +24,8 @@ export function SupervisorPage() {
   const t = useT();
   const can = useCan();
   const live = useLive();
+  const alerts = useAlerts();
+  const navigate = useNavigate();
   const incidents = useIncidents();
   const units = useUnits();
   const catalogue = useCatalogue();
@@ -73,6 +76,8 @@ export function SupervisorPage() {
     <section className="console">
       <PageHeader title={t('console.supervisor.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
+      {/* Escalations are raised for supervisors: shown here too, each opening its incident on the dispatch console. */}
+      <AlertsStrip {...alerts} onOpen={(id) => void navigate(`/console/dispatch?incident=${id}`)} />
       <div className="kpi-row">
         <p className="kpi">
           <span className="kpi-value">{totals.open}</span> {t('console.supervisor.open')}

@@ -1,4 +1,4 @@
-import { useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
 import { consoleApi, consoleKeys, type Unit } from './api';
@@ -142,15 +142,43 @@ const alertOf = (m: EventMessage): LiveAlert => {
 };
 
 /**
+ * Alerts stay until the user closes them, on every console page: they live in the query cache (a
+ * client-only entry, never fetched), so a page change keeps them and signing out forgets them.
+ */
+const ALERTS_KEY = ['live', 'alerts'] as const;
+// A night's burst of escalations is kept whole; the strip scrolls.
+const MAX_ALERTS = 50;
+
+/** Adds an alert unless it is already there (a replay after a reconnection); true when it is new. */
+function addAlert(qc: QueryClient, a: LiveAlert): boolean {
+  const prev = qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? [];
+  if (prev.some((x) => x.seq === a.seq)) return false;
+  qc.setQueryData<LiveAlert[]>(ALERTS_KEY, [a, ...prev].slice(0, MAX_ALERTS));
+  return true;
+}
+
+export function useAlerts(): { alerts: LiveAlert[]; dismiss: (seq: number) => void; dismissAll: () => void } {
+  const qc = useQueryClient();
+  const { data } = useQuery({ queryKey: ALERTS_KEY, queryFn: () => [] as LiveAlert[], enabled: false, staleTime: Infinity, gcTime: Infinity });
+  return {
+    alerts: data ?? [],
+    dismiss: (seq) => qc.setQueryData<LiveAlert[]>(ALERTS_KEY, (prev) => prev?.filter((a) => a.seq !== seq)),
+    dismissAll: () => qc.setQueryData<LiveAlert[]>(ALERTS_KEY, []),
+  };
+}
+
+// The last event seen, across console pages: the next page's connection resumes from it, so an alert raised while the page changed is replayed.
+let resumeFrom: number | null = null;
+
+/**
  * The console's live connection: subscribes to incidents, units and alerts; reconnects with
  * backoff passing `since`; on `reload` (or after a gap it cannot replay) refetches everything.
  */
-export function useLive(options: { alerts?: boolean } = {}): { state: LiveState; alerts: LiveAlert[]; dismissAlert: (seq: number) => void } {
+export function useLive(options: { alerts?: boolean } = {}): { state: LiveState } {
   const qc = useQueryClient();
   const [state, setState] = useState<LiveState>('connecting');
-  const [alerts, setAlerts] = useState<LiveAlert[]>([]);
   const wantAlerts = options.alerts ?? true;
-  const lastSeq = useRef<number | null>(null);
+  const lastSeq = useRef<number | null>(resumeFrom);
 
   useEffect(() => {
     let ws: WebSocket | null = null;
@@ -199,10 +227,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
           lastSeq.current = Math.max(lastSeq.current ?? 0, m.seq);
           applyEvent(m, pending);
           scheduleFlush();
-          if (m.topic === 'alerts') {
-            setAlerts((prev) => [alertOf(m), ...prev].slice(0, 5));
-            beep();
-          }
+          if (m.topic === 'alerts' && addAlert(qc, alertOf(m))) beep();
         }
       };
       ws.onclose = () => {
@@ -219,12 +244,17 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState;
     return () => {
       stopped = true;
       clearTimeout(retryTimer);
-      clearTimeout(flushTimer);
+      // The window's events are applied now, not dropped: the next page resumes after them.
+      if (flushTimer !== undefined) {
+        clearTimeout(flushTimer);
+        flush(qc, pending);
+      }
+      resumeFrom = lastSeq.current;
       ws?.close();
     };
   }, [qc, wantAlerts]);
 
-  return { state, alerts, dismissAlert: (seq) => setAlerts((prev) => prev.filter((a) => a.seq !== seq)) };
+  return { state };
 }
 
 /** The "connection lost" banner; silent while connected. */
