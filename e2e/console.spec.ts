@@ -51,6 +51,9 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   // The recommended unit needs no reason; its status becomes "dispatched".
   await recs.getByRole('button', { name: `Asignar ${topUnit}` }).click();
   await expect(panel.getByRole('list', { name: 'Unidades asignadas' }).getByText('Despachada')).toBeVisible();
+  // The button went away with the recommendation; the keyboard stays in the panel instead of dropping to the page.
+  const focusInPanel = () => dispatcher.evaluate(() => document.activeElement?.closest('.incident-panel') != null);
+  await expect.poll(focusInPanel).toBe(true);
   await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: Despachada` })).toBeVisible();
   await dispatcher.screenshot({ path: 'docs/screenshots/console-dispatch.png' });
   // The same console on a 1920×1080 command-centre screen.
@@ -65,6 +68,7 @@ test('a call-taker creates an incident, a dispatcher sees it live, assigns the r
   // The unit reports by radio that it is on scene; then the incident is closed with a disposition.
   await panel.getByRole('button', { name: `${topUnit}: marcar En el lugar` }).click();
   await expect(panel.getByRole('list', { name: 'Unidades asignadas' }).getByText('En el lugar')).toBeVisible();
+  await expect.poll(focusInPanel).toBe(true);
   await expect(dispatcher.getByRole('listitem', { name: `${topUnit}: En el lugar` })).toBeVisible();
   await panel.getByRole('button', { name: 'Cerrar incidente' }).click();
   const close = dispatcher.getByRole('dialog', { name: `Cerrar el incidente ${number}` });

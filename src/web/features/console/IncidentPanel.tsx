@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { isProblem } from '../../app/api';
 import { useFormat, useT } from '../../app/i18n';
 import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
@@ -7,6 +7,7 @@ import { Chip } from '../../ui/Chip';
 import { Dialog } from '../../ui/Dialog';
 import { SelectField, TextAreaField } from '../../ui/Field';
 import { ReasonDialog, type Reason } from '../../ui/ReasonDialog';
+import { useFocusRescue } from '../../ui/focus-rescue';
 import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, departmentName, isOutcome, pendingPriority, type Catalogue, type IncidentDetail, type IncidentType, type Recommendation } from './api';
 import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
@@ -30,11 +31,15 @@ export function IncidentPanel({ id, types, onClose }: Props) {
   // Feedback on the panel's own actions, shown at its top: it outlives the Actions section (gone once closed).
   const [notice, setNotice] = useState<{ id: string; text: string } | null>(null);
   const pendingTo = d && active ? pendingPriority(d.timeline) : null;
+  // An action's button goes away once it is done: the keyboard stays in the panel.
+  const panelRef = useRef<HTMLElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  useFocusRescue(panelRef, headingRef);
 
   return (
-    <section className="console-panel incident-panel" aria-labelledby="incident-panel-title">
+    <section ref={panelRef} className="console-panel incident-panel" aria-labelledby="incident-panel-title">
       <div className="panel-header">
-        <h2 id="incident-panel-title">{d ? `${d.number} · ${typeName(d.typeCode)}` : t('console.panel.title')}</h2>
+        <h2 id="incident-panel-title" ref={headingRef} tabIndex={-1}>{d ? `${d.number} · ${typeName(d.typeCode)}` : t('console.panel.title')}</h2>
         <button type="button" className="button button--ghost button--small" onClick={onClose}>
           {t('console.panel.closePanel')}
         </button>
