@@ -25,7 +25,14 @@ import { auditChainLag } from './scenarios/audit-lag.js';
 const UNITS = 5_000;
 // BENCH_FIGURES=1,3 runs only those figures (a quicker loop while working on one of them).
 const FIGURES = process.env.BENCH_FIGURES ? new Set(process.env.BENCH_FIGURES.split(',').map((f) => f.trim())) : null;
-const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10, threads: Number(process.env.BENCH_LIVE_THREADS ?? 2) };
+const LIVE = { clients: 1_000, ratePerSecond: 100, seconds: 10, threads: liveThreads(process.env.BENCH_LIVE_THREADS) };
+
+/** BENCH_LIVE_THREADS: how many worker threads share figure 3's clients (2 unless given). */
+function liveThreads(v: string | undefined): number {
+  const n = v === undefined ? 2 : Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`BENCH_LIVE_THREADS must be an integer from 1 to 64, not ${v}`);
+  return n;
+}
 
 type Result = {
   target: string;

@@ -35,10 +35,6 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/**
- * Starts `node --import tsx src/server/main.ts` in its own process (its own event loop and core),
- * with demo accounts but no demo 911 data, and waits until /readyz answers.
- */
 /** BENCH_SERVER_ENV="EVENTS_MIN_INTERVAL_MS=20 LIVE_HEARTBEAT_SECONDS=30": settings to try on the server (reported in the details). */
 export function extraEnv(): Record<string, string> {
   const pairs = (process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean);
@@ -51,6 +47,10 @@ export function extraEnv(): Record<string, string> {
   );
 }
 
+/**
+ * Starts `node --import tsx src/server/main.ts` in its own process (its own event loop and core),
+ * with demo accounts but no demo 911 data, and waits until /readyz answers.
+ */
 export async function startServer(opts: { dataDir: string; databaseUrl?: string; nodeArgs?: string[]; env?: Record<string, string> }): Promise<ServerProcess> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = { ...process.env };

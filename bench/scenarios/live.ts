@@ -44,7 +44,8 @@ type ClientThread = { worker: Worker; next: () => Promise<ClientsMessage> };
 function clientThread(input: ClientsInput): ClientThread {
   // A worker thread does not inherit tsx's loader: it registers it, then runs the TypeScript worker.
   const entry = JSON.stringify(new URL('./live-clients.ts', import.meta.url).href);
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${entry}); })`;
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const boot = `import(${tsx}).then((tsx) => { tsx.register(); return import(${entry}); })`;
   const worker = new Worker(boot, { eval: true, workerData: input });
   const inbox: ClientsMessage[] = [];
   let waiting: { resolve: (m: ClientsMessage) => void; reject: (e: Error) => void } | null = null;
@@ -87,10 +88,11 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
   const shares = Array.from({ length: opts.threads }, (_, t) => Math.floor(opts.clients / opts.threads) + (t < opts.clients % opts.threads ? 1 : 0));
 
   const c0 = performance.now();
-  const threads = shares.map((clients) => clientThread({ wsUrl, cookie: readerCookie, clients, capacity: clients * (total + 50) }));
+  const threads: ClientThread[] = [];
   try {
+    for (const clients of shares) threads.push(clientThread({ wsUrl, cookie: readerCookie, clients, capacity: clients * (total + 50) }));
     const ready = await Promise.all(threads.map((t) => t.next()));
-    const subscribedAt = new Float64Array(opts.clients);
+    const subscribedAt = new Float64Array(opts.clients).fill(Number.NaN);
     let at = 0;
     for (const m of ready) {
       if (m.type !== 'ready') throw new Error(`WebSocket clients: expected ready, got ${m.type}`);

@@ -23,15 +23,27 @@ export function useFocusRescue(container: RefObject<HTMLElement | null>, fallbac
       around = [];
       for (let n = last.parentElement; n && n !== root; n = n.parentElement) if (n.matches(LANDINGS)) around.push(n);
     };
-    // Focus that left while its control is still there and usable was moved by the user (a click elsewhere, Tab).
+    // Focus that went elsewhere (Tab, a click on another control), or left a control still there and usable, was moved by the user.
     const onFocusOut = (e: FocusEvent) => {
       const target = e.target as HTMLElement;
+      if (e.relatedTarget instanceof Node && !root.contains(e.relatedTarget)) {
+        last = null;
+        return;
+      }
       queueMicrotask(() => {
         if (target === last && target.isConnected && !isDisabled(target)) last = null;
       });
     };
+    // A click outside the panel, even on nothing focusable (the map, the page), says the user is elsewhere.
+    const onPointerDown = (e: PointerEvent) => {
+      if (!(e.target instanceof Node) || !root.contains(e.target)) last = null;
+    };
     const rescue = () => {
-      if (!last || !lost()) return;
+      if (!last) return;
+      if (!lost()) {
+        if (!root.contains(document.activeElement)) last = null;
+        return;
+      }
       if (last.isConnected) {
         // Disabled while its request runs: focus comes back to it when it is enabled again.
         if (!isDisabled(last)) last.focus({ preventScroll: true });
@@ -48,10 +60,12 @@ export function useFocusRescue(container: RefObject<HTMLElement | null>, fallbac
     observer.observe(root, { childList: true, subtree: true, attributes: true, attributeFilter: ['disabled'] });
     root.addEventListener('focusin', onFocusIn);
     root.addEventListener('focusout', onFocusOut);
+    document.addEventListener('pointerdown', onPointerDown, true);
     return () => {
       observer.disconnect();
       root.removeEventListener('focusin', onFocusIn);
       root.removeEventListener('focusout', onFocusOut);
+      document.removeEventListener('pointerdown', onPointerDown, true);
     };
   }, [container, fallback]);
 }

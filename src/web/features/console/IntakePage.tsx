@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
-import { Link } from 'react-router';
+import { Link, useNavigate } from 'react-router';
 import { priorityFromAnswers, type Answers } from '../../../common/emergency';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
@@ -11,7 +11,8 @@ import { useCan } from '../auth/session';
 import { consoleApi, consoleKeys, departmentName, DEPARTMENTS, type IncidentSummary, type IncidentType, type Question, type RelatedItem } from './api';
 import { PriorityChip, StatusChip, useTypes } from './bits';
 import { ConsoleShortcuts } from './Shortcuts';
-import { LiveBanner, LiveIndicator, useLive } from './live';
+import { AlertsStrip } from './AlertsStrip';
+import { LiveBanner, LiveIndicator, useAlerts, useLive } from './live';
 
 const IncidentMap = lazy(() => import('./IncidentMap'));
 
@@ -19,7 +20,10 @@ const IncidentMap = lazy(() => import('./IncidentMap'));
 export function IntakePage() {
   const t = useT();
   const can = useCan();
-  const live = useLive({ alerts: false });
+  // A dispatcher taking a call still hears and sees alerts; a call-taker is not sent them.
+  const live = useLive({ alerts: can('incidents:dispatch') });
+  const alerts = useAlerts();
+  const navigate = useNavigate();
   const qc = useQueryClient();
   const types = useTypes();
   const [type, setType] = useState<IncidentType | null>(null);
@@ -139,10 +143,19 @@ export function IntakePage() {
     requestAnimationFrame(() => typeInput.current?.focus());
   };
 
+  // A call being typed: leaving the screen asks first.
+  const unsaved = !created && !addedTo && Boolean(type || description.trim() || callerNumber.trim() || point || address.trim());
+
   return (
     <section className="console">
-      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts unsaved={!created && !addedTo && Boolean(type || description.trim() || callerNumber.trim() || point || address.trim())} /><LiveIndicator state={live.state} /></>} />
+      <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts unsaved={unsaved} /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
+      <AlertsStrip
+        {...alerts}
+        onOpen={(id) => {
+          if (!unsaved || window.confirm(t('console.keys.leaveUnsaved'))) void navigate(`/console/dispatch?incident=${id}`);
+        }}
+      />
       {addedTo ? (
         <CallAdded incident={addedTo} canDispatch={can('incidents:dispatch')} onNew={reset} />
       ) : created ? (

@@ -1,6 +1,7 @@
 import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
+import { useMe } from '../auth/session';
 import { consoleApi, consoleKeys, type Unit } from './api';
 import { patchIncidents, patchUnits } from './queue-patch';
 
@@ -149,8 +150,13 @@ const ALERTS_KEY = ['live', 'alerts'] as const;
 // A night's burst of escalations is kept whole; the strip scrolls.
 const MAX_ALERTS = 50;
 
-/** Adds an alert unless it is already there (a replay after a reconnection); true when it is new. */
+/**
+ * Adds an alert unless it is already there (a replay after a reconnection); true when it is new. Only
+ * into a live entry: once sign-out has cleared the cache, a late alert must not recreate it for the
+ * next user of the tab.
+ */
 function addAlert(qc: QueryClient, a: LiveAlert): boolean {
+  if (!qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true })) return false;
   const prev = qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? [];
   if (prev.some((x) => x.seq === a.seq)) return false;
   qc.setQueryData<LiveAlert[]>(ALERTS_KEY, [a, ...prev].slice(0, MAX_ALERTS));
@@ -167,8 +173,8 @@ export function useAlerts(): { alerts: LiveAlert[]; dismiss: (seq: number) => vo
   };
 }
 
-// The last event seen, across console pages: the next page's connection resumes from it, so an alert raised while the page changed is replayed.
-let resumeFrom: number | null = null;
+// The last event seen, across console screens, by user: the next screen's connection resumes from it, so an alert raised while the screen changed is replayed.
+let resumeFrom: { user: string; seq: number } | null = null;
 
 /**
  * The console's live connection: subscribes to incidents, units and alerts; reconnects with
@@ -176,11 +182,14 @@ let resumeFrom: number | null = null;
  */
 export function useLive(options: { alerts?: boolean } = {}): { state: LiveState } {
   const qc = useQueryClient();
+  const user = useMe().id;
   const [state, setState] = useState<LiveState>('connecting');
   const wantAlerts = options.alerts ?? true;
-  const lastSeq = useRef<number | null>(resumeFrom);
+  const lastSeq = useRef<number | null>(null);
 
   useEffect(() => {
+    // Read here, not while rendering: the previous screen's cleanup, which saves it, has run by now.
+    if (lastSeq.current === null && resumeFrom?.user === user) lastSeq.current = resumeFrom.seq;
     let ws: WebSocket | null = null;
     let stopped = false;
     let attempt = 0;
@@ -249,10 +258,10 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
         clearTimeout(flushTimer);
         flush(qc, pending);
       }
-      resumeFrom = lastSeq.current;
+      resumeFrom = lastSeq.current === null ? null : { user, seq: lastSeq.current };
       ws?.close();
     };
-  }, [qc, wantAlerts]);
+  }, [qc, wantAlerts, user]);
 
   return { state };
 }
