@@ -45,7 +45,8 @@ export async function escalateOverdue(db: Kysely<DB>, now = new Date()): Promise
       const updated = await updateIncident(tx, row, { [column]: now });
       const data = { target: o.target, targetSeconds: still.seconds, priority: row.priority, number: row.number };
       await appendTimeline(tx, SYSTEM_CONTEXT, row.id, 'escalation', data);
-      await publishEvent(tx, { topic: 'alerts', kind: 'escalation', entityType: 'incident', entityId: row.id, version: updated.version, department: row.department, data });
+      // The alert also says when it was raised: a console that was offline shows that time, not when it got it.
+      await publishEvent(tx, { topic: 'alerts', kind: 'escalation', entityType: 'incident', entityId: row.id, version: updated.version, department: row.department, data: { ...data, raisedAt: now.toISOString() } });
       await announceIncident(tx, updated, 'updated');
       await appendAudit(tx, SYSTEM_CONTEXT, { action: 'incident.escalated', entityType: 'incident', entityId: row.id, changes: data });
       return true;

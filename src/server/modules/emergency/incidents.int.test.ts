@@ -565,7 +565,8 @@ describe('escalation', () => {
     const { escalateOverdue } = await import('./escalation.js');
     const late = await createIncident({ typeCode: 'HOM', callReceivedAt: new Date(Date.now() - 5 * 60_000).toISOString() });
     const onTime = await createIncident({ typeCode: 'ASST' });
-    expect(await escalateOverdue(s.database.db)).toBeGreaterThanOrEqual(1);
+    const checkedAt = new Date();
+    expect(await escalateOverdue(s.database.db, checkedAt)).toBeGreaterThanOrEqual(1);
     expect(await escalateOverdue(s.database.db)).toBe(0);
     const kinds = (id: string) => get(id).then((d) => d.timeline.filter((t: { kind: string }) => t.kind === 'escalation'));
     expect(await kinds(late.id)).toHaveLength(1);
@@ -573,6 +574,8 @@ describe('escalation', () => {
     expect(await kinds(onTime.id)).toHaveLength(0);
     const alerts = await s.database.db.selectFrom('events').selectAll().where('topic', '=', 'alerts').where('entity_id', '=', late.id).execute();
     expect(alerts).toHaveLength(1);
+    // The alert carries when it was raised, for a console that receives it late.
+    expect(alerts[0]!.data).toMatchObject({ target: 'answer_to_dispatch', number: late.number, raisedAt: checkedAt.toISOString() });
   });
 });
 

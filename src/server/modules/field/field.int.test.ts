@@ -139,7 +139,7 @@ describe('panic and backup', () => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ priority: 1, lat: 13.7, lon: -89.2 });
     const events = await s.database.db.selectFrom('events').selectAll().where('topic', '=', 'alerts').where('kind', '=', 'panic').execute();
-    expect(events.at(-1)!.data).toMatchObject({ priority: 1, callSign: 'P-501', position: { lat: 13.7, lon: -89.2 } });
+    expect(events.at(-1)!.data).toMatchObject({ priority: 1, callSign: 'P-501', position: { lat: 13.7, lon: -89.2 }, raisedAt: alerts[0]!.raised_at.toISOString() });
     expect(await auditOf('field.panic')).toHaveLength(1);
     await post('/api/field/status', { action: 'resolved', incidentId: id, dispositionCode: 'assistance_given' }, key());
   });

@@ -141,7 +141,8 @@ export class FieldService {
           entityType: incidentId ? 'incident' : 'unit',
           entityId: incidentId ?? unit.id,
           department: unit.department,
-          data: { alertId: alert.id, priority, unitId: unit.id, callSign: unit.call_sign, position: pos },
+          // When it was raised: a console that was offline shows that time, not when it got the alert.
+          data: { alertId: alert.id, priority, unitId: unit.id, callSign: unit.call_sign, position: pos, raisedAt: alert.raised_at.toISOString() },
         });
         const body = { alertId: alert.id, kind, priority, raisedAt: alert.raised_at.toISOString() };
         await remember(tx, 201, body);

@@ -7,7 +7,7 @@ export function AlertsStrip({ alerts, dismiss, dismissAll, onOpen }: { alerts: L
   const t = useT();
   // Alerts kept from another screen are shown, not announced again: the live region speaks only those that arrive here.
   const [shownFrom] = useState(() => Date.now());
-  const newest = alerts[0] && alerts[0].at >= shownFrom ? alerts[0] : null;
+  const newest = alerts[0] && alerts[0].receivedAt >= shownFrom ? alerts[0] : null;
   const say = (a: LiveAlert) => [t.maybe(`console.alerts.${a.kind}`, a.kind), a.callSign, a.number].filter(Boolean).join(' · ');
   if (alerts.length === 0) return null;
   return (

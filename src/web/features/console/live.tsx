@@ -5,7 +5,7 @@ import { useMe } from '../auth/session';
 import { consoleApi, consoleKeys, type Unit } from './api';
 import { patchIncidents, patchUnits } from './queue-patch';
 
-type EventMessage = {
+export type EventMessage = {
   type: 'event';
   seq: number;
   topic: string;
@@ -133,13 +133,39 @@ function flush(qc: QueryClient, pending: Pending) {
   pending.keys.clear();
 }
 
-/** What an alert shows beside its kind: the unit, the incident number and the position, when the event carries them. */
-export type LiveAlert = { seq: number; kind: string; entityType: string; entityId: string; at: number; callSign: string | null; number: string | null; position: { lat: number; lon: number } | null };
+/**
+ * What an alert shows beside its kind: when it was raised (`at`, from the event; else when it came),
+ * the unit, the incident number and the position, when the event carries them. `receivedAt` is this
+ * browser's clock, to tell alerts that arrive while a screen is open from those kept from before.
+ */
+export type LiveAlert = {
+  seq: number;
+  kind: string;
+  entityType: string;
+  entityId: string;
+  at: number;
+  receivedAt: number;
+  callSign: string | null;
+  number: string | null;
+  position: { lat: number; lon: number } | null;
+};
 
-const alertOf = (m: EventMessage): LiveAlert => {
-  const d = (m.data && typeof m.data === 'object' ? m.data : {}) as { callSign?: unknown; number?: unknown; position?: { lat?: unknown; lon?: unknown } | null };
+export const alertOf = (m: EventMessage): LiveAlert => {
+  const d = (m.data && typeof m.data === 'object' ? m.data : {}) as { callSign?: unknown; number?: unknown; raisedAt?: unknown; position?: { lat?: unknown; lon?: unknown } | null };
   const pos = d.position && typeof d.position.lat === 'number' && typeof d.position.lon === 'number' ? { lat: d.position.lat, lon: d.position.lon } : null;
-  return { seq: m.seq, kind: m.kind, entityType: m.entityType, entityId: m.entityId, at: Date.now(), callSign: typeof d.callSign === 'string' ? d.callSign : null, number: typeof d.number === 'string' ? d.number : null, position: pos };
+  const receivedAt = Date.now();
+  const raised = typeof d.raisedAt === 'string' ? Date.parse(d.raisedAt) : Number.NaN;
+  return {
+    seq: m.seq,
+    kind: m.kind,
+    entityType: m.entityType,
+    entityId: m.entityId,
+    at: Number.isNaN(raised) ? receivedAt : raised,
+    receivedAt,
+    callSign: typeof d.callSign === 'string' ? d.callSign : null,
+    number: typeof d.number === 'string' ? d.number : null,
+    position: pos,
+  };
 };
 
 /**
