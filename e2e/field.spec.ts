@@ -239,7 +239,10 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
   await page.getByRole('button', { name: 'Pedir refuerzo' }).click();
   await expect(alertItem(consolePage, 'Unidad solicita refuerzo')).toContainText(callSign, { timeout: 10_000 });
+  await expect(consolePage.getByRole('alert').filter({ hasText: 'refuerzo' })).toHaveText(`Unidad solicita refuerzo · ${callSign}`);
   await alertItem(consolePage, 'Unidad solicita refuerzo').getByRole('button', { name: 'Cerrar' }).click();
+  // Closing it does not announce the panic kept from the dispatch screen.
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toHaveCount(0);
   await consolePage.goBack();
   await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
   await expect(alertItem(consolePage, '¡PÁNICO!')).toBeVisible();

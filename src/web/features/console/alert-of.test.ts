@@ -5,8 +5,9 @@ const event = (data: unknown): EventMessage => ({ type: 'event', seq: 7, topic: 
 
 describe('alertOf', () => {
   it('shows when the alert was raised, not when this console got it (a replay after being offline)', () => {
-    const a = alertOf(event({ callSign: 'P-501', raisedAt: '2026-12-06T03:00:00.000Z', position: { lat: 13.7, lon: -89.2 } }));
-    expect(a.at).toBe(Date.parse('2026-12-06T03:00:00.000Z'));
+    const raisedAt = new Date(Date.now() - 10 * 60_000).toISOString();
+    const a = alertOf(event({ callSign: 'P-501', raisedAt, position: { lat: 13.7, lon: -89.2 } }));
+    expect(a.at).toBe(Date.parse(raisedAt));
     expect(a.receivedAt).toBeGreaterThan(a.at);
     expect(a).toMatchObject({ seq: 7, kind: 'panic', callSign: 'P-501', number: null, position: { lat: 13.7, lon: -89.2 } });
   });

@@ -237,8 +237,12 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
       setState((s) => (s === 'down' ? 'down' : 'connecting'));
       const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
       ws = new WebSocket(`${proto}//${window.location.host}/api/live`);
+      // Resuming (since) the replay follows `subscribed`: only the events themselves move lastSeq on, so a
+      // screen change or a drop before they all came resumes from the last one seen, not past the rest.
+      let resuming = false;
       ws.onopen = () => {
         const topics = [{ topic: 'incidents' }, { topic: 'units' }, ...(wantAlerts ? [{ topic: 'alerts' }] : [])];
+        resuming = lastSeq.current !== null;
         ws?.send(JSON.stringify(lastSeq.current === null ? { type: 'subscribe', topics } : { type: 'subscribe', topics, since: lastSeq.current }));
       };
       ws.onmessage = (msg) => {
@@ -254,7 +258,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
           // After a reconnection the replay covers what was missed, but refetching is cheap insurance.
           if (wasDown) void qc.invalidateQueries();
           wasDown = false;
-          lastSeq.current = Math.max(lastSeq.current ?? 0, m.lastSeq);
+          if (!resuming) lastSeq.current = Math.max(lastSeq.current ?? 0, m.lastSeq);
         } else if (m.type === 'reload') {
           lastSeq.current = m.lastSeq;
           void qc.invalidateQueries();
