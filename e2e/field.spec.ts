@@ -249,6 +249,13 @@ test('assignment → en route → on scene → report with photo → resolved, w
   // A replay would come right after the subscription: give it a moment before checking nothing came back.
   await consolePage.waitForTimeout(1_000);
   await expect(alertItem(consolePage, 'Unidad solicita refuerzo')).toHaveCount(0);
+  // A reload of the tab (F5 at 3 a.m.) keeps the alert too, without announcing it again or bringing back the closed one.
+  await consolePage.reload();
+  await expect(consolePage.getByRole('status').filter({ hasText: 'En vivo' })).toBeVisible();
+  await expect(alertItem(consolePage, '¡PÁNICO!')).toContainText(callSign);
+  await consolePage.waitForTimeout(1_000);
+  await expect(alertItem(consolePage, 'Unidad solicita refuerzo')).toHaveCount(0);
+  await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toHaveCount(0);
 
   await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });
   await page.getByRole('button', { name: 'Resuelto' }).click();
@@ -262,6 +269,12 @@ test('assignment → en route → on scene → report with photo → resolved, w
   // The phone's GPS fixes reach the server in the next batch (every 10 s by default), with their accuracy.
   const position = async () => ((await (await dispatcher.get('/api/units?limit=5000')).json()).items as Unit[]).find((u) => u.callSign === callSign)!.position;
   await expect.poll(position, { timeout: 25_000 }).toMatchObject({ lat: 13.7, lon: -89.2 });
+  // Signing out forgets the tab's alerts, in its storage too.
+  const stored = () => consolePage.evaluate(() => sessionStorage.getItem('centinela.console.live') ?? '');
+  expect(await stored()).toContain('"kind":"panic"');
+  await consolePage.getByRole('button', { name: 'Cerrar sesión' }).click();
+  await expect(consolePage.getByRole('button', { name: 'Iniciar sesión' })).toBeVisible();
+  expect(await stored()).not.toContain('"kind":"panic"');
   await Promise.all([context.close(), consoleCtx.close()]);
 });
 

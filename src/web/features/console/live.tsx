@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { hashKey, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
 import { useMe } from '../auth/session';
@@ -169,12 +169,54 @@ export const alertOf = (m: EventMessage): LiveAlert => {
 };
 
 /**
- * Alerts stay until the user closes them, on every console page: they live in the query cache (a
- * client-only entry, never fetched), so a page change keeps them and signing out forgets them.
+ * Alerts stay until the user closes them, on every console screen and across a reload of the tab:
+ * they live in the query cache (a client-only entry, never fetched), copied to sessionStorage with
+ * the last event seen. A change of screen or a reload keeps them; signing out (the cache cleared)
+ * forgets them, here and in storage.
  */
 const ALERTS_KEY = ['live', 'alerts'] as const;
 // A night's burst of escalations is kept whole; the strip scrolls.
 const MAX_ALERTS = 50;
+const STORAGE_KEY = 'centinela.console.live';
+
+/** What a tab keeps for its signed-in user: the alerts shown and the last event seen (the next connection resumes after it). */
+type Stored = { user: string; seq: number | null; alerts: LiveAlert[] };
+
+function readStored(user: string): Stored {
+  try {
+    const v = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Stored> | null;
+    if (v && v.user === user && Array.isArray(v.alerts)) return { user, seq: typeof v.seq === 'number' ? v.seq : null, alerts: v.alerts };
+  } catch {
+    /* unreadable: start afresh */
+  }
+  return { user, seq: null, alerts: [] };
+}
+
+function writeStored(user: string, change: Partial<Omit<Stored, 'user'>>): void {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify({ ...readStored(user), ...change }));
+  } catch {
+    /* storage full or disabled: the alerts still live in memory */
+  }
+}
+
+// One copy to storage per query cache, however many screens mount useAlerts.
+const persisted = new WeakSet<QueryClient>();
+
+/** Copies the alerts to storage on every change, and removes them there when the cache forgets them (sign-out). */
+function persistAlerts(qc: QueryClient, user: string): () => void {
+  if (persisted.has(qc)) return () => undefined;
+  persisted.add(qc);
+  const unsubscribe = qc.getQueryCache().subscribe((e) => {
+    if (e.query.queryHash !== hashKey(ALERTS_KEY)) return;
+    if (e.type === 'removed') sessionStorage.removeItem(STORAGE_KEY);
+    else if (e.type === 'updated') writeStored(user, { alerts: (e.query.state.data as LiveAlert[] | undefined) ?? [] });
+  });
+  return () => {
+    unsubscribe();
+    persisted.delete(qc);
+  };
+}
 
 /**
  * Adds an alert unless it is already there (a replay after a reconnection); true when it is new. Only
@@ -191,7 +233,10 @@ function addAlert(qc: QueryClient, a: LiveAlert): boolean {
 
 export function useAlerts(): { alerts: LiveAlert[]; dismiss: (seq: number) => void; dismissAll: () => void } {
   const qc = useQueryClient();
-  const { data } = useQuery({ queryKey: ALERTS_KEY, queryFn: () => [] as LiveAlert[], enabled: false, staleTime: Infinity, gcTime: Infinity });
+  const user = useMe().id;
+  // After a reload the tab's stored alerts come back (only its own user's).
+  const { data } = useQuery({ queryKey: ALERTS_KEY, queryFn: () => [] as LiveAlert[], enabled: false, staleTime: Infinity, gcTime: Infinity, initialData: () => readStored(user).alerts });
+  useEffect(() => persistAlerts(qc, user), [qc, user]);
   return {
     alerts: data ?? [],
     dismiss: (seq) => qc.setQueryData<LiveAlert[]>(ALERTS_KEY, (prev) => prev?.filter((a) => a.seq !== seq)),
@@ -199,8 +244,6 @@ export function useAlerts(): { alerts: LiveAlert[]; dismiss: (seq: number) => vo
   };
 }
 
-// The last event seen, across console screens, by user: the next screen's connection resumes from it, so an alert raised while the screen changed is replayed.
-let resumeFrom: { user: string; seq: number } | null = null;
 
 /**
  * The console's live connection: subscribes to incidents, units and alerts; reconnects with
@@ -215,7 +258,8 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
 
   useEffect(() => {
     // Read here, not while rendering: the previous screen's cleanup, which saves it, has run by now.
-    if (lastSeq.current === null && resumeFrom?.user === user) lastSeq.current = resumeFrom.seq;
+    // The last event this tab saw (another screen, or before a reload): this connection resumes after it.
+    if (lastSeq.current === null) lastSeq.current = readStored(user).seq;
     let ws: WebSocket | null = null;
     let stopped = false;
     let attempt = 0;
@@ -229,6 +273,8 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
       flushTimer = setTimeout(() => {
         flushTimer = undefined;
         flush(qc, pending);
+        // Saved once a window's events are applied: a reload resumes after them, not before.
+        writeStored(user, { seq: lastSeq.current });
       }, FLUSH_MS);
     };
 
@@ -288,7 +334,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
         clearTimeout(flushTimer);
         flush(qc, pending);
       }
-      resumeFrom = lastSeq.current === null ? null : { user, seq: lastSeq.current };
+      writeStored(user, { seq: lastSeq.current });
       ws?.close();
     };
   }, [qc, wantAlerts, user]);
