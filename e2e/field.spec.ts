@@ -256,6 +256,14 @@ test('assignment → en route → on scene → report with photo → resolved, w
   await consolePage.waitForTimeout(1_000);
   await expect(alertItem(consolePage, 'Unidad solicita refuerzo')).toHaveCount(0);
   await expect(consolePage.getByRole('alert').filter({ hasText: '¡PÁNICO!' })).toHaveCount(0);
+  // An alert raised while the tab was away comes back with it: the console resumes after the last event it saw.
+  await consolePage.goto('about:blank');
+  await page.getByRole('button', { name: 'Pedir refuerzo' }).click();
+  const backups = async () => ((await (await dispatcher.get(`/api/incidents/${incidentId}`)).json()).timeline as { kind: string }[]).filter((e) => e.kind === 'backup_requested').length;
+  await expect.poll(backups).toBe(2);
+  await consolePage.goBack();
+  await expect(alertItem(consolePage, 'Unidad solicita refuerzo')).toContainText(callSign, { timeout: 10_000 });
+  await expect(alertItem(consolePage, '¡PÁNICO!')).toContainText(callSign);
 
   await page.getByLabel('Disposición').selectOption({ label: 'Denuncia levantada' });
   await page.getByRole('button', { name: 'Resuelto' }).click();
@@ -269,12 +277,13 @@ test('assignment → en route → on scene → report with photo → resolved, w
   // The phone's GPS fixes reach the server in the next batch (every 10 s by default), with their accuracy.
   const position = async () => ((await (await dispatcher.get('/api/units?limit=5000')).json()).items as Unit[]).find((u) => u.callSign === callSign)!.position;
   await expect.poll(position, { timeout: 25_000 }).toMatchObject({ lat: 13.7, lon: -89.2 });
-  // Signing out forgets the tab's alerts, in its storage too.
-  const stored = () => consolePage.evaluate(() => sessionStorage.getItem('centinela.console.live') ?? '');
+  // Signing out, even from a screen without the console, forgets what the tab kept for the user.
+  const stored = () => consolePage.evaluate(() => sessionStorage.getItem('centinela.user.console-live'));
   expect(await stored()).toContain('"kind":"panic"');
+  await consolePage.getByRole('link', { name: 'Mi cuenta' }).click();
   await consolePage.getByRole('button', { name: 'Cerrar sesión' }).click();
   await expect(consolePage.getByRole('button', { name: 'Iniciar sesión' })).toBeVisible();
-  expect(await stored()).not.toContain('"kind":"panic"');
+  expect(await stored()).toBeNull();
   await Promise.all([context.close(), consoleCtx.close()]);
 });
 

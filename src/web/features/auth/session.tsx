@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { Permission } from '../../../common/roles';
 import { isProblem, onSessionLost } from '../../app/api';
+import { forgetUserStorage } from '../../app/user-storage';
 import { authApi, type Me, type Stage } from './api';
 
 /** Why the user is on the login page, shown there as a message. */
@@ -46,7 +47,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     } catch (e) {
       if (isProblem(e) && e.code === 'mfa_required') setState({ status: 'mfa_pending', me: null });
       else if (isProblem(e) && e.code === 'mfa_enrolment_required') setState({ status: 'mfa_enrolment', me: null });
-      else setState({ status: 'anonymous', notice: null });
+      else {
+        // No session (it ended while the tab was closed or reloading): nothing kept for its user may stay.
+        forgetUserStorage();
+        setState({ status: 'anonymous', notice: null });
+      }
     }
   }, []);
 
@@ -60,6 +65,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       onSessionLost(() => {
         setState((prev) => (prev.status === 'anonymous' || prev.status === 'loading' ? prev : { status: 'anonymous', notice: 'session_expired' }));
         queryClient.clear();
+        forgetUserStorage();
       }),
     [queryClient],
   );
@@ -78,6 +84,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const reset = useCallback(
     (notice: LoginNotice = null) => {
       queryClient.clear();
+      forgetUserStorage();
       setState({ status: 'anonymous', notice });
     },
     [queryClient],

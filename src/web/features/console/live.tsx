@@ -1,6 +1,7 @@
 import { hashKey, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
+import { forgetUserStorage, USER_STORAGE_PREFIX } from '../../app/user-storage';
 import { useMe } from '../auth/session';
 import { consoleApi, consoleKeys, type Unit } from './api';
 import { patchIncidents, patchUnits } from './queue-patch';
@@ -177,15 +178,20 @@ export const alertOf = (m: EventMessage): LiveAlert => {
 const ALERTS_KEY = ['live', 'alerts'] as const;
 // A night's burst of escalations is kept whole; the strip scrolls.
 const MAX_ALERTS = 50;
-const STORAGE_KEY = 'centinela.console.live';
+const STORAGE_KEY = `${USER_STORAGE_PREFIX}console-live`;
 
 /** What a tab keeps for its signed-in user: the alerts shown and the last event seen (the next connection resumes after it). */
 type Stored = { user: string; seq: number | null; alerts: LiveAlert[] };
 
+const isAlert = (a: unknown): a is LiveAlert => {
+  const x = a as Partial<LiveAlert> | null;
+  return !!x && typeof x === 'object' && typeof x.seq === 'number' && typeof x.kind === 'string' && typeof x.entityType === 'string' && typeof x.entityId === 'string' && typeof x.at === 'number' && typeof x.receivedAt === 'number';
+};
+
 function readStored(user: string): Stored {
   try {
     const v = JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? 'null') as Partial<Stored> | null;
-    if (v && v.user === user && Array.isArray(v.alerts)) return { user, seq: typeof v.seq === 'number' ? v.seq : null, alerts: v.alerts };
+    if (v && v.user === user && Array.isArray(v.alerts)) return { user, seq: typeof v.seq === 'number' ? v.seq : null, alerts: v.alerts.filter(isAlert) };
   } catch {
     /* unreadable: start afresh */
   }
@@ -209,7 +215,7 @@ function persistAlerts(qc: QueryClient, user: string): () => void {
   persisted.add(qc);
   const unsubscribe = qc.getQueryCache().subscribe((e) => {
     if (e.query.queryHash !== hashKey(ALERTS_KEY)) return;
-    if (e.type === 'removed') sessionStorage.removeItem(STORAGE_KEY);
+    if (e.type === 'removed') forgetUserStorage();
     else if (e.type === 'updated') writeStored(user, { alerts: (e.query.state.data as LiveAlert[] | undefined) ?? [] });
   });
   return () => {
@@ -260,6 +266,10 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
     // Read here, not while rendering: the previous screen's cleanup, which saves it, has run by now.
     // The last event this tab saw (another screen, or before a reload): this connection resumes after it.
     if (lastSeq.current === null) lastSeq.current = readStored(user).seq;
+    // Saved only while the session's alerts are in the cache: after sign-out cleared it, nothing is written back.
+    const saveSeq = () => {
+      if (qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true })) writeStored(user, { seq: lastSeq.current });
+    };
     let ws: WebSocket | null = null;
     let stopped = false;
     let attempt = 0;
@@ -274,7 +284,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
         flushTimer = undefined;
         flush(qc, pending);
         // Saved once a window's events are applied: a reload resumes after them, not before.
-        writeStored(user, { seq: lastSeq.current });
+        saveSeq();
       }, FLUSH_MS);
     };
 
@@ -304,9 +314,13 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
           // After a reconnection the replay covers what was missed, but refetching is cheap insurance.
           if (wasDown) void qc.invalidateQueries();
           wasDown = false;
-          if (!resuming) lastSeq.current = Math.max(lastSeq.current ?? 0, m.lastSeq);
+          if (!resuming) {
+            lastSeq.current = Math.max(lastSeq.current ?? 0, m.lastSeq);
+            saveSeq(); // a quiet console reloaded now still resumes from here
+          }
         } else if (m.type === 'reload') {
           lastSeq.current = m.lastSeq;
+          saveSeq();
           void qc.invalidateQueries();
         } else if (m.type === 'event') {
           lastSeq.current = Math.max(lastSeq.current ?? 0, m.seq);
@@ -334,7 +348,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
         clearTimeout(flushTimer);
         flush(qc, pending);
       }
-      writeStored(user, { seq: lastSeq.current });
+      saveSeq();
       ws?.close();
     };
   }, [qc, wantAlerts, user]);
