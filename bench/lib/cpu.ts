@@ -18,19 +18,30 @@ function processTimes(pid: number | string): { name: string; seconds: number } |
 
 const processCpuSeconds = (pid: number) => processTimes(pid)?.seconds ?? null;
 
-/** CPU seconds of every process named `postgres` on this machine (a local PostgreSQL server's backends and helpers). */
-function postgresCpuSeconds(): number | null {
+/** CPU seconds of every process named `postgres` on this machine (a local PostgreSQL server's backends and helpers), by pid. */
+function postgresCpuSeconds(): Map<string, number> | null {
   try {
-    let total = 0;
+    const byPid = new Map<string, number>();
     for (const d of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(d)) continue;
       const t = processTimes(d);
-      if (t?.name === 'postgres') total += t.seconds;
+      if (t?.name === 'postgres') byPid.set(d, t.seconds);
     }
-    return total;
+    return byPid;
   } catch {
     return null;
   }
+}
+
+/**
+ * CPU seconds the `postgres` processes spent between two readings, per process: one that started
+ * meanwhile counts whole; one that ended is missed (summing totals instead went negative when a
+ * backend that had worked long ended during the window).
+ */
+function postgresDelta(before: Map<string, number>, after: Map<string, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += Math.max(0, seconds - (before.get(pid) ?? 0));
+  return total;
 }
 
 /** In % of one core; `postgres` only when the run uses a PostgreSQL server on this machine (backends that ended meanwhile are missed). */
@@ -48,7 +59,7 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
     const b = process.cpuUsage(b0);
     const p1 = withPostgres ? postgresCpuSeconds() : null;
     return {
-      ...(withPostgres ? { postgres: p0 === null || p1 === null ? null : (100 * (p1 - p0)) / wall } : {}),
+      ...(withPostgres ? { postgres: p0 === null || p1 === null ? null : (100 * postgresDelta(p0, p1)) / wall } : {}),
       server: s0 === null || s1 === null ? null : (100 * (s1 - s0)) / wall,
       bench: (100 * (b.user + b.system)) / 1e6 / wall,
     };
