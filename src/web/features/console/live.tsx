@@ -1,7 +1,7 @@
-import { hashKey, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useT } from '../../app/i18n';
-import { forgetUserStorage, USER_STORAGE_PREFIX } from '../../app/user-storage';
+import { USER_STORAGE_PREFIX } from '../../app/user-storage';
 import { useMe } from '../auth/session';
 import { consoleApi, consoleKeys, type Unit } from './api';
 import { patchIncidents, patchUnits } from './queue-patch';
@@ -172,8 +172,8 @@ export const alertOf = (m: EventMessage): LiveAlert => {
 /**
  * Alerts stay until the user closes them, on every console screen and across a reload of the tab:
  * they live in the query cache (a client-only entry, never fetched), copied to sessionStorage with
- * the last event seen. A change of screen or a reload keeps them; signing out (the cache cleared)
- * forgets them, here and in storage.
+ * the last event seen. A change of screen or a reload keeps them; signing out forgets them, here
+ * (the cache cleared) and in storage (app/user-storage.ts).
  */
 const ALERTS_KEY = ['live', 'alerts'] as const;
 // A night's burst of escalations is kept whole; the strip scrolls.
@@ -206,22 +206,11 @@ function writeStored(user: string, change: Partial<Omit<Stored, 'user'>>): void 
   }
 }
 
-// One copy to storage per query cache, however many screens mount useAlerts.
-const persisted = new WeakSet<QueryClient>();
-
-/** Copies the alerts to storage on every change, and removes them there when the cache forgets them (sign-out). */
-function persistAlerts(qc: QueryClient, user: string): () => void {
-  if (persisted.has(qc)) return () => undefined;
-  persisted.add(qc);
-  const unsubscribe = qc.getQueryCache().subscribe((e) => {
-    if (e.query.queryHash !== hashKey(ALERTS_KEY)) return;
-    if (e.type === 'removed') forgetUserStorage();
-    else if (e.type === 'updated') writeStored(user, { alerts: (e.query.state.data as LiveAlert[] | undefined) ?? [] });
-  });
-  return () => {
-    unsubscribe();
-    persisted.delete(qc);
-  };
+/** Changes the alerts in the cache and in the tab's copy (the only writers: new, closed, all closed). */
+function setAlerts(qc: QueryClient, user: string, next: (prev: LiveAlert[]) => LiveAlert[]): void {
+  const alerts = next(qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? []);
+  qc.setQueryData<LiveAlert[]>(ALERTS_KEY, alerts);
+  writeStored(user, { alerts });
 }
 
 /**
@@ -229,11 +218,10 @@ function persistAlerts(qc: QueryClient, user: string): () => void {
  * into a live entry: once sign-out has cleared the cache, a late alert must not recreate it for the
  * next user of the tab.
  */
-function addAlert(qc: QueryClient, a: LiveAlert): boolean {
+function addAlert(qc: QueryClient, user: string, a: LiveAlert): boolean {
   if (!qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true })) return false;
-  const prev = qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? [];
-  if (prev.some((x) => x.seq === a.seq)) return false;
-  qc.setQueryData<LiveAlert[]>(ALERTS_KEY, [a, ...prev].slice(0, MAX_ALERTS));
+  if ((qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? []).some((x) => x.seq === a.seq)) return false;
+  setAlerts(qc, user, (prev) => [a, ...prev].slice(0, MAX_ALERTS));
   return true;
 }
 
@@ -242,11 +230,10 @@ export function useAlerts(): { alerts: LiveAlert[]; dismiss: (seq: number) => vo
   const user = useMe().id;
   // After a reload the tab's stored alerts come back (only its own user's).
   const { data } = useQuery({ queryKey: ALERTS_KEY, queryFn: () => [] as LiveAlert[], enabled: false, staleTime: Infinity, gcTime: Infinity, initialData: () => readStored(user).alerts });
-  useEffect(() => persistAlerts(qc, user), [qc, user]);
   return {
     alerts: data ?? [],
-    dismiss: (seq) => qc.setQueryData<LiveAlert[]>(ALERTS_KEY, (prev) => prev?.filter((a) => a.seq !== seq)),
-    dismissAll: () => qc.setQueryData<LiveAlert[]>(ALERTS_KEY, []),
+    dismiss: (seq) => setAlerts(qc, user, (prev) => prev.filter((a) => a.seq !== seq)),
+    dismissAll: () => setAlerts(qc, user, () => []),
   };
 }
 
@@ -283,8 +270,6 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
       flushTimer = setTimeout(() => {
         flushTimer = undefined;
         flush(qc, pending);
-        // Saved once a window's events are applied: a reload resumes after them, not before.
-        saveSeq();
       }, FLUSH_MS);
     };
 
@@ -326,7 +311,7 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
           lastSeq.current = Math.max(lastSeq.current ?? 0, m.seq);
           applyEvent(m, pending);
           scheduleFlush();
-          if (m.topic === 'alerts' && addAlert(qc, alertOf(m))) beep();
+          if (m.topic === 'alerts' && addAlert(qc, user, alertOf(m))) beep();
         }
       };
       ws.onclose = () => {
@@ -340,7 +325,10 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
       };
     };
     connect();
+    // A reload or a navigation away saves where this tab got to (unmounting does not happen then).
+    window.addEventListener('pagehide', saveSeq);
     return () => {
+      window.removeEventListener('pagehide', saveSeq);
       stopped = true;
       clearTimeout(retryTimer);
       // The window's events are applied now, not dropped: the next page resumes after them.
