@@ -2,7 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { AUDIT_CHANNEL, auditQueueInsertFrom, type AuditQueueRow } from '../../platform/audit/audit-log.js';
 import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import { EVENTS_CHANNEL, eventInsertFrom, type EventRowJson } from '../../platform/realtime/outbox.js';
-import { canTransition, type IncidentStatus } from '../../../common/emergency.js';
+import { ACTIVE_STATUSES, canTransition, type IncidentStatus } from '../../../common/emergency.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
 import type { IncidentRow } from '../../platform/records/incident-records.js';
@@ -25,6 +25,11 @@ export async function lockUnitsOf(tx: Transaction<DB>, incidentIds: string[]) {
 
 /** 409 for a change only an active incident takes, naming its status. */
 export const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
+
+/** Facts are added only to an active incident; anything else answers 409 with its status. */
+export function assertActive(row: IncidentRow): void {
+  if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+}
 
 /** 409 when the incident changed under a request decided on an earlier read (raised to P1/P2 meanwhile): it needs a supervisor now. */
 export const approvalRequiredNow = (row: IncidentRow) =>

@@ -11,7 +11,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { approvalRequiredNow, findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, lockIncident, notActive, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
+import { approvalRequiredNow, findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, assertActive, lockIncident, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
@@ -338,7 +338,7 @@ export class IncidentsService {
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);
       // A closed, cancelled or merged incident's priority is history: answers must not raise it.
-      if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+      assertActive(row);
       const prior = await tx.selectFrom('incident_answers').select(['question_key', 'value']).where('incident_id', '=', id).orderBy('answered_at').execute();
       const all: Answers = Object.fromEntries(prior.map((p) => [p.question_key, p.value as string | number | boolean]));
       Object.assign(all, answers);
@@ -362,7 +362,7 @@ export class IncidentsService {
   async changePriority(ctx: AuditContext, id: string, priority: number, version: number | undefined, reason: Reason | undefined): Promise<{ outcome: Outcome; incident: IncidentRow }> {
     const row = await this.get(id);
     if (priority > row.priority) {
-      if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+      assertActive(row);
       if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
       const outcome = await this.discretion.request<PriorityChange>(ctx, 'emergency.lower_priority', id, { priority, version, from: row.priority, number: row.number }, reason);
       return { outcome, incident: await this.get(id) };
@@ -377,7 +377,7 @@ export class IncidentsService {
     if (priority > row.priority && !reason) throw new AppError('reason_required', 422, {}, { minTextLength: 10, currentPriority: row.priority });
     // Decided on a read before the lock: raised to P1/P2 meanwhile, the lowering now needs a supervisor.
     if (leavesUrgent(row.priority, priority) && !reason?.approvalId) throw approvalRequiredNow(row);
-    if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+    assertActive(row);
     const updated = await updateIncident(tx, row, { priority });
     await appendTimeline(tx, ctx, id, 'priority', { from: row.priority, to: priority, ...(reason ? { reason } : {}) });
     await announceIncident(tx, updated, 'updated');

@@ -1,10 +1,9 @@
 import type { ColumnType, Generated, Kysely, Transaction } from 'kysely';
-import { ACTIVE_STATUSES } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError } from '../../platform/errors.js';
-import { lockIncident, notActive, updateIncident, type IncidentRow } from './incident-store.js';
+import { assertActive, lockIncident, updateIncident, type IncidentRow } from './incident-store.js';
 import { announceIncident, appendTimeline } from './timeline.js';
 
 /** Tables of migrations/0012_incident_links.sql. */
@@ -69,7 +68,7 @@ export class LinksService {
     return this.db.transaction().execute(async (tx: LinkTx) => {
       const t = tx as unknown as Transaction<DB>;
       const row = await lockIncident(t, id);
-      if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+      assertActive(row);
       const call = await tx
         .insertInto('incident_calls')
         .values({

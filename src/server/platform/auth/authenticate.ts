@@ -11,7 +11,13 @@ export const SESSION_COOKIE = 'centinela_session';
 export type SessionPolicy = { idleMinutes: number };
 
 // The user's roles, read in the same statement as the session or token: one round trip per request.
-const rolesOfUser = sql<string[]>`ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = users.id ORDER BY r.role)`.as('roles');
+export const rolesOfUser = sql<string[]>`ARRAY(SELECT r.role FROM user_roles r WHERE r.user_id = users.id ORDER BY r.role)`.as('roles');
+
+/** What a token may do: its user's roles' permissions, narrowed to the token's scopes. */
+export function tokenPermissions(roles: readonly string[], scopes: readonly string[]): Set<Permission> {
+  const allowed = new Set(scopes);
+  return new Set([...permissionsOf(roles)].filter((p): p is Permission => allowed.has(p)));
+}
 
 /** A role that demands MFA, granted after sign-in, sends the session back to enrolment at once. */
 function stageOf(stage: Principal['stage'], roles: string[], u: { must_change_password: boolean; mfa_enabled: boolean }): Principal['stage'] {
@@ -107,8 +113,7 @@ export async function principalFromToken(db: Kysely<DB>, token: string, now = ne
   if (!row || row.revoked_at || !row.active) throw new AppError('unauthenticated', 401);
   if (row.expires_at <= now) throw new AppError('session_expired', 401);
   const roles = row.roles;
-  const scopes = new Set(row.scopes);
-  const permissions = new Set([...permissionsOf(roles)].filter((p): p is Permission => scopes.has(p)));
+  const permissions = tokenPermissions(roles, row.scopes);
   return {
     userId: row.user_id,
     username: row.username,

@@ -50,7 +50,7 @@ export class LiveConnection {
     public principal: Principal,
     private readonly ctx: ConnectionContext,
     /** The TCP socket under the WebSocket: a batch of events is written to it directly, in one write. */
-    private readonly raw: Duplex | null = null,
+    private readonly raw: Duplex,
   ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('pong', () => (this.alive = true));
@@ -101,10 +101,6 @@ export class LiveConnection {
   offer(events: readonly LiveEvent[]): void {
     if (this.held) {
       this.held.push(...events);
-      return;
-    }
-    if (!this.raw) {
-      for (const e of events) this.deliver(e);
       return;
     }
     const wanted = events.filter((e) => this.wants(e));

@@ -46,7 +46,7 @@ export class Hub {
   }
 
   /** Takes over an upgraded socket whose principal the HTTP layer has already authorised. */
-  accept(socket: WebSocket, principal: Principal, raw: Duplex | null = null): LiveConnection {
+  accept(socket: WebSocket, principal: Principal, raw: Duplex): LiveConnection {
     const conn = new LiveConnection(socket, principal, this.ctx, raw);
     this.connections.add(conn);
     void conn.closed.then(() => this.connections.delete(conn));

@@ -24,6 +24,9 @@ const GAP_RECHECK_MS = 20;
 const LATE_WATCH_MS = 10 * 60_000;
 const MAX_TRACKED_GAP = 1_000;
 
+// How often a starting relay looks again for the publishers it waits for.
+const START_WAIT_STEP_MS = 10;
+
 /**
  * Reads committed events in seq order and hands them to the hub.
  *
@@ -33,9 +36,6 @@ const MAX_TRACKED_GAP = 1_000;
  * notes the lock holders in the next pass (read before its snapshot) and steps over the gap once none
  * of them holds it any more. A gap held longer than gapWaitMs is stepped over but still watched.
  */
-// How often a starting relay looks again for the publishers it waits for.
-const START_WAIT_STEP_MS = 10;
-
 export class Relay {
   private cursor = 0;
   private readonly gaps = new Map<number, Gap>();

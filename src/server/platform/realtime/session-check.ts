@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { permissionsOf, type Permission } from '../../../common/roles.js';
+import { rolesOfUser, tokenPermissions } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { DB } from '../db/schema.js';
 
@@ -8,10 +9,10 @@ export const credentialKey = (p: Principal): string | null => (p.via === 'sessio
 
 /**
  * Re-reads the sessions and tokens of live connections: per credential, null once it is revoked,
- * expired, idle, or its user deactivated; otherwise the principal with current roles. Three
- * statements whatever the number of sockets (sessions, tokens, roles): a heartbeat over 1,000
- * sockets used to be 2,000 round trips in a row. Read-only on purpose: an open socket is not
- * activity, so it does not keep an idle session alive.
+ * expired, idle, or its user deactivated; otherwise the principal with current roles. Two
+ * statements whatever the number of sockets (sessions, tokens, each with its user's roles): a
+ * heartbeat over 1,000 sockets used to be 2,000 round trips in a row. Read-only on purpose: an open
+ * socket is not activity, so it does not keep an idle session alive.
  */
 export async function recheckPrincipals(db: Kysely<DB>, principals: readonly Principal[], idleMinutes: number, now = new Date()): Promise<Map<string, Principal | null>> {
   const byKey = new Map<string, Principal>();
@@ -27,7 +28,7 @@ export async function recheckPrincipals(db: Kysely<DB>, principals: readonly Pri
       : db
           .selectFrom('sessions')
           .innerJoin('users', 'users.id', 'sessions.user_id')
-          .select(['sessions.id', 'sessions.stage', 'sessions.revoked_at', 'sessions.expires_at', 'sessions.last_seen_at', 'users.active'])
+          .select(['sessions.id', 'sessions.stage', 'sessions.revoked_at', 'sessions.expires_at', 'sessions.last_seen_at', 'users.active', rolesOfUser])
           .where(sql<boolean>`sessions.id = ANY(${sessionIds}::uuid[])`)
           .execute(),
     tokenIds.length === 0
@@ -35,27 +36,24 @@ export async function recheckPrincipals(db: Kysely<DB>, principals: readonly Pri
       : db
           .selectFrom('api_tokens')
           .innerJoin('users', 'users.id', 'api_tokens.user_id')
-          .select(['api_tokens.id', 'api_tokens.revoked_at', 'api_tokens.expires_at', 'api_tokens.scopes', 'users.active'])
+          .select(['api_tokens.id', 'api_tokens.revoked_at', 'api_tokens.expires_at', 'api_tokens.scopes', 'users.active', rolesOfUser])
           .where(sql<boolean>`api_tokens.id = ANY(${tokenIds}::uuid[])`)
           .execute(),
   ]);
-  const sessionOk = new Map(sessions.map((r) => [r.id, !r.revoked_at && r.active && r.stage === 'active' && r.expires_at > now && r.last_seen_at.getTime() + idleMinutes * 60_000 > now.getTime()]));
-  const tokenScopes = new Map(tokens.filter((r) => !r.revoked_at && r.active && r.expires_at > now).map((r) => [r.id, new Set<string>(r.scopes)]));
-  const alive = [...byKey.entries()].filter(([, p]) => (p.via === 'session' ? sessionOk.get(p.sessionId!) === true : tokenScopes.has(p.tokenId!)));
-  const userIds = [...new Set(alive.map(([, p]) => p.userId))];
-  const roleRows =
-    userIds.length === 0
-      ? []
-      : await db.selectFrom('user_roles').select(['user_id', 'role']).where(sql<boolean>`user_id = ANY(${userIds}::uuid[])`).orderBy('user_id').orderBy('role').execute();
-  const rolesOf = new Map<string, string[]>();
-  for (const r of roleRows) rolesOf.set(r.user_id, [...(rolesOf.get(r.user_id) ?? []), r.role]);
-  const out = new Map<string, Principal | null>([...byKey.keys()].map((k) => [k, null]));
-  for (const [key, p] of alive) {
-    const roles = rolesOf.get(p.userId) ?? [];
-    const all = permissionsOf(roles);
-    const scopes = p.via === 'token' ? tokenScopes.get(p.tokenId!)! : null;
-    const permissions = scopes ? new Set([...all].filter((x): x is Permission => scopes.has(x))) : all;
-    out.set(key, { ...p, roles, permissions });
+  // Per credential still valid: the user's current roles and what they allow.
+  const fresh = new Map<string, { roles: string[]; permissions: ReadonlySet<Permission> }>();
+  for (const r of sessions) {
+    if (!r.revoked_at && r.active && r.stage === 'active' && r.expires_at > now && r.last_seen_at.getTime() + idleMinutes * 60_000 > now.getTime()) {
+      fresh.set(`s:${r.id}`, { roles: r.roles, permissions: permissionsOf(r.roles) });
+    }
+  }
+  for (const r of tokens) {
+    if (!r.revoked_at && r.active && r.expires_at > now) fresh.set(`t:${r.id}`, { roles: r.roles, permissions: tokenPermissions(r.roles, r.scopes) });
+  }
+  const out = new Map<string, Principal | null>();
+  for (const [key, p] of byKey) {
+    const f = fresh.get(key);
+    out.set(key, f ? { ...p, roles: f.roles, permissions: f.permissions } : null);
   }
   return out;
 }
