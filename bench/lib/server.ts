@@ -36,7 +36,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** BENCH_SERVER_ENV="EVENTS_MIN_INTERVAL_MS=20 LIVE_HEARTBEAT_SECONDS=30": settings to try on the server (reported in the details). */
-export function extraEnv(): Record<string, string> {
+function extraEnv(): Record<string, string> {
   const pairs = (process.env.BENCH_SERVER_ENV ?? '').split(/\s+/).filter(Boolean);
   return Object.fromEntries(
     pairs.map((p) => {
