@@ -13,12 +13,12 @@ import { insertUnits } from './lib/fixtures.js';
 import { HttpClient, login } from './lib/http.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 import type { Summary } from './lib/stats.js';
-import { createScratchTable, incidentCreation, incidentCreationNodeHttp, INTAKE_CONCURRENCY, rawInsertTransactions, type Rate } from './scenarios/intake.js';
+import { ALTERNATING, createScratchTable, creationBesideBaseline, incidentCreation, incidentCreationNodeHttp, INTAKE_CONCURRENCY, rawInsertTransactions, type Alternated, type Rate } from './scenarios/intake.js';
 import { liveDelivery, liveLatency, type LiveResult, type LiveRun } from './scenarios/live.js';
 import { POSITION_BATCH, POSITION_CONCURRENCY, positionIngestion } from './scenarios/positions.js';
 import { candidateRead, createRecommendationIncident, rankingInFreshProcess, recommendationOverHttp } from './scenarios/recommend.js';
-import { cpuMeter, type CpuShare } from './lib/cpu.js';
-import { sampleWaits } from './lib/waits.js';
+import { cpuByLabel, cpuMeter, type CpuShare } from './lib/cpu.js';
+import { sampleWaits, type Waits } from './lib/waits.js';
 import { CONSOLE, consoleBench, type ConsoleResult } from './scenarios/console.js';
 import { auditChainLag } from './scenarios/audit-lag.js';
 
@@ -48,8 +48,10 @@ type Result = {
   positions?: { requests: number; positions: number; seconds: number; perSecond: number };
   /** CPU use of the server process and of the benchmark process during each HTTP/WebSocket figure. */
   cpu: Record<string, CpuShare>;
-  /** PostgreSQL: what busy backends were doing during incident creation. */
-  createWaits?: { samples: number; top: { what: string; share: number }[] };
+  /** PostgreSQL: figure 1's alternating windows (each window's rate), and what busy backends were doing in each kind. */
+  alternated?: Alternated;
+  createWaits?: Waits;
+  rawWaits?: Waits;
   serverOutput: string[];
   errors: string[];
   /** Figure 1's time window, and how long its audit entries waited from commit to the chain. */
@@ -75,11 +77,14 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       units = await insertUnits(database.db, UNITS);
       settings = await loadSettings(database.db);
       r.candidates = await candidateRead(database.db);
-      progress(`${tag} raw INSERT transactions (baseline)`);
-      const cpu = cpuMeter(process.pid, localPostgres);
-      r.raw = await rawInsertTransactions(database.pool);
-      // The server field would count this process twice: the baseline's client is the benchmark.
-      r.cpu['1raw'] = { ...cpu(), server: null };
+      // PGlite is the server's alone once it runs: its baseline comes first. PostgreSQL's alternates with creation (figure 1).
+      if (!target.databaseUrl && (!FIGURES || FIGURES.has('1'))) {
+        progress(`${tag} raw INSERT transactions (baseline)`);
+        const cpu = cpuMeter(process.pid, localPostgres);
+        r.raw = await rawInsertTransactions(database.pool);
+        // The server field would count this process twice: the baseline's client is the benchmark.
+        r.cpu['1raw'] = { ...cpu(), server: null };
+      }
     });
   } catch (e) {
     r.errors.push(`preparation: ${(e as Error).message}`);
@@ -106,16 +111,36 @@ async function benchOne(target: BenchTarget): Promise<Result> {
         }
         r.cpu[key] = cpu();
       };
-      await step('1', '1. incident creation over HTTP', async () => {
-        const stopSampling = target.databaseUrl ? await sampleWaits(target.databaseUrl) : null;
+      let alternatingCpu: Record<string, CpuShare | undefined> = {};
+      await step('1', target.databaseUrl ? '1. incident creation over HTTP, alternating with the raw INSERT baseline' : '1. incident creation over HTTP', async () => {
         const fromMs = Date.now();
-        try {
+        if (!target.databaseUrl) {
           r.create = await incidentCreation(server!.url, callTaker);
           r.createWindow = { fromMs, toMs: Date.now() };
+          return;
+        }
+        const databaseUrl = target.databaseUrl;
+        const sampler = await sampleWaits(databaseUrl);
+        const cpu = cpuByLabel(server!.pid, localPostgres);
+        try {
+          await target.withDb(async (database) => {
+            r.alternated = await creationBesideBaseline(server!.url, callTaker, database.pool, (kind) => {
+              cpu.label(kind);
+              sampler.label(kind);
+            });
+          });
+          r.create = r.alternated!.create;
+          r.raw = r.alternated!.raw;
+          r.createWindow = { fromMs, toMs: Date.now() };
         } finally {
-          if (stopSampling) r.createWaits = await stopSampling();
+          const waits = await sampler.stop();
+          r.createWaits = waits.get('create');
+          r.rawWaits = waits.get('raw');
+          alternatingCpu = { '1': cpu.shares('create'), '1raw': cpu.shares('raw') };
         }
       });
+      // The step's own meter spans both kinds of window and the pauses: each kind's windows replace it.
+      for (const [k, v] of Object.entries(alternatingCpu)) if (v) r.cpu[k] = v;
       // On request only: its thousands of incidents would weigh on figures 2-4. Before figure 3, whose
       // expected count takes every incidents event after its clients subscribed.
       if (process.env.BENCH_NODE_HTTP === '1') {
@@ -248,6 +273,15 @@ function details(r: Result): string[] {
   const out: string[] = [`**${r.target}**`];
   if (r.raw && r.create) {
     out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
+    if (r.alternated) {
+      const a = r.alternated;
+      const ratios = a.create.perWindow.map((c, i) => c / a.raw.perWindow[i]!).sort((x, y) => x - y);
+      out.push(
+        `- 1: measured in ${ALTERNATING.rounds} windows of ${f2(ALTERNATING.windowMs / 1000)} s of each kind, alternating (raw, create, create, raw, …; ${ALTERNATING.pauseMs} ms apart), the server running throughout. ` +
+          `Creates/s per window: ${a.create.perWindow.map(f0).join(', ')}; raw transactions/s: ${a.raw.perWindow.map(f0).join(', ')}; ` +
+          `ratio of neighbouring windows: min ${f2(ratios[0]!)}, median ${f2(ratios[Math.floor((ratios.length - 1) / 2)]!)}, max ${f2(ratios[ratios.length - 1]!)}.`,
+      );
+    }
     if (r.createNodeHttp) {
       out.push(
         `- 1: the same creation with node:http's keep-alive client as the load generator (${INTAKE_CONCURRENCY} in flight, 4 s, right after): ${f0(r.createNodeHttp.perSecond)} /s, ` +
@@ -255,12 +289,15 @@ function details(r: Result): string[] {
       );
     }
     const raw = r.cpu['1raw'];
-    if (raw) out.push(`- 1: baseline CPU per transaction: benchmark (pg client) ${f2((raw.bench * 10) / r.raw.perSecond)} ms${raw.postgres == null ? '' : `, PostgreSQL ${f2((raw.postgres * 10) / r.raw.perSecond)} ms`}.`);
+    if (raw) {
+      const beside = raw.server == null ? '' : ` The server, idle beside it, used ${f0(raw.server)}% of a core in those windows.`;
+      out.push(`- 1: baseline CPU per transaction: benchmark (pg client) ${f2((raw.bench * 10) / r.raw.perSecond)} ms${raw.postgres == null ? '' : `, PostgreSQL ${f2((raw.postgres * 10) / r.raw.perSecond)} ms`}.${beside}`);
+    }
   }
   if (r.auditLag && r.auditLag.n > 0) out.push(`- 1: ${f0(r.auditLag.n)} incident.created audit entries chained by the sequencer, max ${f2(r.auditLag.max)} ms after their occurred_at (stamped just before commit).`);
-  if (r.createWaits?.samples) {
-    out.push(`- 1: busy PostgreSQL backends during creation (${f0(r.createWaits.samples)} samples): ${r.createWaits.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`);
-  }
+  const waits = (w: Waits | undefined, during: string) =>
+    w?.samples ? [`- 1: busy PostgreSQL backends during ${during} (${f0(w.samples)} samples): ${w.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`] : [];
+  out.push(...waits(r.createWaits, 'creation'), ...waits(r.rawWaits, 'the baseline'));
   if (r.recommendHttp) {
     const w = r.recommendHttp.warmup;
     out.push(

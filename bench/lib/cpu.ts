@@ -65,3 +65,37 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
     };
   };
 }
+
+/**
+ * CPU shares summed over many windows, by label: `label(l)` ends the current window (if any) and
+ * starts one under `l` (none when null); `shares(l)` is each process's share over all of l's windows.
+ */
+export function cpuByLabel(serverPid: number, withPostgres = false) {
+  const sums = new Map<string, { seconds: number; server: number | null; bench: number; postgres: number | null }>();
+  let current: { label: string; read: () => CpuShare; t0: number } | null = null;
+  return {
+    label(l: string | null) {
+      if (current) {
+        const c = current.read();
+        const seconds = (performance.now() - current.t0) / 1000;
+        const s = sums.get(current.label) ?? { seconds: 0, server: 0, bench: 0, postgres: 0 };
+        sums.set(current.label, {
+          seconds: s.seconds + seconds,
+          server: s.server === null || c.server === null ? null : s.server + c.server * seconds,
+          bench: s.bench + c.bench * seconds,
+          postgres: s.postgres === null || c.postgres == null ? null : s.postgres + c.postgres * seconds,
+        });
+      }
+      current = l === null ? null : { label: l, read: cpuMeter(serverPid, withPostgres), t0: performance.now() };
+    },
+    shares(l: string): CpuShare | undefined {
+      const s = sums.get(l);
+      if (!s || s.seconds === 0) return undefined;
+      return {
+        server: s.server === null ? null : s.server / s.seconds,
+        bench: s.bench / s.seconds,
+        ...(withPostgres ? { postgres: s.postgres === null ? null : s.postgres / s.seconds } : {}),
+      };
+    },
+  };
+}
