@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type CDPSession, type Page } from '@playwright/test';
+import { chromium, type Browser, type CDPSession, type Page } from '@playwright/test';
 import { migrate } from '../../src/server/platform/db/migrate.js';
 import { pgliteTarget } from '../lib/database.js';
 import { incidentBody, insertUnits, mulberry32 } from '../lib/fixtures.js';
@@ -156,16 +156,21 @@ export async function consoleBench(progress: (m: string) => void): Promise<Conso
     await migrate(database.pool);
     return insertUnits(database.db, CONSOLE.units);
   });
-  const server = await startServer({ dataDir: target.dataDir });
-  const http = new HttpClient(server.url, 16);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // Whatever fails from here on (a machine without Chromium included), what was started is stopped: a
+  // server left running kept the benchmark waiting for ever.
+  let server: Awaited<ReturnType<typeof startServer>> | null = null;
+  let http: HttpClient | null = null;
+  let browser: Browser | null = null;
   try {
+    server = await startServer({ dataDir: target.dataDir });
+    const client = (http = new HttpClient(server.url, 16));
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
     const callTaker = await login(http, 'call_taker');
     const dispatcher = await login(http, 'dispatcher');
     progress(`[console] creating ${CONSOLE.incidents} open incidents over ${CONSOLE.units} units`);
     const rnd = mulberry32(77);
     for (let i = 0; i < CONSOLE.incidents; i += 20) {
-      await Promise.all(Array.from({ length: Math.min(20, CONSOLE.incidents - i) }, (_, k) => http.expect(201, 'POST', '/api/incidents', { cookie: callTaker, body: incidentBody(rnd, i + k) })));
+      await Promise.all(Array.from({ length: Math.min(20, CONSOLE.incidents - i) }, (_, k) => client.expect(201, 'POST', '/api/incidents', { cookie: callTaker, body: incidentBody(rnd, i + k) })));
     }
 
     progress('[console] initial loads');
@@ -209,10 +214,10 @@ export async function consoleBench(progress: (m: string) => void): Promise<Conso
         const t = performance.now();
         const batch = Array.from({ length: perTick }, () => units[(n++ * 7919) % units.length]!);
         const posts = batch.map((u) =>
-          http.expect(200, 'POST', `/api/units/${u.id}/positions`, { cookie: dispatcher, body: { positions: [{ lat: (u.lat ?? 13.7) + (rnd() - 0.5) * 0.01, lon: (u.lon ?? -89.2) + (rnd() - 0.5) * 0.01, accuracyM: 15, recordedAt: new Date().toISOString() }] } }),
+          client.expect(200, 'POST', `/api/units/${u.id}/positions`, { cookie: dispatcher, body: { positions: [{ lat: (u.lat ?? 13.7) + (rnd() - 0.5) * 0.01, lon: (u.lon ?? -89.2) + (rnd() - 0.5) * 0.01, accuracyM: 15, recordedAt: new Date().toISOString() }] } }),
         );
         if (tick % Math.round(1000 / tickMs / CONSOLE.incidentsPerSecond) === 0) {
-          posts.push(http.expect(201, 'POST', '/api/incidents', { cookie: callTaker, body: incidentBody(rnd, n) }).then(() => void (incidentsSent += 1)));
+          posts.push(client.expect(201, 'POST', '/api/incidents', { cookie: callTaker, body: incidentBody(rnd, n) }).then(() => void (incidentsSent += 1)));
         }
         await Promise.all(posts);
         positionsSent += batch.length;
@@ -230,9 +235,9 @@ export async function consoleBench(progress: (m: string) => void): Promise<Conso
     await feed;
     return { shellMs: summarize(Float64Array.from(shell).sort()), consoleColdMs: cold!, consoleMs: summarize(Float64Array.from(warm).sort()), idle, busy: { ...busy, positionsSent: sentWhileSampling, incidentsSent: incWhileSampling } };
   } finally {
-    await browser.close();
-    http.close();
-    await server.stop();
+    await browser?.close();
+    http?.close();
+    await server?.stop();
     await target.dispose();
   }
 }
