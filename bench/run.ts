@@ -36,7 +36,10 @@ function liveThreads(v: string | undefined): number {
 
 type Result = {
   target: string;
+  /** The baseline in figure 1's alternating windows (PostgreSQL). */
   raw?: Rate;
+  /** The baseline alone, on the fresh database before the server started (both databases). */
+  rawAlone?: Rate;
   create?: Rate;
   /** Figure 1 again with node:http's client as the load generator (details only). */
   createNodeHttp?: Rate;
@@ -77,13 +80,14 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       units = await insertUnits(database.db, UNITS);
       settings = await loadSettings(database.db);
       r.candidates = await candidateRead(database.db);
-      // PGlite is the server's alone once it runs: its baseline comes first. PostgreSQL's alternates with creation (figure 1).
-      if (!target.databaseUrl && (!FIGURES || FIGURES.has('1'))) {
-        progress(`${tag} raw INSERT transactions (baseline)`);
+      // Alone, before the server starts: PGlite's only baseline (the server owns it once it runs); on
+      // PostgreSQL a control for the alternating windows, whose baseline shares the database with creation's after-effects.
+      if (!FIGURES || FIGURES.has('1')) {
+        progress(`${tag} raw INSERT transactions (baseline alone)`);
         const cpu = cpuMeter(process.pid, localPostgres);
-        r.raw = await rawInsertTransactions(database.pool);
+        r.rawAlone = await rawInsertTransactions(database.pool);
         // The server field would count this process twice: the baseline's client is the benchmark.
-        r.cpu['1raw'] = { ...cpu(), server: null };
+        r.cpu['1alone'] = { ...cpu(), server: null };
       }
     });
   } catch (e) {
@@ -119,14 +123,13 @@ async function benchOne(target: BenchTarget): Promise<Result> {
           r.createWindow = { fromMs, toMs: Date.now() };
           return;
         }
-        const databaseUrl = target.databaseUrl;
-        const sampler = await sampleWaits(databaseUrl);
+        const sampler = await sampleWaits(target.databaseUrl);
         const cpu = cpuByLabel(server!.pid, localPostgres);
         try {
           await target.withDb(async (database) => {
-            r.alternated = await creationBesideBaseline(server!.url, callTaker, database.pool, (kind) => {
-              cpu.label(kind);
-              sampler.label(kind);
+            r.alternated = await creationBesideBaseline(server!.url, callTaker, database.pool, (label) => {
+              cpu.label(label);
+              sampler.label(label === 'create' || label === 'raw' ? label : null);
             });
           });
           r.create = r.alternated!.create;
@@ -134,9 +137,10 @@ async function benchOne(target: BenchTarget): Promise<Result> {
           r.createWindow = { fromMs, toMs: Date.now() };
         } finally {
           const waits = await sampler.stop();
-          r.createWaits = waits.get('create');
-          r.rawWaits = waits.get('raw');
-          alternatingCpu = { '1': cpu.shares('create'), '1raw': cpu.shares('raw') };
+          r.createWaits = waits.byLabel.get('create');
+          r.rawWaits = waits.byLabel.get('raw');
+          if (waits.error) r.errors.push(`pg_stat_activity sampling stopped early: ${waits.error}`);
+          alternatingCpu = { '1': cpu.shares('create'), '1raw': cpu.shares('raw'), '1after create': cpu.shares('after create'), '1after raw': cpu.shares('after raw') };
         }
       });
       // The step's own meter spans both kinds of window and the pauses: each kind's windows replace it.
@@ -210,20 +214,23 @@ const f2 = (n: number) => n.toFixed(2);
 const ms = (s: Summary | undefined) => (s && s.n > 0 ? `${f2(s.p50)} / ${f2(s.p99)} ms` : '—');
 const mark = (ok: boolean) => (ok ? ' ✅' : ' ❌');
 
+function ratioCell(r: Result, baseline: Rate | undefined): string {
+  if (!r.create || !baseline) return '—';
+  const ratio = r.create.perSecond / baseline.perSecond;
+  return r.target.startsWith('PostgreSQL') ? `${f2(ratio)}${mark(ratio >= 0.4)}` : `${f2(ratio)} (no goal)`;
+}
+
+/** The median of an ascending array (the mean of the middle two for an even length). */
+const median = (a: number[]) => (a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
+
 function rows(results: Result[]): string[] {
   const cell = (fn: (r: Result) => string) => results.map((r) => fn(r));
   const lines: [string, string, string[]][] = [
     ['1. Incident creation, HTTP (POST /api/incidents, 8 concurrent, keep-alive connections)', 'vs baseline', cell((r) => (r.create ? `${f0(r.create.perSecond)} /s` : '—'))],
-    ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, 8 concurrent)', 'baseline', cell((r) => (r.raw ? `${f0(r.raw.perSecond)} /s` : '—'))],
-    [
-      '1. Ratio HTTP creation / raw INSERT',
-      '≥ 0.40 on PostgreSQL',
-      cell((r) => {
-        if (!r.create || !r.raw) return '—';
-        const ratio = r.create.perSecond / r.raw.perSecond;
-        return r.target.startsWith('PostgreSQL') ? `${f2(ratio)}${mark(ratio >= 0.4)}` : `${f2(ratio)} (no goal)`;
-      }),
-    ],
+    ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, 8 concurrent), in windows alternating with creation (PostgreSQL)', 'baseline', cell((r) => (r.raw ? `${f0(r.raw.perSecond)} /s` : '—'))],
+    ['1. The same baseline alone, on the fresh database before the server started', 'baseline', cell((r) => (r.rawAlone ? `${f0(r.rawAlone.perSecond)} /s` : '—'))],
+    ['1. Ratio HTTP creation / raw INSERT, alternating windows', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, r.raw))],
+    ['1. Ratio HTTP creation / raw INSERT alone', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, r.rawAlone))],
     ['2. Recommendation, HTTP GET …/recommendations, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.recommendHttp ? ms(r.recommendHttp) + mark(r.recommendHttp.p99 < 5) : '—'))],
     ['2. Recommendation, rankUnits in-process, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.ranking ? ms(r.ranking) + mark(r.ranking.p99 < 5) : '—'))],
     [
@@ -271,28 +278,36 @@ const cpuPer = (c: CpuShare | undefined, perSecond: number) => {
 
 function details(r: Result): string[] {
   const out: string[] = [`**${r.target}**`];
-  if (r.raw && r.create) {
-    out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(r.raw.count)} transactions in ${f2(r.raw.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
+  const baseline = r.raw ?? r.rawAlone;
+  if (baseline && r.create) {
+    out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(baseline.count)} transactions in ${f2(baseline.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
     if (r.alternated) {
       const a = r.alternated;
       const ratios = a.create.perWindow.map((c, i) => c / a.raw.perWindow[i]!).sort((x, y) => x - y);
       out.push(
         `- 1: measured in ${ALTERNATING.rounds} windows of ${f2(ALTERNATING.windowMs / 1000)} s of each kind, alternating (raw, create, create, raw, …; ${ALTERNATING.pauseMs} ms apart), the server running throughout. ` +
           `Creates/s per window: ${a.create.perWindow.map(f0).join(', ')}; raw transactions/s: ${a.raw.perWindow.map(f0).join(', ')}; ` +
-          `ratio of neighbouring windows: min ${f2(ratios[0]!)}, median ${f2(ratios[Math.floor((ratios.length - 1) / 2)]!)}, max ${f2(ratios[ratios.length - 1]!)}.`,
+          `ratio of neighbouring windows: min ${f2(ratios[0]!)}, median ${f2(median(ratios))}, max ${f2(ratios[ratios.length - 1]!)}.`,
       );
+      const pause = (label: string) => {
+        const c = r.cpu[`1${label}`];
+        return c ? `server ${c.server == null ? '?' : `${f0(c.server)}%`}${c.postgres == null ? '' : `, PostgreSQL ${f0(c.postgres)}%`}` : '?';
+      };
+      out.push(`- 1: CPU in the ${ALTERNATING.pauseMs} ms pauses (work left over by the window before, counted in neither rate): after creation ${pause('after create')}; after the baseline ${pause('after raw')} (of one core).`);
     }
     if (r.createNodeHttp) {
       out.push(
         `- 1: the same creation with node:http's keep-alive client as the load generator (${INTAKE_CONCURRENCY} in flight, 4 s, right after): ${f0(r.createNodeHttp.perSecond)} /s, ` +
-          `ratio ${f2(r.createNodeHttp.perSecond / r.raw.perSecond)}.${cpuOf(r, '1n')}${cpuPer(r.cpu['1n'], r.createNodeHttp.perSecond)}`,
+          `ratio ${f2(r.createNodeHttp.perSecond / baseline.perSecond)}.${cpuOf(r, '1n')}${cpuPer(r.cpu['1n'], r.createNodeHttp.perSecond)}`,
       );
     }
-    const raw = r.cpu['1raw'];
-    if (raw) {
-      const beside = raw.server == null ? '' : ` The server, idle beside it, used ${f0(raw.server)}% of a core in those windows.`;
-      out.push(`- 1: baseline CPU per transaction: benchmark (pg client) ${f2((raw.bench * 10) / r.raw.perSecond)} ms${raw.postgres == null ? '' : `, PostgreSQL ${f2((raw.postgres * 10) / r.raw.perSecond)} ms`}.${beside}`);
-    }
+    const perTransaction = (c: CpuShare | undefined, rate: Rate | undefined, what: string) => {
+      if (!c || !rate) return;
+      const beside = c.server == null ? '' : ` The server, idle beside it, used ${f0(c.server)}% of a core in those windows.`;
+      out.push(`- 1: ${what} CPU per transaction: benchmark (pg client) ${f2((c.bench * 10) / rate.perSecond)} ms${c.postgres == null ? '' : `, PostgreSQL ${f2((c.postgres * 10) / rate.perSecond)} ms`}.${beside}`);
+    };
+    perTransaction(r.cpu['1raw'], r.raw, 'baseline (alternating windows)');
+    perTransaction(r.cpu['1alone'], r.rawAlone, r.raw ? 'baseline alone' : 'baseline');
   }
   if (r.auditLag && r.auditLag.n > 0) out.push(`- 1: ${f0(r.auditLag.n)} incident.created audit entries chained by the sequencer, max ${f2(r.auditLag.max)} ms after their occurred_at (stamped just before commit).`);
   const waits = (w: Waits | undefined, during: string) =>

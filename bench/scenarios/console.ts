@@ -235,9 +235,15 @@ export async function consoleBench(progress: (m: string) => void): Promise<Conso
     await feed;
     return { shellMs: summarize(Float64Array.from(shell).sort()), consoleColdMs: cold!, consoleMs: summarize(Float64Array.from(warm).sort()), idle, busy: { ...busy, positionsSent: sentWhileSampling, incidentsSent: incWhileSampling } };
   } finally {
-    await browser?.close();
-    http?.close();
-    await server?.stop();
-    await target.dispose();
+    try {
+      await browser?.close();
+    } finally {
+      http?.close();
+      try {
+        await server?.stop();
+      } finally {
+        await target.dispose();
+      }
+    }
   }
 }

@@ -6,7 +6,7 @@ import { closedLoop, sleep, type LoopOptions } from '../lib/stats.js';
 
 export const INTAKE_CONCURRENCY = 8;
 
-/** 300 requests and 2 s of warm-up (V8 has optimised the request path and the heap has grown to its working size), then 4 s measured. */
+/** 300 requests and 2 s of warm-up (V8 has optimised the request path and the heap has grown to its working size), then 4 s measured (on PGlite; PostgreSQL's alternate windows are below). */
 const CREATION_RUN: RunOptions = { warmup: 300, warmupMs: 2_000, count: 20_000, maxMs: 4_000 };
 const RAW_RUN: RunOptions = { warmup: 500, warmupMs: 2_000, count: 100_000, maxMs: 4_000 };
 type RunOptions = Omit<LoopOptions, 'concurrency'>;
@@ -76,7 +76,7 @@ export async function createScratchTable(pool: pg.Pool) {
     updated_at timestamptz NOT NULL DEFAULT now())`);
 }
 
-/** 1b. The floor under any write path: BEGIN; INSERT one row; COMMIT through a pg.Pool, 8 at a time, after the same warm-up as creation. */
+/** 1b. The floor under any write path: BEGIN; INSERT one row; COMMIT through a pg.Pool, 8 at a time, after 500 transactions and 2 s of warm-up. */
 export async function rawInsertTransactions(pool: pg.Pool, opts: RunOptions = RAW_RUN): Promise<Rate> {
   return rawInsertLoad(pool).run(opts);
 }
@@ -109,19 +109,23 @@ function rawInsertLoad(pool: pg.Pool): Load {
  * 1, where the baseline can run beside the server (PostgreSQL): both warmed up as above, then
  * `rounds` windows of each, alternating in ABBA order with a pause between windows, so that a machine
  * whose speed drifts (a shared VM: the same code measured 0.23 to 0.44 in back-to-back runs when the
- * baseline ran 10 s before creation) slows both alike. `observe` is told which kind a window is (null
- * between windows) and gets the window's seconds when it ends: for CPU shares and wait samples.
+ * baseline ran 10 s before creation) slows both alike. Creation's connections then idle for up to
+ * ~3 s between its windows, under the server's 5 s keep-alive timeout: longer windows or pauses
+ * would need a longer one.
  */
 export type AlternatingOptions = { rounds: number; windowMs: number; pauseMs: number };
 export const ALTERNATING: AlternatingOptions = { rounds: 8, windowMs: 1_000, pauseMs: 250 };
 export type WindowKind = 'create' | 'raw';
+/** What the machine is doing: a window of one kind, or the pause after one (its background work: the audit chain, autovacuum). */
+export type WindowLabel = WindowKind | `after ${WindowKind}`;
 export type Alternated = Record<WindowKind, Rate & { perWindow: number[] }>;
 
+/** `observe` is told each window's and each pause's label as it starts (null before the first and after the last): for CPU shares and wait samples. */
 export async function creationBesideBaseline(
   baseUrl: string,
   cookie: string,
   pool: pg.Pool,
-  observe: (kind: WindowKind | null) => void,
+  observe: (label: WindowLabel | null) => void,
   opts: AlternatingOptions = ALTERNATING,
 ): Promise<Alternated> {
   const windows = opts.rounds * 2;
@@ -131,21 +135,23 @@ export async function creationBesideBaseline(
     await loads.raw.run({ ...RAW_RUN, count: 0, maxMs: 0 });
     await loads.create.run({ ...CREATION_RUN, count: 0, maxMs: 0 });
     const out: Alternated = { create: { count: 0, seconds: 0, perSecond: 0, perWindow: [] }, raw: { count: 0, seconds: 0, perSecond: 0, perWindow: [] } };
+    await sleep(opts.pauseMs);
     for (let w = 0; w < windows; w++) {
       // ABBA: raw, create, create, raw, raw, create… so neither kind always follows the other.
       const kind: WindowKind = (w + 1) % 4 < 2 ? 'raw' : 'create';
-      await sleep(opts.pauseMs);
       observe(kind);
       const r = await loads[kind].run({ warmup: 0, count: Number.MAX_SAFE_INTEGER, maxMs: opts.windowMs });
-      observe(null);
+      observe(`after ${kind}`);
       const o = out[kind];
       o.count += r.count;
       o.seconds += r.seconds;
       o.perWindow.push(r.perSecond);
+      await sleep(opts.pauseMs);
     }
     for (const o of Object.values(out)) o.perSecond = o.count / o.seconds;
     return out;
   } finally {
+    observe(null);
     for (const l of Object.values(loads)) l.close();
   }
 }
