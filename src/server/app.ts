@@ -122,13 +122,14 @@ export async function createCentinela(config: Config, database: Database, logger
   await app.register(async (r) => amlReceiverRoutes(r as unknown as App, { aml, token: config.AML_TOKEN }), { prefix: config.AML_PATH });
 
   const policy: CheckpointPolicy = { origin: config.AUDIT_ORIGIN, everyEntries: config.AUDIT_CHECKPOINT_EVERY, everySeconds: config.AUDIT_CHECKPOINT_SECONDS };
+  const warnCheckpoint = (message: string) => app.log.warn(message);
   // A first checkpoint at start, so a witness can take one from the first minute.
-  await checkpointIfDue(db, signingKey, policy);
+  await checkpointIfDue(db, signingKey, policy, false, warnCheckpoint);
   const sequencer = new AuditSequencer(database, (e) => app.log.error({ err: e }, 'audit sequencer failed'));
   await sequencer.start();
   const stopWatchingSessions = await listenOn(database, AUTH_CHANNEL, () => sessions.clear(), (e) => app.log.error({ err: e }, 'sessions LISTEN connection failed'));
   const stopWatchingCatalogue = await listenOn(database, CATALOGUE_CHANNEL, () => incidentTypes.invalidate(), (e) => app.log.error({ err: e }, 'catalogue LISTEN connection failed'));
-  const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'));
+  const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'), warnCheckpoint);
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));
   const stopCitizen = citizen.start((e) => app.log.error({ err: e }, 'citizen notifications failed'));
@@ -137,7 +138,7 @@ export async function createCentinela(config: Config, database: Database, logger
     signingKey,
     seeded,
     realtime,
-    checkpoint: (force = true) => checkpointIfDue(db, signingKey, policy, force),
+    checkpoint: (force = true) => checkpointIfDue(db, signingKey, policy, force, warnCheckpoint),
     stop: async () => {
       await stopCheckpointer();
       await stopEscalation();

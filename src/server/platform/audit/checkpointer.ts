@@ -1,41 +1,69 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { signCheckpoint } from './checkpoint.js';
-import { currentTreeSize, latestCheckpoint, loadLeafHashes } from './log-store.js';
-import { rootHash } from './merkle.js';
+import { checkpointOfRow, currentTreeSize, loadLeafHashes } from './log-store.js';
+import { EMPTY_FRONTIER, extendFrontier, frontierRoot, type Frontier } from './merkle.js';
 import type { SigningKey } from './signing-key.js';
 
 export type CheckpointPolicy = { origin: string; everyEntries: number; everySeconds: number };
 
-/** Signs a checkpoint over the whole log when N entries or T seconds have passed since the last one. */
-export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, force = false) {
+/**
+ * Signs a checkpoint over the whole log when N entries or T seconds have passed since the last one.
+ * The tree grows from the last checkpoint's frontier, reading only the entries since; `warn` hears
+ * of a frontier that does not hash to its checkpoint's signed root (then every leaf is read again).
+ */
+export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, force = false, warn: (message: string) => void = () => undefined) {
   const size = await currentTreeSize(db);
   if (size === 0) return null;
-  const last = await latestCheckpoint(db);
+  const lastRow = await db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  const last = lastRow ? checkpointOfRow(lastRow) : null;
   if (last && last.treeSize >= size) return null;
   const grown = size - (last?.treeSize ?? 0);
   const age = last ? Date.now() - Date.parse(last.timestamp) : Infinity;
   if (!force && grown < policy.everyEntries && age < policy.everySeconds * 1000) return null;
-  const leaves = await loadLeafHashes(db, size);
+  const start = last && lastRow?.frontier ? trustedFrontier(last.treeSize, lastRow.frontier, last.rootHash, warn) : EMPTY_FRONTIER;
+  const leaves = await loadLeafHashes(db, size, start.size);
+  if (leaves.length !== size - start.size) throw new Error(`audit log: ${leaves.length} entries after seq ${start.size}, expected ${size - start.size}`);
+  const frontier = extendFrontier(start, leaves);
   const signed = signCheckpoint(
-    { origin: policy.origin, treeSize: size, rootHash: rootHash(leaves).toString('base64'), timestamp: new Date().toISOString() },
+    { origin: policy.origin, treeSize: size, rootHash: frontierRoot(frontier).toString('base64'), timestamp: new Date().toISOString() },
     key.privateKeyPem,
   );
   // Two server instances may race here; the tree size is the key, so the loser's insert is a no-op.
   await db
     .insertInto('audit_checkpoints')
-    .values({ tree_size: signed.treeSize, root_hash: signed.rootHash, origin: signed.origin, issued_at: signed.timestamp, key_id: signed.keyId, signature: signed.signature })
+    .values({
+      tree_size: signed.treeSize,
+      root_hash: signed.rootHash,
+      origin: signed.origin,
+      issued_at: signed.timestamp,
+      key_id: signed.keyId,
+      signature: signed.signature,
+      frontier: frontier.roots.map((h) => h.toString('hex')),
+    })
     .onConflict((oc) => oc.doNothing())
     .execute();
   return signed;
 }
 
+/** A stored frontier, if it is well formed and hashes to the root its checkpoint signed; otherwise the empty one (the tree is rebuilt from every leaf). */
+function trustedFrontier(size: number, hex: string[], signedRoot: string, warn: (message: string) => void): Frontier {
+  try {
+    const f = { size, roots: hex.map((h) => Buffer.from(h, 'hex')) };
+    if (frontierRoot(f).toString('base64') === signedRoot) return f;
+  } catch {
+    // Malformed (wrong count or length): the same as a mismatch.
+  }
+  warn(`the frontier kept with the audit checkpoint of tree size ${size} does not match its signed root; the tree is rebuilt from every entry`);
+  return EMPTY_FRONTIER;
+}
+
 /** Runs `checkpointIfDue` on a timer; returns a stop function that waits for a run in progress. */
-export function startCheckpointer(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, onError: (e: unknown) => void) {
+export function startCheckpointer(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, onError: (e: unknown) => void, warn?: (message: string) => void) {
   let running: Promise<unknown> = Promise.resolve();
   const interval = Math.min(policy.everySeconds * 1000, 5000);
   const timer = setInterval(() => {
-    running = running.then(() => checkpointIfDue(db, key, policy)).catch(onError);
+    running = running.then(() => checkpointIfDue(db, key, policy, false, warn)).catch(onError);
   }, interval);
   timer.unref();
   return async () => {

@@ -3,10 +3,11 @@ import type { DB } from '../db/schema.js';
 import type { SignedCheckpoint } from './checkpoint.js';
 import { sequencePending } from './sequencer.js';
 
-/** Leaf hashes of entries 1..size in order; the tree is rebuilt from them (O(n), fine below millions). */
-export async function loadLeafHashes(db: Kysely<DB>, size?: number): Promise<Buffer[]> {
+/** Leaf hashes of entries after..size in order (all by default): a proof rebuilds the tree from them (O(n), fine below millions). */
+export async function loadLeafHashes(db: Kysely<DB>, size?: number, after = 0): Promise<Buffer[]> {
   await sequencePending(db);
   let q = db.selectFrom('audit_log').select('leaf_hash').orderBy('seq');
+  if (after > 0) q = q.where('seq', '>', after);
   if (size !== undefined) q = q.where('seq', '<=', size);
   const rows = await q.execute();
   return rows.map((r) => Buffer.from(r.leaf_hash, 'hex'));

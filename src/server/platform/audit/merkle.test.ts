@@ -2,6 +2,9 @@ import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import {
   consistencyProof,
+  EMPTY_FRONTIER,
+  extendFrontier,
+  frontierRoot,
   inclusionProof,
   leafHash,
   nodeHash,
@@ -192,6 +195,33 @@ describe('rootHash', () => {
     expect(proof).toHaveLength(20);
     expect(verifyInclusion(at(leaves, index), index, size, proof, root)).toBe(true);
     expect(verifyInclusion(at(leaves, index + 1), index, size, proof, root)).toBe(false);
+  });
+});
+
+describe('extendFrontier and frontierRoot', () => {
+  it('matches the certificate-transparency reference roots, one leaf at a time', () => {
+    let f = EMPTY_FRONTIER;
+    expect(hex(frontierRoot(f))).toBe(CT_ROOTS[0]);
+    for (let n = 1; n <= 8; n++) {
+      f = extendFrontier(f, [at(CT_LEAVES, n - 1)]);
+      expect(hex(frontierRoot(f)), `size ${n}`).toBe(CT_ROOTS[n]);
+    }
+  });
+
+  it('gives rootHash for every size up to 41 however the leaves are split into appends', () => {
+    for (let n = 0; n <= MAX + 1; n++) {
+      for (const cut of [0, 1, Math.floor(n / 3), n - 1, n]) {
+        if (cut < 0 || cut > n) continue;
+        const f = extendFrontier(extendFrontier(EMPTY_FRONTIER, LEAVES.slice(0, cut)), LEAVES.slice(cut, n));
+        expect(f.size).toBe(n);
+        expect(frontierRoot(f), `size ${n} cut at ${cut}`).toEqual(rootHash(LEAVES.slice(0, n)));
+      }
+    }
+  });
+
+  it('refuses a frontier whose hashes do not match its size', () => {
+    expect(() => frontierRoot({ size: 3, roots: [at(LEAVES, 0)] })).toThrow(RangeError);
+    expect(() => extendFrontier({ size: 2, roots: [Buffer.alloc(31)] }, [at(LEAVES, 0)])).toThrow(RangeError);
   });
 });
 
@@ -396,6 +426,22 @@ describe('trees beyond 2^32 leaves', () => {
       const proof = rfcPath(index, 0, size, mth);
       expect(verifyInclusion(at(perfect, 0), index, size, proof, uniformRoot(size)), `index ${index}`).toBe(true);
       expect(verifyInclusion(at(perfect, 0), index, size, flipByte(proof, 0), uniformRoot(size))).toBe(false);
+    }
+  });
+
+  it('appends to a frontier whose size needs more than 32 bits', () => {
+    // The frontier of identical leaves: one perfect subtree root per set bit of the size, largest first.
+    uniformRoot(2 ** 40); // fills `perfect` up to subtrees of 2^40 leaves
+    const frontierOf = (n: number) => {
+      const roots: Buffer[] = [];
+      for (let bit = 40; bit >= 0; bit--) if (Math.floor(n / 2 ** bit) % 2 === 1) roots.push(at(perfect, bit));
+      return { size: n, roots };
+    };
+    for (const n of [size, 2 ** 32 - 1, 2 ** 33 + 2 ** 32 - 1]) {
+      expect(frontierRoot(frontierOf(n)), `size ${n}`).toEqual(uniformRoot(n));
+      const next = extendFrontier(frontierOf(n), [at(perfect, 0)]);
+      expect(next.size).toBe(n + 1);
+      expect(frontierRoot(next), `size ${n} + 1`).toEqual(uniformRoot(n + 1));
     }
   });
 

@@ -21,6 +21,45 @@ export function rootHash(leafHashes: readonly Buffer[]): Buffer {
   return subtreeHash(leafHashes, 0, leafHashes.length);
 }
 
+/**
+ * The roots of the perfect subtrees that make up a tree of `size` leaves, left to right (one per set
+ * bit of `size`, largest first): all a checkpointer needs to append leaves and hash the tree again
+ * without reading the leaves before (a compact range; its root is MTH of RFC 9162).
+ */
+export type Frontier = { size: number; roots: Buffer[] };
+export const EMPTY_FRONTIER: Frontier = { size: 0, roots: [] };
+
+/** The frontier after appending `leafHashes` (hashes already, as `leafHash` gives) to a tree. */
+export function extendFrontier(frontier: Frontier, leafHashes: readonly Buffer[]): Frontier {
+  assertFrontier(frontier);
+  const roots = [...frontier.roots];
+  let size = frontier.size;
+  for (const leaf of leafHashes) {
+    // Each trailing 1 bit of the size is a subtree as large as the one being carried: merge them, as in binary addition.
+    let node = leaf;
+    for (let s = size; s % 2 === 1; s = (s - 1) / 2) node = nodeHash(roots.pop() as Buffer, node);
+    roots.push(node);
+    size += 1;
+  }
+  return { size, roots };
+}
+
+/** MTH of the tree a frontier stands for: its subtree roots folded from the right. */
+export function frontierRoot(frontier: Frontier): Buffer {
+  assertFrontier(frontier);
+  if (frontier.size === 0) return createHash('sha256').digest();
+  let root = frontier.roots[frontier.roots.length - 1] as Buffer;
+  for (let i = frontier.roots.length - 2; i >= 0; i--) root = nodeHash(frontier.roots[i] as Buffer, root);
+  return root;
+}
+
+function assertFrontier(f: Frontier): void {
+  assertCount(f.size, 'size');
+  let bits = 0;
+  for (let s = f.size; s > 0; s = Math.floor(s / 2)) bits += s % 2;
+  if (f.roots.length !== bits || !f.roots.every(isHash)) throw new RangeError(`a frontier of a tree of size ${f.size} has ${bits} hashes of ${HASH_BYTES} bytes`);
+}
+
 /** PATH(m, D[n]) of RFC 9162 §2.1.3.1, ordered from the leaf's sibling up to the root's child. */
 export function inclusionProof(index: number, leafHashes: readonly Buffer[]): Buffer[] {
   const size = leafHashes.length;

@@ -114,6 +114,8 @@ export interface AuditCheckpointsTable {
   issued_at: Timestamp;
   key_id: string;
   signature: string;
+  /** The tree's perfect-subtree roots (hex, largest first), for the next checkpoint to append to; null before migration 0018. */
+  frontier: string[] | null;
 }
 
 export interface AuditSigningKeysTable {
