@@ -5,7 +5,7 @@ import { SYSTEM_CONTEXT } from '../auth/principal.js';
 import { appendAudit } from './audit-log.js';
 import { checkpointIfDue, type CheckpointPolicy } from './checkpointer.js';
 import { loadLeafHashes } from './log-store.js';
-import { rootHash } from './merkle.js';
+import { EMPTY_FRONTIER, extendFrontier, frontierRoot, leafHash, rootHash } from './merkle.js';
 import { sequencePending } from './sequencer.js';
 
 let s: TestServer;
@@ -53,6 +53,22 @@ describe('audit checkpoints grow from the last one', () => {
     expect(next!.treeSize).toBe(before!.treeSize + 1);
     // Rebuilt from every leaf, the checkpoint would have signed the forged tree.
     expect(next!.rootHash).toBe(honest);
+  });
+
+  it('does not build on a checkpoint row this server did not sign', async () => {
+    const last = await latestRow();
+    const size = Number(last.tree_size);
+    // Inserting is all it takes (the table refuses only changes): a self-consistent forged tree, a signature that is not the key's.
+    const forged = extendFrontier(EMPTY_FRONTIER, Array.from({ length: size + 1 }, (_, i) => leafHash(`forged ${i}`)));
+    await s.database.db
+      .insertInto('audit_checkpoints')
+      .values({ ...last, tree_size: size + 1, root_hash: frontierRoot(forged).toString('base64'), signature: Buffer.alloc(64, 7).toString('base64'), frontier: forged.roots.map((h) => h.toString('hex')) })
+      .execute();
+    await addEntries(2);
+    const warnings: string[] = [];
+    const signed = await checkpointIfDue(s.database.db, s.centinela.signingKey, policy, true, (m) => warnings.push(m));
+    expect(warnings).toEqual([expect.stringContaining(`tree size ${size + 1}) is not a checkpoint of this log signed by this server's key`)]);
+    expect(signed!.rootHash).toBe(await fullRoot());
   });
 
   it('rebuilds from every leaf, and says so, when a kept frontier does not match its signed root', async () => {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { signCheckpoint } from './checkpoint.js';
+import { signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from './checkpoint.js';
 import { checkpointOfRow, currentTreeSize, loadLeafHashes } from './log-store.js';
 import { EMPTY_FRONTIER, extendFrontier, frontierRoot, type Frontier } from './merkle.js';
 import type { SigningKey } from './signing-key.js';
@@ -10,7 +10,8 @@ export type CheckpointPolicy = { origin: string; everyEntries: number; everySeco
 /**
  * Signs a checkpoint over the whole log when N entries or T seconds have passed since the last one.
  * The tree grows from the last checkpoint's frontier, reading only the entries since; `warn` hears
- * of a frontier that does not hash to its checkpoint's signed root (then every leaf is read again).
+ * of a checkpoint this key did not sign or a frontier that does not hash to its root (then every
+ * leaf is read again).
  */
 export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, force = false, warn: (message: string) => void = () => undefined) {
   const size = await currentTreeSize(db);
@@ -21,7 +22,7 @@ export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: C
   const grown = size - (last?.treeSize ?? 0);
   const age = last ? Date.now() - Date.parse(last.timestamp) : Infinity;
   if (!force && grown < policy.everyEntries && age < policy.everySeconds * 1000) return null;
-  const start = last && lastRow?.frontier ? trustedFrontier(last.treeSize, lastRow.frontier, last.rootHash, warn) : EMPTY_FRONTIER;
+  const start = last && lastRow?.frontier ? trustedFrontier(last, lastRow.frontier, key, policy.origin, warn) : EMPTY_FRONTIER;
   const leaves = await loadLeafHashes(db, size, start.size);
   if (leaves.length !== size - start.size) throw new Error(`audit log: ${leaves.length} entries after seq ${start.size}, expected ${size - start.size}`);
   const frontier = extendFrontier(start, leaves);
@@ -46,15 +47,24 @@ export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: C
   return signed;
 }
 
-/** A stored frontier, if it is well formed and hashes to the root its checkpoint signed; otherwise the empty one (the tree is rebuilt from every leaf). */
-function trustedFrontier(size: number, hex: string[], signedRoot: string, warn: (message: string) => void): Frontier {
+/**
+ * A stored frontier, if its checkpoint is this log's and verifies with this server's own key (rows
+ * can be inserted by anyone who can write to the database, keys too: a forged row would have this
+ * server sign a rewritten past) and the frontier hashes to the root signed; otherwise the empty one,
+ * and the tree is rebuilt from every leaf.
+ */
+function trustedFrontier(last: SignedCheckpoint, hex: string[], key: SigningKey, origin: string, warn: (message: string) => void): Frontier {
+  if (last.origin !== origin || !verifyCheckpoint(last, key.publicKeyPem)) {
+    warn(`the latest audit checkpoint (tree size ${last.treeSize}) is not a checkpoint of this log signed by this server's key; the tree is rebuilt from every entry`);
+    return EMPTY_FRONTIER;
+  }
   try {
-    const f = { size, roots: hex.map((h) => Buffer.from(h, 'hex')) };
-    if (frontierRoot(f).toString('base64') === signedRoot) return f;
+    const f = { size: last.treeSize, roots: hex.map((h) => Buffer.from(h, 'hex')) };
+    if (frontierRoot(f).toString('base64') === last.rootHash) return f;
   } catch {
     // Malformed (wrong count or length): the same as a mismatch.
   }
-  warn(`the frontier kept with the audit checkpoint of tree size ${size} does not match its signed root; the tree is rebuilt from every entry`);
+  warn(`the frontier kept with the audit checkpoint of tree size ${last.treeSize} does not match its signed root; the tree is rebuilt from every entry`);
   return EMPTY_FRONTIER;
 }
 
