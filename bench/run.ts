@@ -21,6 +21,7 @@ import { cpuByLabel, cpuMeter, type CpuShare } from './lib/cpu.js';
 import { sampleWaits, type Waits } from './lib/waits.js';
 import { CONSOLE, consoleBench, type ConsoleResult } from './scenarios/console.js';
 import { auditChainLag } from './scenarios/audit-lag.js';
+import { auditRoots, type AuditRoots } from './scenarios/audit-roots.js';
 
 const UNITS = 5_000;
 // BENCH_FIGURES=1,3 runs only those figures (a quicker loop while working on one of them).
@@ -356,7 +357,7 @@ function details(r: Result): string[] {
 async function main() {
   const t0 = performance.now();
   const only = process.env.BENCH_ONLY;
-  if (only && only !== 'pglite' && only !== 'postgres' && only !== 'console') throw new Error(`BENCH_ONLY must be pglite, postgres or console, not ${only}`);
+  if (only && !['pglite', 'postgres', 'console', 'audit'].includes(only)) throw new Error(`BENCH_ONLY must be pglite, postgres, console or audit, not ${only}`);
   const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
   const results: Result[] = [];
   const notes: string[] = [];
@@ -368,7 +369,7 @@ async function main() {
     void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(130));
   });
 
-  if (only !== 'postgres' && only !== 'console') {
+  if (only !== 'postgres' && only !== 'console' && only !== 'audit') {
     const target = pgliteTarget();
     cleanups.push(target.dispose);
     try {
@@ -377,7 +378,7 @@ async function main() {
       await target.dispose();
     }
   }
-  if (only !== 'pglite' && only !== 'console' && !interrupted) {
+  if (only !== 'pglite' && only !== 'console' && only !== 'audit' && !interrupted) {
     const pg = await postgresTarget(adminUrl);
     if ('error' in pg) {
       notes.push(`PostgreSQL at ${redact(adminUrl)} is unreachable (${pg.error}): measured on PGlite only. Set BENCH_DATABASE_URL to a server where the user may CREATE DATABASE.`);
@@ -388,6 +389,16 @@ async function main() {
       } finally {
         await pg.target.dispose();
       }
+    }
+  }
+
+  let audit: AuditRoots | string | null = null;
+  if ((!only || only === 'audit') && !interrupted) {
+    progress('[audit] Merkle roots in this process');
+    try {
+      audit = auditRoots();
+    } catch (e) {
+      audit = `audit figures not measured: ${(e as Error).message}`;
     }
   }
 
@@ -416,11 +427,29 @@ async function main() {
     ...notes.map((n) => `> ${n}`),
     ...(notes.length ? [''] : []),
     ...results.flatMap((r) => [...details(r), '']),
+    ...auditRows(audit),
     ...consoleRows(consoleFigures),
     `Wall time: ${wall.toFixed(1)} s. Server: a separate process (\`node --import tsx src/server/main.ts\`) on a fresh database; clients in the benchmark process.`,
     '',
   ];
   console.log(out.join('\n'));
+}
+
+/** The audit log's Merkle hashing, each way beside the way it was done before. */
+function auditRows(a: AuditRoots | string | null): string[] {
+  if (a === null) return [];
+  if (typeof a === 'string') return [`> ${a}`, ''];
+  const ms = (v: number) => `${v.toFixed(1)} ms`;
+  const x = (base: number, v: number) => `${(base / v).toFixed(0)}× faster`;
+  return [
+    `### Audit log Merkle hashing (in this process, ${f0(a.entries)} entries, a checkpoint every ${f0(a.entries / a.checkpoints)})`,
+    '',
+    '| Figure | Measured | Baseline |',
+    '|---|---|---|',
+    `| Verification: the roots of all ${f0(a.checkpoints)} checkpoints, one pass with a frontier | ${ms(a.verifyFrontierMs)} | each rebuilt from its leaves ${ms(a.verifyRebuiltMs)} (${x(a.verifyRebuiltMs, a.verifyFrontierMs)}) |`,
+    `| Checkpointer: the next checkpoint, appended to the last one's frontier | ${ms(a.nextFrontierMs)} | rebuilt from every leaf ${ms(a.nextRebuiltMs)} (${x(a.nextRebuiltMs, a.nextFrontierMs)}), plus reading every leaf |`,
+    '',
+  ];
 }
 
 /** The command-centre console in headless Chromium (software WebGL, as on a machine without a GPU). */
