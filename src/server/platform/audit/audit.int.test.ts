@@ -44,6 +44,8 @@ async function tamperAndVerify(tamper: (tx: Transaction<DB>) => Promise<void>): 
       await sql`SET LOCAL session_replication_role = replica`.execute(tx);
       await tamper(tx);
       report = await verifyAuditLog(tx);
+      // One entry per read puts every entry at a batch boundary, two shifts them by one: the same report.
+      for (const batch of [1, 2]) expect(await verifyAuditLog(tx, { batch })).toEqual(report);
       throw new Rollback();
     })
     .catch((e: unknown) => {
@@ -61,6 +63,7 @@ async function shift(tx: Transaction<DB>, from: number, delta: number) {
 describe('tamper-evident audit log', () => {
   it('verifies clean after real activity, with a signed checkpoint', async () => {
     const report = await verifyAuditLog(s.database.db);
+    expect(await verifyAuditLog(s.database.db, { batch: 2 })).toEqual(report);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.entries).toBeGreaterThan(20);
@@ -149,6 +152,18 @@ describe('tamper-evident audit log', () => {
           entry_hash: chainHash(prev.entry_hash, content),
           leaf_hash: leafHashOf(content),
         })
+        .execute();
+    });
+    expect(r.problems[0]).toMatchObject({ kind: 'inserted', seq: 11 });
+  });
+
+  it('detects an inserted entry whose hash matches nothing, by the entry after it', async () => {
+    const r = await tamperAndVerify(async (tx) => {
+      const prev = await tx.selectFrom('audit_log').selectAll().where('seq', '=', 10).executeTakeFirstOrThrow();
+      await shift(tx, 11, 1);
+      await tx
+        .insertInto('audit_log')
+        .values({ ...prev, seq: 11, queue_id: null, action: 'user.forged', changes: JSON.stringify(prev.changes), reason: JSON.stringify(prev.reason), prev_hash: prev.entry_hash, entry_hash: 'f'.repeat(64) })
         .execute();
     });
     expect(r.problems[0]).toMatchObject({ kind: 'inserted', seq: 11 });
