@@ -169,6 +169,17 @@ describe('tamper-evident audit log', () => {
     expect(r.problems[0]).toMatchObject({ kind: 'inserted', seq: 11 });
   });
 
+  it('counts and flags an entry moved below 1 or beyond 2^53, whatever the batch size', async () => {
+    const size = (await verifyAuditLog(s.database.db)).entries;
+    for (const seq of ['-5', '9007199254740993']) {
+      const r = await tamperAndVerify(async (tx) => {
+        await sql`UPDATE audit_log SET seq = ${seq}::bigint WHERE seq = 4`.execute(tx);
+      });
+      expect(r.entries, seq).toBe(size);
+      expect(r.ok).toBe(false);
+    }
+  });
+
   it('detects reordered entries', async () => {
     const r = await tamperAndVerify(async (tx) => {
       await sql`UPDATE audit_log SET seq = -1 WHERE seq = 12`.execute(tx);
@@ -250,6 +261,8 @@ describe('npm run audit:verify with a witness', () => {
     const good = await runAuditVerify(s.database.db, { witness: file }, (l) => lines.push(l));
     expect(good.ok).toBe(true);
     expect(good.witness).toMatchObject({ treeSize: witnessSize, consistent: true });
+    const witness = parseWitnessFile(exported.body);
+    expect(await verifyAuditLog(s.database.db, { witness, batch: 1 })).toEqual(await verifyAuditLog(s.database.db, { witness }));
     expect(lines.join('\n')).toContain('only grew');
 
     let bad: VerificationReport | undefined;

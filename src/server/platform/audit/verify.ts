@@ -22,16 +22,18 @@ type Row = Awaited<ReturnType<typeof loadBatch>>[number];
 
 // Batches keep memory flat however long the log, and let other statements in between on PGlite's one connection.
 const BATCH = 2_000;
-const loadBatch = (db: Kysely<DB>, afterSeq: number | null, size: number) => {
-  let q = db.selectFrom('audit_log').selectAll().orderBy('seq').limit(size);
-  if (afterSeq !== null) q = q.where('seq', '>', afterSeq);
+// Paged by seq as text: a tampered seq beyond 2^53 would round as a JS number, and the page repeat or skip rows.
+const loadBatch = (db: Kysely<DB>, afterSeq: string | null, size: number) => {
+  let q = db.selectFrom('audit_log').selectAll().select(sql<string>`seq::text`.as('seq_key')).orderBy('seq').limit(size);
+  if (afterSeq !== null) q = q.where(sql<boolean>`seq > ${afterSeq}::bigint`);
   return q.execute();
 };
 
 /** Every entry in seq order, each with the one after it (the chain walk looks one ahead). */
 async function* entriesWithNext(db: Kysely<DB>, batch: number): AsyncGenerator<[Row, Row | undefined]> {
+  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`batch must be an integer of at least 1, not ${batch}`);
   let pending: Row | undefined;
-  let after: number | null = null;
+  let after: string | null = null;
   for (;;) {
     const rows = await loadBatch(db, after, batch);
     for (const r of rows) {
@@ -39,7 +41,7 @@ async function* entriesWithNext(db: Kysely<DB>, batch: number): AsyncGenerator<[
       pending = r;
     }
     if (rows.length < batch) break;
-    after = Number(rows[rows.length - 1]!.seq);
+    after = rows[rows.length - 1]!.seq_key;
   }
   if (pending) yield [pending, undefined];
 }
