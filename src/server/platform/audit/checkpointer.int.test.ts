@@ -71,6 +71,21 @@ describe('audit checkpoints grow from the last one', () => {
     expect(signed!.rootHash).toBe(await fullRoot());
   });
 
+  it('is not stopped by a row claiming a tree larger than the log', async () => {
+    const last = await latestRow();
+    const size = Number(last.tree_size);
+    await s.database.db.insertInto('audit_checkpoints').values({ ...last, tree_size: size + 1_000_000, signature: Buffer.alloc(64, 9).toString('base64') }).execute();
+    await addEntries(1);
+    const signed = await checkpointIfDue(s.database.db, s.centinela.signingKey, policy, true);
+    expect(signed?.treeSize).toBe(size + 1);
+    expect(signed!.rootHash).toBe(await fullRoot());
+    // Out of the way of the next test, which builds on the latest row.
+    await s.database.db.transaction().execute(async (tx) => {
+      await sql`SET LOCAL session_replication_role = replica`.execute(tx);
+      await sql`DELETE FROM audit_checkpoints WHERE tree_size = ${size + 1_000_000}`.execute(tx);
+    });
+  });
+
   it('rebuilds from every leaf, and says so, when a kept frontier does not match its signed root', async () => {
     const last = await latestRow();
     const size = Number(last.tree_size);

@@ -16,7 +16,8 @@ export type CheckpointPolicy = { origin: string; everyEntries: number; everySeco
 export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: CheckpointPolicy, force = false, warn: (message: string) => void = () => undefined) {
   const size = await currentTreeSize(db);
   if (size === 0) return null;
-  const lastRow = await db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  // A checkpoint cannot be larger than the log: such a row (inserted by hand) must not stop the next ones.
+  const lastRow = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '<=', size).orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
   const last = lastRow ? checkpointOfRow(lastRow) : null;
   if (last && last.treeSize >= size) return null;
   const grown = size - (last?.treeSize ?? 0);
