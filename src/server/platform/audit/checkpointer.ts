@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { signCheckpoint, verifyCheckpoint, type SignedCheckpoint } from './checkpoint.js';
-import { checkpointOfRow, currentTreeSize, loadLeafHashes } from './log-store.js';
+import { checkpointOfRow, currentTreeSize, latestCheckpointRow, loadLeafHashes } from './log-store.js';
 import { EMPTY_FRONTIER, extendFrontier, frontierRoot, type Frontier } from './merkle.js';
 import type { SigningKey } from './signing-key.js';
 
@@ -17,7 +17,7 @@ export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: C
   const size = await currentTreeSize(db);
   if (size === 0) return null;
   // A checkpoint cannot be larger than the log: such a row (inserted by hand) must not stop the next ones.
-  const lastRow = await db.selectFrom('audit_checkpoints').selectAll().where('tree_size', '<=', size).orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  const lastRow = await latestCheckpointRow(db, size);
   const last = lastRow ? checkpointOfRow(lastRow) : null;
   if (last && last.treeSize >= size) return null;
   const grown = size - (last?.treeSize ?? 0);

@@ -31,8 +31,15 @@ export const checkpointOfRow = (r: CheckpointRow): SignedCheckpoint => ({
   signature: r.signature,
 });
 
+/** The newest checkpoint's row (with its frontier), no larger than `atMost` when given. */
+export function latestCheckpointRow(db: Kysely<DB>, atMost?: number) {
+  let q = db.selectFrom('audit_checkpoints').selectAll();
+  if (atMost !== undefined) q = q.where('tree_size', '<=', atMost);
+  return q.orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+}
+
 export async function latestCheckpoint(db: Kysely<DB>) {
-  const row = await db.selectFrom('audit_checkpoints').selectAll().orderBy('tree_size', 'desc').limit(1).executeTakeFirst();
+  const row = await latestCheckpointRow(db);
   return row ? checkpointOfRow(row) : null;
 }
 

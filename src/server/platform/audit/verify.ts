@@ -77,14 +77,15 @@ class ChainWalk {
 
   constructor(private readonly db: Kysely<DB>) {}
 
-  async step(r: Row, next: Row | undefined): Promise<void> {
+  /** `leaf` is the entry's Merkle leaf hash recomputed from its content (the caller needs it too). */
+  async step(r: Row, next: Row | undefined, leaf: string): Promise<void> {
     if (this.problem) return;
-    this.problem = await this.check(r, next);
+    this.problem = await this.check(r, next, leaf);
     this.prevHash = r.entry_hash;
     this.expectedSeq = Number(r.seq) + 1;
   }
 
-  private async check(r: Row, next: Row | undefined): Promise<VerificationProblem | null> {
+  private async check(r: Row, next: Row | undefined, leaf: string): Promise<VerificationProblem | null> {
     const seq = Number(r.seq);
     const expectedSeq = this.expectedSeq;
     if (seq !== expectedSeq) {
@@ -111,7 +112,7 @@ class ChainWalk {
       // Entry seq-1 matches a hash it was given after the fact: its content was changed and re-hashed.
       return { kind: 'modified', seq: seq - 1, detail: `entry ${seq - 1} was re-hashed after entry ${seq} committed to it` };
     }
-    if (r.leaf_hash !== leafHashOf(contentOfRow(r))) {
+    if (r.leaf_hash !== leaf) {
       return { kind: 'modified', seq, detail: `entry ${seq} does not match its Merkle leaf hash` };
     }
     return null;
@@ -158,8 +159,10 @@ export async function verifyAuditLog(
     const pem = keys.get(cp.keyId);
     return !!pem && verifyCheckpoint(cp, pem);
   });
-  const w = opts.witness?.checkpoint;
-  const witnessUsable = !!opts.witness && verifyCheckpoint(opts.witness.checkpoint, opts.witness.publicKeyPem) && keys.get(opts.witness.checkpoint.keyId)?.trim() === opts.witness.publicKeyPem.trim();
+  const witnessFile = opts.witness;
+  const w = witnessFile?.checkpoint;
+  const witnessSigned = !!witnessFile && verifyCheckpoint(witnessFile.checkpoint, witnessFile.publicKeyPem);
+  const witnessUsable = !!witnessFile && witnessSigned && keys.get(witnessFile.checkpoint.keyId)?.trim() === witnessFile.publicKeyPem.trim();
 
   // One pass: the chain walk, and the Merkle roots the checkpoints (and the witness) signed, grown as
   // the leaves go by. Leaves are recomputed from content, never read from the table, so a rewritten
@@ -171,8 +174,9 @@ export async function verifyAuditLog(
   if (witnessUsable && w!.treeSize > 0) wanted.add(w!.treeSize);
   let grown = EMPTY_FRONTIER;
   for await (const [r, next] of entriesWithNext(db, opts.batch ?? BATCH)) {
-    await walk.step(r, next);
-    grown = extendFrontier(grown, [Buffer.from(leafHashOf(contentOfRow(r)), 'hex')]);
+    const leaf = leafHashOf(contentOfRow(r));
+    await walk.step(r, next, leaf);
+    grown = extendFrontier(grown, [Buffer.from(leaf, 'hex')]);
     if (wanted.has(grown.size)) rootAt.set(grown.size, frontierRoot(grown).toString('base64'));
   }
   const entries = grown.size;
@@ -194,7 +198,7 @@ export async function verifyAuditLog(
   let witness: VerificationReport['witness'] = null;
   if (opts.witness && w) {
     let consistent = false;
-    if (!verifyCheckpoint(w, opts.witness.publicKeyPem)) {
+    if (!witnessSigned) {
       problems.push({ kind: 'witness', seq: null, detail: "the witness's checkpoint signature is not valid" });
     } else if (!witnessUsable) {
       problems.push({ kind: 'witness', seq: null, detail: `the witness's checkpoint was signed by key ${w.keyId}, which this log does not know` });
