@@ -23,12 +23,9 @@ export async function lockUnitsOf(tx: Transaction<DB>, incidentIds: string[]) {
   await tx.selectFrom('units').select('id').where('current_incident_id', 'in', incidentIds).orderBy('id').forUpdate().execute();
 }
 
-/** 409 for a change only an active incident takes, naming its status. */
-export const notActive = (row: IncidentRow) => new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
-
 /** Facts are added only to an active incident; anything else answers 409 with its status. */
 export function assertActive(row: IncidentRow): void {
-  if (!ACTIVE_STATUSES.includes(row.status)) throw notActive(row);
+  if (!ACTIVE_STATUSES.includes(row.status)) throw new AppError('illegal_transition', 409, { from: row.status, to: row.status }, { currentStatus: row.status });
 }
 
 /** 409 when the incident changed under a request decided on an earlier read (raised to P1/P2 meanwhile): it needs a supervisor now. */

@@ -129,6 +129,7 @@ export class FieldService {
           .values({ kind, priority, unit_id: unit.id, incident_id: incidentId, raised_by: d.principal.userId, lat: pos?.lat ?? null, lon: pos?.lon ?? null, accuracy_m: pos?.accuracyM ?? null })
           .returningAll()
           .executeTakeFirstOrThrow();
+        const raisedAt = alert.raised_at.toISOString();
         if (incidentId) {
           const incident = await lockIncident(tx, incidentId);
           await appendTimeline(tx, d.ctx, incidentId, kind === 'panic' ? 'panic' : 'backup_requested', { alertId: alert.id, unitId: unit.id, callSign: unit.call_sign, position: pos });
@@ -142,9 +143,9 @@ export class FieldService {
           entityId: incidentId ?? unit.id,
           department: unit.department,
           // When it was raised: a console that was offline shows that time, not when it got the alert.
-          data: { alertId: alert.id, priority, unitId: unit.id, callSign: unit.call_sign, position: pos, raisedAt: alert.raised_at.toISOString() },
+          data: { alertId: alert.id, priority, unitId: unit.id, callSign: unit.call_sign, position: pos, raisedAt },
         });
-        const body = { alertId: alert.id, kind, priority, raisedAt: alert.raised_at.toISOString() };
+        const body = { alertId: alert.id, kind, priority, raisedAt };
         await remember(tx, 201, body);
         await appendAudit(tx, d.ctx, { action: `field.${kind}`, entityType: 'unit', entityId: unit.id, changes: { alertId: alert.id, priority, incidentId, position: pos } });
         return { status: 201, body };

@@ -4,8 +4,11 @@ import { rolesOfUser, tokenPermissions } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import type { DB } from '../db/schema.js';
 
+const sessionKey = (id: string) => `s:${id}`;
+const tokenKey = (id: string) => `t:${id}`;
+
 /** What a principal is re-read by: its session or its token. */
-export const credentialKey = (p: Principal): string | null => (p.via === 'session' && p.sessionId ? `s:${p.sessionId}` : p.via === 'token' && p.tokenId ? `t:${p.tokenId}` : null);
+export const credentialKey = (p: Principal): string | null => (p.via === 'session' && p.sessionId ? sessionKey(p.sessionId) : p.via === 'token' && p.tokenId ? tokenKey(p.tokenId) : null);
 
 /**
  * Re-reads the sessions and tokens of live connections: per credential, null once it is revoked,
@@ -44,11 +47,11 @@ export async function recheckPrincipals(db: Kysely<DB>, principals: readonly Pri
   const fresh = new Map<string, { roles: string[]; permissions: ReadonlySet<Permission> }>();
   for (const r of sessions) {
     if (!r.revoked_at && r.active && r.stage === 'active' && r.expires_at > now && r.last_seen_at.getTime() + idleMinutes * 60_000 > now.getTime()) {
-      fresh.set(`s:${r.id}`, { roles: r.roles, permissions: permissionsOf(r.roles) });
+      fresh.set(sessionKey(r.id), { roles: r.roles, permissions: permissionsOf(r.roles) });
     }
   }
   for (const r of tokens) {
-    if (!r.revoked_at && r.active && r.expires_at > now) fresh.set(`t:${r.id}`, { roles: r.roles, permissions: tokenPermissions(r.roles, r.scopes) });
+    if (!r.revoked_at && r.active && r.expires_at > now) fresh.set(tokenKey(r.id), { roles: r.roles, permissions: tokenPermissions(r.roles, r.scopes) });
   }
   const out = new Map<string, Principal | null>();
   for (const [key, p] of byKey) {

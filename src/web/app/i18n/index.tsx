@@ -99,6 +99,13 @@ export function formatCompact(lang: Lang, value: string | number | Date | null |
   return new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'short', timeStyle: 'medium' }).format(d);
 }
 
+/** Time of day with seconds, 24-hour (an alert's time on a console). */
+export function formatTime(lang: Lang, value: string | number | Date | null | undefined): string {
+  const d = toDate(value);
+  if (!d) return '—';
+  return new Intl.DateTimeFormat(LOCALE[lang], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(d);
+}
+
 export function formatNumber(lang: Lang, n: number): string {
   return new Intl.NumberFormat(LOCALE[lang]).format(n);
 }
@@ -110,6 +117,7 @@ export function useFormat() {
       dateTime: (v: string | number | Date | null | undefined) => formatDateTime(lang, v),
       date: (v: string | number | Date | null | undefined) => formatDate(lang, v),
       compact: (v: string | number | Date | null | undefined) => formatCompact(lang, v),
+      time: (v: string | number | Date | null | undefined) => formatTime(lang, v),
       number: (n: number) => formatNumber(lang, n),
     }),
     [lang],

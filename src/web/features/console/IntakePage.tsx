@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useEffect, useId, useMemo, useRef, useState, type FormEvent, type KeyboardEvent, type RefObject } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { priorityFromAnswers, type Answers } from '../../../common/emergency';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading, Notice } from '../../ui/Alerts';
@@ -23,7 +23,6 @@ export function IntakePage() {
   // A dispatcher taking a call still hears and sees alerts; a call-taker is not sent them.
   const live = useLive({ alerts: can('incidents:dispatch') });
   const alerts = useAlerts();
-  const navigate = useNavigate();
   const qc = useQueryClient();
   const types = useTypes();
   const [type, setType] = useState<IncidentType | null>(null);
@@ -150,12 +149,7 @@ export function IntakePage() {
     <section className="console">
       <PageHeader title={t('console.intake.title')} intro={t('console.intake.intro')} actions={<><ConsoleShortcuts unsaved={unsaved} /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
-      <AlertsStrip
-        {...alerts}
-        onOpen={(id) => {
-          if (!unsaved || window.confirm(t('console.keys.leaveUnsaved'))) void navigate(`/console/dispatch?incident=${id}`);
-        }}
-      />
+      <AlertsStrip {...alerts} unsaved={unsaved} />
       {addedTo ? (
         <CallAdded incident={addedTo} canDispatch={can('incidents:dispatch')} onNew={reset} />
       ) : created ? (

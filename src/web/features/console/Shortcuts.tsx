@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useNavigate } from 'react-router';
 import type { Permission } from '../../../common/roles';
-import { useT, type MessageKey } from '../../app/i18n';
+import { useT, type MessageKey, type T } from '../../app/i18n';
 import { Dialog } from '../../ui/Dialog';
 import { useCan } from '../auth/session';
 
@@ -32,6 +32,10 @@ const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.isCo
  * Console-wide keys (help, switching screens) and the help overlay; returns the button that opens it.
  * A screen the user may not open is skipped, and leaving a call being typed asks first.
  */
+
+/** Leaving a call being typed asks first (a shortcut to another screen, an alert's incident). */
+export const confirmLeave = (unsaved: boolean | undefined, t: T) => !unsaved || window.confirm(t('console.keys.leaveUnsaved'));
+
 export function ConsoleShortcuts({ unsaved = false }: { unsaved?: boolean }) {
   const t = useT();
   const can = useCan();
@@ -47,7 +51,7 @@ export function ConsoleShortcuts({ unsaved = false }: { unsaved?: boolean }) {
         if (!screen || !can(screen.permission)) return;
         e.preventDefault();
         if (location.pathname === screen.path) return;
-        if (unsaved && !window.confirm(t('console.keys.leaveUnsaved'))) return;
+        if (!confirmLeave(unsaved, t)) return;
         void navigate(screen.path);
       }
     };

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { useT } from '../../app/i18n';
 import { ErrorAlert, Loading } from '../../ui/Alerts';
 import { PageHeader, TableWrap } from '../../ui/Page';
@@ -25,7 +25,6 @@ export function SupervisorPage() {
   const can = useCan();
   const live = useLive();
   const alerts = useAlerts();
-  const navigate = useNavigate();
   const incidents = useIncidents();
   const units = useUnits();
   const catalogue = useCatalogue();
@@ -77,7 +76,7 @@ export function SupervisorPage() {
       <PageHeader title={t('console.supervisor.title')} actions={<><ConsoleShortcuts /><LiveIndicator state={live.state} /></>} />
       <LiveBanner state={live.state} />
       {/* Escalations are raised for supervisors: shown here too, each opening its incident on the dispatch console. */}
-      <AlertsStrip {...alerts} onOpen={(id) => void navigate(`/console/dispatch?incident=${id}`)} />
+      <AlertsStrip {...alerts} />
       <div className="kpi-row">
         <p className="kpi">
           <span className="kpi-value">{totals.open}</span> {t('console.supervisor.open')}

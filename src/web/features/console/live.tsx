@@ -213,13 +213,16 @@ function setAlerts(qc: QueryClient, user: string, next: (prev: LiveAlert[]) => L
   writeStored(user, { alerts });
 }
 
+/** The session's alerts are in the cache: sign-out clears it, and after that nothing of this tab's live state is written back. */
+const alertsLive = (qc: QueryClient) => !!qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true });
+
 /**
  * Adds an alert unless it is already there (a replay after a reconnection); true when it is new. Only
  * into a live entry: once sign-out has cleared the cache, a late alert must not recreate it for the
  * next user of the tab.
  */
 function addAlert(qc: QueryClient, user: string, a: LiveAlert): boolean {
-  if (!qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true })) return false;
+  if (!alertsLive(qc)) return false;
   if ((qc.getQueryData<LiveAlert[]>(ALERTS_KEY) ?? []).some((x) => x.seq === a.seq)) return false;
   setAlerts(qc, user, (prev) => [a, ...prev].slice(0, MAX_ALERTS));
   return true;
@@ -253,9 +256,8 @@ export function useLive(options: { alerts?: boolean } = {}): { state: LiveState 
     // Read here, not while rendering: the previous screen's cleanup, which saves it, has run by now.
     // The last event this tab saw (another screen, or before a reload): this connection resumes after it.
     if (lastSeq.current === null) lastSeq.current = readStored(user).seq;
-    // Saved only while the session's alerts are in the cache: after sign-out cleared it, nothing is written back.
     const saveSeq = () => {
-      if (qc.getQueryCache().find({ queryKey: ALERTS_KEY, exact: true })) writeStored(user, { seq: lastSeq.current });
+      if (alertsLive(qc)) writeStored(user, { seq: lastSeq.current });
     };
     let ws: WebSocket | null = null;
     let stopped = false;
