@@ -4,6 +4,7 @@
  * See bench/README.md for what each figure means.
  */
 import os from 'node:os';
+import type pg from 'pg';
 import { performance } from 'node:perf_hooks';
 import { migrate } from '../src/server/platform/db/migrate.js';
 import { loadSettings } from '../src/server/modules/emergency/incident-store.js';
@@ -13,7 +14,7 @@ import { insertUnits } from './lib/fixtures.js';
 import { HttpClient, login } from './lib/http.js';
 import { startServer, type ServerProcess } from './lib/server.js';
 import type { Summary } from './lib/stats.js';
-import { ALTERNATING, createScratchTable, creationBesideBaseline, incidentCreation, incidentCreationNodeHttp, INTAKE_CONCURRENCY, rawInsertTransactions, type Alternated, type Rate } from './scenarios/intake.js';
+import { ALONE_SWEEP, bestOf, createScratchTable, creationBesideBaseline, incidentCreation, incidentCreationNodeHttp, INTAKE_CONCURRENCY, rawInsertTransactions, rawSweep, SWEEP, withBaselinePool, type Rate, type Sweep } from './scenarios/intake.js';
 import { liveDelivery, liveLatency, type LiveResult, type LiveRun } from './scenarios/live.js';
 import { POSITION_BATCH, POSITION_CONCURRENCY, positionIngestion } from './scenarios/positions.js';
 import { candidateRead, createRecommendationIncident, rankingInFreshProcess, recommendationOverHttp } from './scenarios/recommend.js';
@@ -35,13 +36,17 @@ function liveThreads(v: string | undefined): number {
   return n;
 }
 
+/** A rate, and how many requests were in flight. */
+type AtLevel = Rate & { level: number };
+
 type Result = {
   target: string;
-  /** The baseline in figure 1's alternating windows (PostgreSQL). */
-  raw?: Rate;
-  /** The baseline alone, on the fresh database before the server started (both databases). */
-  rawAlone?: Rate;
-  create?: Rate;
+  /** The baseline in figure 1's windows beside the server, at its best level (PostgreSQL). */
+  raw?: AtLevel;
+  /** The baseline alone, on the fresh database before the server started: 8 in flight on PGlite, its best level on PostgreSQL. */
+  rawAlone?: AtLevel;
+  /** Creation: 8 in flight on PGlite, its best level on PostgreSQL. */
+  create?: AtLevel;
   /** Figure 1 again with node:http's client as the load generator (details only). */
   createNodeHttp?: Rate;
   recommendHttp?: Summary & { needed: string[]; warmup: Summary };
@@ -52,21 +57,24 @@ type Result = {
   positions?: { requests: number; positions: number; seconds: number; perSecond: number };
   /** CPU use of the server process and of the benchmark process during each HTTP/WebSocket figure. */
   cpu: Record<string, CpuShare>;
-  /** PostgreSQL: figure 1's alternating windows (each window's rate), and what busy backends were doing in each kind. */
-  alternated?: Alternated;
-  createWaits?: Waits;
-  rawWaits?: Waits;
+  /** PostgreSQL: figure 1's windows at each level beside the server, and the baseline's alone; CPU and what busy backends were doing, by window label. */
+  sweep?: Sweep;
+  aloneSweep?: Sweep;
+  levelCpu: Map<string, CpuShare>;
+  waits: Map<string, Waits>;
   serverOutput: string[];
   errors: string[];
   /** Figure 1's time window, and how long its audit entries waited from commit to the chain. */
   createWindow?: { fromMs: number; toMs: number };
   auditLag?: Summary;
+  /** PostgreSQL: what letting the database settle after figure 1 took. */
+  settle?: { queueWaitMs: number; vacuumMs: number; checkpointMs: number; queued: number };
 };
 
 const progress = (msg: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${msg}\n`);
 
 async function benchOne(target: BenchTarget): Promise<Result> {
-  const r: Result = { target: target.label, cpu: {}, serverOutput: [], errors: [] };
+  const r: Result = { target: target.label, cpu: {}, levelCpu: new Map(), waits: new Map(), serverOutput: [], errors: [] };
   const tag = `[${target.kind}]`;
   let units: CandidateUnit[] = [];
   // PostgreSQL's own CPU can be read from /proc only when the server runs on this machine.
@@ -85,10 +93,25 @@ async function benchOne(target: BenchTarget): Promise<Result> {
       // PostgreSQL a control for the alternating windows, whose baseline shares the database with creation's after-effects.
       if (!FIGURES || FIGURES.has('1')) {
         progress(`${tag} raw INSERT transactions (baseline alone)`);
-        const cpu = cpuMeter(process.pid, localPostgres);
-        r.rawAlone = await rawInsertTransactions(database.pool);
-        // The server field would count this process twice: the baseline's client is the benchmark.
-        r.cpu['1alone'] = { ...cpu(), server: null };
+        if (!target.databaseUrl) {
+          const cpu = cpuMeter(process.pid, localPostgres);
+          r.rawAlone = { ...(await rawInsertTransactions(database.pool)), level: INTAKE_CONCURRENCY };
+          // The server field would count this process twice: the baseline's client is the benchmark.
+          r.cpu['1alone'] = { ...cpu(), server: null };
+        } else {
+          // The units just inserted are written back now, not inside the baseline's windows.
+          await database.pool.query('CHECKPOINT').catch((e: unknown) => r.errors.push(`CHECKPOINT before the lone baseline: ${(e as Error).message}`));
+          const cpu = cpuByLabel(process.pid, localPostgres);
+          await withBaselinePool(target.databaseUrl, async (pool) => {
+            r.aloneSweep = await rawSweep(pool, (label) => cpu.label(label && `alone ${label}`));
+          });
+          for (const level of ALONE_SWEEP.levels) {
+            const c = cpu.shares(`alone raw@${level}`);
+            if (c) r.levelCpu.set(`alone raw@${level}`, { ...c, server: null });
+          }
+          const best = bestOf(r.aloneSweep!, 'raw');
+          if (best) r.rawAlone = { ...best.rate, level: best.level };
+        }
       }
     });
   } catch (e) {
@@ -116,36 +139,46 @@ async function benchOne(target: BenchTarget): Promise<Result> {
         }
         r.cpu[key] = cpu();
       };
-      let alternatingCpu: Record<string, CpuShare | undefined> = {};
-      await step('1', target.databaseUrl ? '1. incident creation over HTTP, alternating with the raw INSERT baseline' : '1. incident creation over HTTP', async () => {
+      await step('1', target.databaseUrl ? '1. incident creation over HTTP, in windows beside the raw INSERT baseline, 8 to 64 in flight' : '1. incident creation over HTTP', async () => {
         const fromMs = Date.now();
         if (!target.databaseUrl) {
-          r.create = await incidentCreation(server!.url, callTaker);
+          r.create = { ...(await incidentCreation(server!.url, callTaker)), level: INTAKE_CONCURRENCY };
           r.createWindow = { fromMs, toMs: Date.now() };
           return;
         }
         const sampler = await sampleWaits(target.databaseUrl);
         const cpu = cpuByLabel(server!.pid, localPostgres);
         try {
-          await target.withDb(async (database) => {
-            r.alternated = await creationBesideBaseline(server!.url, callTaker, database.pool, (label) => {
+          await withBaselinePool(target.databaseUrl, async (pool) => {
+            r.sweep = await creationBesideBaseline(server!.url, callTaker, pool, (label) => {
               cpu.label(label);
-              sampler.label(label === 'create' || label === 'raw' ? label : null);
+              sampler.label(label?.includes('@') ? label : null);
             });
           });
-          r.create = r.alternated!.create;
-          r.raw = r.alternated!.raw;
           r.createWindow = { fromMs, toMs: Date.now() };
+          for (const kind of ['create', 'raw'] as const) {
+            const best = bestOf(r.sweep!, kind);
+            if (best) r[kind] = { ...best.rate, level: best.level };
+          }
         } finally {
           const waits = await sampler.stop();
-          r.createWaits = waits.byLabel.get('create');
-          r.rawWaits = waits.byLabel.get('raw');
+          r.waits = waits.byLabel;
           if (waits.error) r.errors.push(`pg_stat_activity sampling stopped early: ${waits.error}`);
-          alternatingCpu = { '1': cpu.shares('create'), '1raw': cpu.shares('raw'), '1after create': cpu.shares('after create'), '1after raw': cpu.shares('after raw') };
+          for (const label of [...SWEEP.levels.flatMap((l) => [`create@${l}`, `raw@${l}`]), 'after create', 'after raw']) {
+            const c = cpu.shares(label);
+            if (c) r.levelCpu.set(label, c);
+          }
         }
       });
-      // The step's own meter spans both kinds of window and the pauses: each kind's windows replace it.
-      for (const [k, v] of Object.entries(alternatingCpu)) if (v) r.cpu[k] = v;
+      // Figure 1 writes tens of thousands of incidents in a minute: the next figures should not pay for that burst's aftermath.
+      if (r.create && target.databaseUrl) {
+        progress(`${tag} letting the database settle after figure 1`);
+        try {
+          r.settle = await target.withDb((database) => settle(database.pool));
+        } catch (e) {
+          r.errors.push(`settling after figure 1: ${(e as Error).message}`);
+        }
+      }
       // On request only: its thousands of incidents would weigh on figures 2-4. Before figure 3, whose
       // expected count takes every incidents event after its clients subscribed.
       if (process.env.BENCH_NODE_HTTP === '1') {
@@ -205,6 +238,26 @@ async function benchOne(target: BenchTarget): Promise<Result> {
   return r;
 }
 
+/**
+ * PostgreSQL after figure 1: waits for the audit chain to take in every queued entry (up to 30 s),
+ * then runs VACUUM ANALYZE and CHECKPOINT, so that autovacuum and a checkpoint caused by figure 1's
+ * writes do not run inside a later figure's measurement on a 2-core machine.
+ */
+async function settle(pool: pg.Pool): Promise<{ queueWaitMs: number; vacuumMs: number; checkpointMs: number; queued: number }> {
+  const t0 = performance.now();
+  let queued = Infinity;
+  while (performance.now() - t0 < 30_000) {
+    queued = Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM audit_queue')).rows[0]!.n);
+    if (queued === 0) break;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const t1 = performance.now();
+  await pool.query('VACUUM ANALYZE');
+  const t2 = performance.now();
+  await pool.query('CHECKPOINT');
+  return { queueWaitMs: t1 - t0, vacuumMs: t2 - t1, checkpointMs: performance.now() - t2, queued };
+}
+
 // The start banner (URL, demo accounts) is not a warning.
 const isBanner = (l: string) => !l.startsWith('{');
 
@@ -215,23 +268,36 @@ const f2 = (n: number) => n.toFixed(2);
 const ms = (s: Summary | undefined) => (s && s.n > 0 ? `${f2(s.p50)} / ${f2(s.p99)} ms` : '—');
 const mark = (ok: boolean) => (ok ? ' ✅' : ' ❌');
 
-function ratioCell(r: Result, baseline: Rate | undefined): string {
-  if (!r.create || !baseline) return '—';
-  const ratio = r.create.perSecond / baseline.perSecond;
+function ratioCell(r: Result, ratio: number | null): string {
+  if (ratio === null) return '—';
   return r.target.startsWith('PostgreSQL') ? `${f2(ratio)}${mark(ratio >= 0.4)}` : `${f2(ratio)} (no goal)`;
 }
+const ratioOf = (r: Result, baseline: Rate | undefined) => (r.create && baseline ? r.create.perSecond / baseline.perSecond : null);
 
-/** The median of an ascending array (the mean of the middle two for an even length). */
-const median = (a: number[]) => (a.length % 2 ? a[(a.length - 1) / 2]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2);
+/** Creation / baseline at one level of figure 1's windows beside the server (PostgreSQL). */
+function levelRatio(r: Result, level: number): number | null {
+  const at = r.sweep?.byLevel.get(level);
+  return at?.create && at.raw ? at.create.perSecond / at.raw.perSecond : null;
+}
+
+const atLevel = (x: AtLevel | undefined) => (x ? `${f0(x.perSecond)} /s (${x.level} in flight)` : '—');
+/** Creation at its best level, with what it costs a caller there (PostgreSQL's windows). */
+const creationCell = (r: Result) => {
+  const p99 = r.create && r.sweep?.byLevel.get(r.create.level)?.create?.latency.p99;
+  return r.create && p99 !== undefined ? `${f0(r.create.perSecond)} /s (${r.create.level} in flight, p99 ${f0(p99)} ms)` : atLevel(r.create);
+};
+
 
 function rows(results: Result[]): string[] {
   const cell = (fn: (r: Result) => string) => results.map((r) => fn(r));
   const lines: [string, string, string[]][] = [
-    ['1. Incident creation, HTTP (POST /api/incidents, 8 concurrent, keep-alive connections)', 'vs baseline', cell((r) => (r.create ? `${f0(r.create.perSecond)} /s` : '—'))],
-    ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, 8 concurrent), in windows alternating with creation (PostgreSQL)', 'baseline', cell((r) => (r.raw ? `${f0(r.raw.perSecond)} /s` : '—'))],
-    ['1. The same baseline alone, on the fresh database before the server started', 'baseline', cell((r) => (r.rawAlone ? `${f0(r.rawAlone.perSecond)} /s` : '—'))],
-    ['1. Ratio HTTP creation / raw INSERT, alternating windows', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, r.raw))],
-    ['1. Ratio HTTP creation / raw INSERT alone', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, r.rawAlone))],
+    [`1. Incident creation, HTTP (POST /api/incidents, keep-alive connections): on PostgreSQL its best of ${SWEEP.levels.join(', ')} in flight, on PGlite ${INTAKE_CONCURRENCY}`, 'vs baseline', cell(creationCell)],
+    ['1. Baseline: raw BEGIN; INSERT 1 row; COMMIT (pg.Pool, a connection per transaction in flight), its best, in windows alternating with creation (PostgreSQL)', 'baseline', cell((r) => atLevel(r.raw))],
+    ['1. The same baseline alone, on the fresh database before the server started (its best on PostgreSQL)', 'baseline', cell((r) => atLevel(r.rawAlone))],
+    ['1. Ratio HTTP creation / raw INSERT, each at its best, alternating windows', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, ratioOf(r, r.raw)))],
+    ['1. Ratio HTTP creation / raw INSERT, each at its best, baseline alone', '≥ 0.40 on PostgreSQL', cell((r) => ratioCell(r, ratioOf(r, r.rawAlone)))],
+    ["1. Ratio at creation's best level, both kinds at that level, alternating windows", '≥ 0.40 on PostgreSQL', cell((r) => (r.sweep && r.create ? ratioCell(r, levelRatio(r, r.create.level)) : '—'))],
+    [`1. Ratio at ${SWEEP.levels[0]} in flight each, alternating windows (creation is not saturated there: see the details)`, 'no goal', cell((r) => { const x = levelRatio(r, SWEEP.levels[0]!); return x === null ? '—' : f2(x); })],
     ['2. Recommendation, HTTP GET …/recommendations, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.recommendHttp ? ms(r.recommendHttp) + mark(r.recommendHttp.p99 < 5) : '—'))],
     ['2. Recommendation, rankUnits in-process, 5,000 units: p50 / p99', 'p99 < 5 ms', cell((r) => (r.ranking ? ms(r.ranking) + mark(r.ranking.p99 < 5) : '—'))],
     [
@@ -277,43 +343,83 @@ const cpuPer = (c: CpuShare | undefined, perSecond: number) => {
   return ` CPU per create: server ${ms(c.server)} ms${c.postgres === undefined ? '' : `, PostgreSQL ${ms(c.postgres)} ms`}, benchmark (HTTP client) ${ms(c.bench)} ms.`;
 };
 
-function details(r: Result): string[] {
-  const out: string[] = [`**${r.target}**`];
+function figure1Details(r: Result): string[] {
+  const out: string[] = [];
   const baseline = r.raw ?? r.rawAlone;
-  if (baseline && r.create) {
+  if (!baseline || !r.create) return out;
+  const perTransaction = (c: CpuShare | undefined, rate: Rate | undefined, what: string) => {
+    if (!c || !rate) return;
+    out.push(`- 1: ${what} CPU per transaction: benchmark (pg client) ${f2((c.bench * 10) / rate.perSecond)} ms${c.postgres == null ? '' : `, PostgreSQL ${f2((c.postgres * 10) / rate.perSecond)} ms`}.`);
+  };
+  if (!r.sweep) {
     out.push(`- 1: ${f0(r.create.count)} creates in ${f2(r.create.seconds)} s after a warm-up; baseline ${f0(baseline.count)} transactions in ${f2(baseline.seconds)} s; ${INTAKE_CONCURRENCY} concurrent for both.${cpuOf(r, '1')}${cpuPer(r.cpu['1'], r.create.perSecond)}`);
-    if (r.alternated) {
-      const a = r.alternated;
-      const ratios = a.create.perWindow.map((c, i) => c / a.raw.perWindow[i]!).sort((x, y) => x - y);
+    perTransaction(r.cpu['1alone'], r.rawAlone, 'baseline');
+  } else {
+    const sw = r.sweep;
+    out.push(
+      `- 1: windows of ${f2(SWEEP.windowMs / 1000)} s at ${SWEEP.levels.join(', ')} requests in flight, ${SWEEP.rounds} per level and kind, beside the running server: the levels take turns in each round, ` +
+        `the kinds alternate ABBA within a level, ${SWEEP.pauseMs} ms apart. The baseline alone ran the same way before the server started (${ALONE_SWEEP.rounds} windows per level). ` +
+        `Each kind's figure is its best level: a throughput is a saturated system's, and the machine's idle share below says where each kind is saturated; the table also holds both kinds to the goal at creation's best level. ` +
+        `Latencies (ms) are from request sent to response read, over every request of the level's windows; CPU is in ms per request.`,
+      '',
+      '| In flight | Creates/s | Baseline/s beside | Ratio | Baseline alone/s | Creation p50 / p99 | Baseline p50 / p99 | Machine idle (steal): creation / baseline | CPU per create: server / PostgreSQL / client | CPU per baseline: client / PostgreSQL | Server CPU in baseline windows |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    );
+    const pct = (v: number | null | undefined) => (v == null ? '?' : `${f0(v)}%`);
+    const per = (v: number | null | undefined, rate: number | undefined) => (v == null || !rate ? '?' : f2((v * 10) / rate));
+    const lat = (s: Summary) => `${f2(s.p50)} / ${f2(s.p99)}`;
+    for (const level of sw.levels) {
+      const at = sw.byLevel.get(level) ?? {};
+      const alone = r.aloneSweep?.byLevel.get(level)?.raw;
+      const cc = r.levelCpu.get(`create@${level}`);
+      const rc = r.levelCpu.get(`raw@${level}`);
+      const ratio = levelRatio(r, level);
       out.push(
-        `- 1: measured in ${ALTERNATING.rounds} windows of ${f2(ALTERNATING.windowMs / 1000)} s of each kind, alternating (raw, create, create, raw, …; ${ALTERNATING.pauseMs} ms apart), the server running throughout. ` +
-          `Creates/s per window: ${a.create.perWindow.map(f0).join(', ')}; raw transactions/s: ${a.raw.perWindow.map(f0).join(', ')}; ` +
-          `ratio of neighbouring windows: min ${f2(ratios[0]!)}, median ${f2(median(ratios))}, max ${f2(ratios[ratios.length - 1]!)}.`,
-      );
-      const pause = (label: string) => {
-        const c = r.cpu[`1${label}`];
-        return c ? `server ${c.server == null ? '?' : `${f0(c.server)}%`}${c.postgres == null ? '' : `, PostgreSQL ${f0(c.postgres)}%`}` : '?';
-      };
-      out.push(`- 1: CPU in the ${ALTERNATING.pauseMs} ms pauses (work left over by the window before, counted in neither rate): after creation ${pause('after create')}; after the baseline ${pause('after raw')} (of one core).`);
-    }
-    if (r.createNodeHttp) {
-      out.push(
-        `- 1: the same creation with node:http's keep-alive client as the load generator (${INTAKE_CONCURRENCY} in flight, 4 s, right after): ${f0(r.createNodeHttp.perSecond)} /s, ` +
-          `ratio ${f2(r.createNodeHttp.perSecond / baseline.perSecond)}.${cpuOf(r, '1n')}${cpuPer(r.cpu['1n'], r.createNodeHttp.perSecond)}`,
+        `| ${level} | ${at.create ? f0(at.create.perSecond) : '—'} | ${at.raw ? f0(at.raw.perSecond) : '—'} | ${ratio === null ? '—' : f2(ratio)} | ${alone ? f0(alone.perSecond) : '—'} | ` +
+          `${at.create ? lat(at.create.latency) : '—'} | ${at.raw ? lat(at.raw.latency) : '—'} | ${pct(cc?.idle)} (${pct(cc?.steal)}) / ${pct(rc?.idle)} (${pct(rc?.steal)}) | ` +
+          `${per(cc?.server, at.create?.perSecond)} / ${per(cc?.postgres, at.create?.perSecond)} / ${per(cc?.bench, at.create?.perSecond)} | ${per(rc?.bench, at.raw?.perSecond)} / ${per(rc?.postgres, at.raw?.perSecond)} | ${pct(rc?.server)} |`,
       );
     }
-    const perTransaction = (c: CpuShare | undefined, rate: Rate | undefined, what: string) => {
-      if (!c || !rate) return;
-      const beside = c.server == null ? '' : ` The server, idle beside it, used ${f0(c.server)}% of a core in those windows.`;
-      out.push(`- 1: ${what} CPU per transaction: benchmark (pg client) ${f2((c.bench * 10) / rate.perSecond)} ms${c.postgres == null ? '' : `, PostgreSQL ${f2((c.postgres * 10) / rate.perSecond)} ms`}.${beside}`);
+    out.push('');
+    const windows = (kind: 'create' | 'raw', level: number) => sw.byLevel.get(level)?.[kind]?.perWindow.map(f0).join(', ') ?? '—';
+    const top = Math.max(...sw.levels);
+    out.push(
+      `- 1: per window, creates/s at ${r.create.level} in flight: ${windows('create', r.create.level)}; baseline transactions/s at ${r.raw?.level ?? '?'}: ${r.raw ? windows('raw', r.raw.level) : '—'}.` +
+        (r.create.level === top ? ` Creation did best at the highest level measured: it may do better still deeper, so its figure is a floor.` : ''),
+    );
+    const pause = (label: string) => {
+      const c = r.levelCpu.get(label);
+      return c ? `server ${pct(c.server)}${c.postgres == null ? '' : `, PostgreSQL ${pct(c.postgres)}`}` : '?';
     };
-    perTransaction(r.cpu['1raw'], r.raw, 'baseline (alternating windows)');
-    perTransaction(r.cpu['1alone'], r.rawAlone, r.raw ? 'baseline alone' : 'baseline');
+    out.push(`- 1: CPU in the ${SWEEP.pauseMs} ms pauses (work left over by the window before, counted in neither rate): after creation ${pause('after create')}; after the baseline ${pause('after raw')} (of one core).`);
+    if (r.rawAlone) perTransaction(r.levelCpu.get(`alone raw@${r.rawAlone.level}`), r.rawAlone, `baseline alone (${r.rawAlone.level} in flight)`);
+  }
+  if (r.createNodeHttp) {
+    out.push(
+      `- 1: the same creation with node:http's keep-alive client as the load generator (${INTAKE_CONCURRENCY} in flight, 4 s, right after): ${f0(r.createNodeHttp.perSecond)} /s, ` +
+        `ratio ${f2(r.createNodeHttp.perSecond / baseline.perSecond)}.${cpuOf(r, '1n')}${cpuPer(r.cpu['1n'], r.createNodeHttp.perSecond)}`,
+    );
   }
   if (r.auditLag && r.auditLag.n > 0) out.push(`- 1: ${f0(r.auditLag.n)} incident.created audit entries chained by the sequencer, max ${f2(r.auditLag.max)} ms after their occurred_at (stamped just before commit).`);
-  const waits = (w: Waits | undefined, during: string) =>
-    w?.samples ? [`- 1: busy PostgreSQL backends during ${during} (${f0(w.samples)} samples): ${w.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`] : [];
-  out.push(...waits(r.createWaits, 'creation'), ...waits(r.rawWaits, 'the baseline'));
+  if (r.settle) {
+    const x = r.settle;
+    out.push(
+      `- 1: then, before figure 2, the database settled: ${x.queued === 0 ? `the audit queue was empty after ${f0(x.queueWaitMs)} ms` : `${f0(x.queued)} entries still queued after ${f0(x.queueWaitMs)} ms`}, ` +
+        `VACUUM ANALYZE took ${f0(x.vacuumMs)} ms and CHECKPOINT ${f0(x.checkpointMs)} ms (work figure 1 left, done outside every figure).`,
+    );
+  }
+  // What busy backends were doing, for each kind at the lowest level and at its best.
+  const labels = new Set([`create@${SWEEP.levels[0]}`, `create@${r.create.level}`, `raw@${SWEEP.levels[0]}`, ...(r.raw ? [`raw@${r.raw.level}`] : [])]);
+  for (const label of labels) {
+    const w = r.waits.get(label);
+    if (w?.samples) out.push(`- 1: busy PostgreSQL backends in the ${label.replace('@', ' windows at ')} in flight (${f0(w.samples)} samples): ${w.top.map((t) => `${(100 * t.share).toFixed(0)}% ${t.what}`).join('; ')}.`);
+  }
+  return out;
+}
+
+function details(r: Result): string[] {
+  const out: string[] = [`**${r.target}**`];
+  out.push(...figure1Details(r));
   if (r.recommendHttp) {
     const w = r.recommendHttp.warmup;
     out.push(

@@ -18,6 +18,24 @@ function processTimes(pid: number | string): { name: string; seconds: number } |
 
 const processCpuSeconds = (pid: number) => processTimes(pid)?.seconds ?? null;
 
+/** The machine's CPU time in ticks, all cores, from the text of /proc/stat: in all, idle (idle + iowait), and stolen by the hypervisor. */
+export function parseProcStat(text: string): { total: number; idle: number; steal: number } | null {
+  const line = text.split('\n', 1)[0]!.trim().split(/\s+/);
+  if (line[0] !== 'cpu' || line.length < 9) return null;
+  // user nice system idle iowait irq softirq steal, proc(5): guest time is already in user.
+  const t = line.slice(1, 9).map(Number);
+  if (t.some((v) => !Number.isFinite(v))) return null;
+  return { total: t.reduce((a, b) => a + b, 0), idle: t[3]! + t[4]!, steal: t[7]! };
+}
+
+function machineTicks(): ReturnType<typeof parseProcStat> {
+  try {
+    return parseProcStat(fs.readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds of every process named `postgres` on this machine (a local PostgreSQL server's backends and helpers), by pid. */
 function postgresCpuSeconds(): Map<string, number> | null {
   try {
@@ -44,16 +62,22 @@ function postgresDelta(before: Map<string, number>, after: Map<string, number>):
   return total;
 }
 
-/** In % of one core; `postgres` only when the run uses a PostgreSQL server on this machine (backends that ended meanwhile are missed). */
-export type CpuShare = { server: number | null; bench: number; postgres?: number | null };
+/**
+ * In % of one core; `postgres` only when the run uses a PostgreSQL server on this machine (backends
+ * that ended meanwhile are missed). `idle`: the share of the whole machine's CPU time (all cores)
+ * that was idle or waiting for I/O, in %; `steal`: the share a hypervisor gave to other machines.
+ */
+export type CpuShare = { server: number | null; bench: number; postgres?: number | null; idle?: number | null; steal?: number | null };
 
 /** Starts measuring; the returned function gives each process's CPU use since, in % of one core. */
 export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShare {
   const s0 = processCpuSeconds(serverPid);
   const p0 = withPostgres ? postgresCpuSeconds() : null;
   const b0 = process.cpuUsage();
+  const m0 = machineTicks();
   const t0 = performance.now();
   return () => {
+    const m1 = machineTicks();
     const wall = (performance.now() - t0) / 1000;
     const s1 = processCpuSeconds(serverPid);
     const b = process.cpuUsage(b0);
@@ -62,6 +86,8 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
       ...(withPostgres ? { postgres: p0 === null || p1 === null ? null : (100 * postgresDelta(p0, p1)) / wall } : {}),
       server: s0 === null || s1 === null ? null : (100 * (s1 - s0)) / wall,
       bench: (100 * (b.user + b.system)) / 1e6 / wall,
+      idle: m0 && m1 && m1.total > m0.total ? (100 * (m1.idle - m0.idle)) / (m1.total - m0.total) : null,
+      steal: m0 && m1 && m1.total > m0.total ? (100 * (m1.steal - m0.steal)) / (m1.total - m0.total) : null,
     };
   };
 }
@@ -71,19 +97,21 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
  * starts one under `l` (none when null); `shares(l)` is each process's share over all of l's windows.
  */
 export function cpuByLabel(serverPid: number, withPostgres = false) {
-  const sums = new Map<string, { seconds: number; server: number | null; bench: number; postgres: number | null }>();
+  const sums = new Map<string, { seconds: number; server: number | null; bench: number; postgres: number | null; idle: number | null; steal: number | null }>();
   let current: { label: string; read: () => CpuShare; t0: number } | null = null;
   return {
     label(l: string | null) {
       if (current) {
         const c = current.read();
         const seconds = (performance.now() - current.t0) / 1000;
-        const s = sums.get(current.label) ?? { seconds: 0, server: 0, bench: 0, postgres: 0 };
+        const s = sums.get(current.label) ?? { seconds: 0, server: 0, bench: 0, postgres: 0, idle: 0, steal: 0 };
         sums.set(current.label, {
           seconds: s.seconds + seconds,
           server: s.server === null || c.server === null ? null : s.server + c.server * seconds,
           bench: s.bench + c.bench * seconds,
           postgres: s.postgres === null || c.postgres == null ? null : s.postgres + c.postgres * seconds,
+          idle: s.idle === null || c.idle == null ? null : s.idle + c.idle * seconds,
+          steal: s.steal === null || c.steal == null ? null : s.steal + c.steal * seconds,
         });
       }
       current = l === null ? null : { label: l, read: cpuMeter(serverPid, withPostgres), t0: performance.now() };
@@ -95,6 +123,8 @@ export function cpuByLabel(serverPid: number, withPostgres = false) {
         server: s.server === null ? null : s.server / s.seconds,
         bench: s.bench / s.seconds,
         ...(withPostgres ? { postgres: s.postgres === null ? null : s.postgres / s.seconds } : {}),
+        idle: s.idle === null ? null : s.idle / s.seconds,
+        steal: s.steal === null ? null : s.steal / s.seconds,
       };
     },
   };

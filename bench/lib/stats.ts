@@ -24,14 +24,18 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /**
  * Runs `op` from `concurrency` workers: `warmup` calls first, and for at least `warmupMs` (not
  * counted), then until `count` calls or `maxMs` have passed, whichever comes first. Returns the
- * measured calls and their wall time.
+ * measured calls and their wall time; `latenciesMs`, when given, gets each measured call's time.
  */
-export type LoopOptions = { concurrency: number; warmup: number; warmupMs?: number; count: number; maxMs: number };
+export type LoopOptions = { concurrency: number; warmup: number; warmupMs?: number; count: number; maxMs: number; latenciesMs?: number[] };
 export async function closedLoop(op: (i: number) => Promise<void>, opts: LoopOptions): Promise<{ done: number; elapsedMs: number }> {
   let next = 0;
-  const run = async (limit: () => boolean) => {
+  const run = async (limit: () => boolean, times?: number[]) => {
     const worker = async () => {
-      while (limit()) await op(next++);
+      while (limit()) {
+        const t0 = performance.now();
+        await op(next++);
+        times?.push(performance.now() - t0);
+      }
     };
     await Promise.all(Array.from({ length: opts.concurrency }, worker));
   };
@@ -40,6 +44,6 @@ export async function closedLoop(op: (i: number) => Promise<void>, opts: LoopOpt
   const start = performance.now();
   const first = next;
   const last = first + opts.count;
-  await run(() => next < last && performance.now() - start < opts.maxMs);
+  await run(() => next < last && performance.now() - start < opts.maxMs, opts.latenciesMs);
   return { done: next - first, elapsedMs: performance.now() - start };
 }
