@@ -357,8 +357,8 @@ function figure1Details(r: Result): string[] {
   } else {
     const sw = r.sweep;
     out.push(
-      `- 1: windows of ${f2(SWEEP.windowMs / 1000)} s at ${SWEEP.levels.join(', ')} requests in flight, ${SWEEP.rounds} per level and kind, beside the running server: the levels take turns in each round, ` +
-        `the kinds alternate ABBA within a level, ${SWEEP.pauseMs} ms apart. The baseline alone ran the same way before the server started (${ALONE_SWEEP.rounds} windows per level). ` +
+      `- 1: windows of ${f2(SWEEP.windowMs / 1000)} s at ${SWEEP.levels.join(', ')} requests in flight, ${SWEEP.rounds} per level and kind, beside the running server: the levels take turns in each round (upwards, then downwards), ` +
+        `the kinds alternate ABBA over the run, ${SWEEP.pauseMs} ms apart. The baseline alone ran the same way before the server started (${ALONE_SWEEP.rounds} windows per level). ` +
         `Each kind's figure is its best level: a throughput is a saturated system's, and the machine's idle share below says where each kind is saturated; the table also holds both kinds to the goal at creation's best level. ` +
         `Latencies (ms) are from request sent to response read, over every request of the level's windows; CPU is in ms per request.`,
       '',

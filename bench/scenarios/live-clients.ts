@@ -7,6 +7,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
+import { readMessage } from '../lib/live-message.js';
 import { epochMs, sleep } from '../lib/stats.js';
 
 export type ClientsInput = { wsUrl: string; cookie: string; clients: number; capacity: number };
@@ -70,7 +71,7 @@ const connect = (i: number) =>
     });
     ws.on('message', (data: Buffer) => {
       const at = epochMs();
-      const m = JSON.parse(data.toString('utf8')) as { type: string; seq?: number; topic?: string; kind?: string; entityId?: string; lastSeq?: number };
+      const m = readMessage(data);
       if (m.type === 'event' && m.topic === 'incidents') {
         const seq = m.seq!;
         if (n === capacity) grow();
