@@ -6,8 +6,8 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import WebSocket from 'ws';
 import { readMessage } from '../lib/live-message.js';
+import { LeanWebSocket } from '../lib/ws-lean.js';
 import { epochMs, sleep } from '../lib/stats.js';
 
 export type ClientsInput = { wsUrl: string; cookie: string; clients: number; capacity: number };
@@ -46,7 +46,7 @@ const otherMessages: Record<string, number> = {};
 const closedEarly: Record<number, number> = {};
 let outOfOrder = 0;
 let closing = false;
-const sockets: WebSocket[] = [];
+const sockets: LeanWebSocket[] = [];
 const delay = monitorEventLoopDelay({ resolution: 1 });
 
 function grow() {
@@ -59,38 +59,40 @@ function grow() {
   receivedAt = r2;
 }
 
-const connect = (i: number) =>
-  new Promise<void>((resolve, reject) => {
-    const ws = new WebSocket(input.wsUrl, { headers: { cookie: `centinela_session=${input.cookie}` }, perMessageDeflate: false });
-    sockets.push(ws);
-    ws.on('error', (e) => reject(e));
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)));
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', topics: [{ topic: 'incidents' }] })));
-    ws.on('close', (code) => {
-      if (!closing) closedEarly[code] = (closedEarly[code] ?? 0) + 1;
-    });
-    ws.on('message', (data: Buffer) => {
-      const at = epochMs();
-      const m = readMessage(data);
-      if (m.type === 'event' && m.topic === 'incidents') {
-        const seq = m.seq!;
-        if (n === capacity) grow();
-        seqs[n] = seq;
-        receivedAt[n] = at;
-        n++;
-        perClient[i]!++;
-        if (seq <= lastSeen[i]!) outOfOrder++;
-        lastSeen[i] = seq;
-        if (m.kind === 'created' && !entityOfSeq.has(seq)) entityOfSeq.set(seq, m.entityId!);
-      } else if (m.type === 'subscribed') {
-        subscribedAt[i] = m.lastSeq!;
-        lastSeen[i] = m.lastSeq!;
-        resolve();
-      } else {
-        otherMessages[m.type] = (otherMessages[m.type] ?? 0) + 1;
-      }
-    });
-  });
+const connect = async (i: number) => {
+  const ws = await LeanWebSocket.open(new URL(input.wsUrl), { cookie: `centinela_session=${input.cookie}` });
+  sockets.push(ws);
+  let subscribed: () => void = () => undefined;
+  let refused: (e: Error) => void = () => undefined;
+  const ready = new Promise<void>((resolve, reject) => ((subscribed = resolve), (refused = reject)));
+  ws.onClose = (code) => {
+    if (!closing) closedEarly[code] = (closedEarly[code] ?? 0) + 1;
+    refused(new Error(`the server closed a client with ${code} before it subscribed`));
+  };
+  ws.onMessage = (data: Buffer) => {
+    const at = epochMs();
+    const m = readMessage(data);
+    if (m.type === 'event' && m.topic === 'incidents') {
+      const seq = m.seq!;
+      if (n === capacity) grow();
+      seqs[n] = seq;
+      receivedAt[n] = at;
+      n++;
+      perClient[i]!++;
+      if (seq <= lastSeen[i]!) outOfOrder++;
+      lastSeen[i] = seq;
+      if (m.kind === 'created' && !entityOfSeq.has(seq)) entityOfSeq.set(seq, m.entityId!);
+    } else if (m.type === 'subscribed') {
+      subscribedAt[i] = m.lastSeq!;
+      lastSeen[i] = m.lastSeq!;
+      subscribed();
+    } else {
+      otherMessages[m.type] = (otherMessages[m.type] ?? 0) + 1;
+    }
+  };
+  ws.send(JSON.stringify({ type: 'subscribe', topics: [{ topic: 'incidents' }] }));
+  await ready;
+};
 
 async function drain(cmd: ClientsCommand) {
   const until = Date.now() + cmd.timeoutMs;
@@ -109,13 +111,9 @@ async function drain(cmd: ClientsCommand) {
     sockets.map(
       (ws) =>
         new Promise<void>((resolve) => {
-          if (ws.readyState === WebSocket.CLOSED) return resolve();
-          ws.once('close', () => resolve());
-          ws.close(1000);
-          setTimeout(() => {
-            ws.terminate();
-            resolve();
-          }, 2_000).unref();
+          if (!ws.open) return resolve();
+          ws.onClose = () => resolve();
+          ws.close(1000, 2_000);
         }),
     ),
   );
