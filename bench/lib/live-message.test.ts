@@ -24,4 +24,14 @@ describe("figure 3's clients read a message", () => {
     expect(readMessage(wire({ seq: 5, type: 'event', topic: 'incidents', kind: 'created', entityId: 'x' }))).toMatchObject({ seq: 5, entityId: 'x' });
     expect(readMessage(wire({ type: 'event', seq: 9, topic: 'incidents', kind: 'created', entityType: 'incident', entityId: 'short' }))).toMatchObject({ seq: 9, entityId: 'short' });
   });
+
+  it('in full, or as JSON.parse would, where reading by position could go wrong', () => {
+    const same = (m: unknown) => expect(readMessage(wire(m))).toMatchObject(JSON.parse(JSON.stringify(m)) as object);
+    same({ type: 'event', seq: 1 }); // cut short
+    same({ type: 'event', seq: 1234567890123456, topic: 'incidents', kind: 'updated' }); // 16 digits
+    same({ type: 'event', seq: 3, topic: 'incidents', kind: 'created', entityType: 'incident', entityId: 'ABCDEFGH-ABCD-ABCD-ABCD-ABCDEFGHIJKL' }); // 36, not a UUID as written
+    same({ type: 'event', seq: 4, topic: 'incidents', kind: 'created', entityType: 'incident', entityId: 'a"bcdefgh-abcd-abcd-abcd-abcdefghijk' }); // an escaped quote
+    same({ type: 'event', seq: 5, topic: 'incidents', kind: 'we"ird', entityType: 'incident', entityId: 'x' });
+    same({ type: 'event', seq: 6, topic: 'incidents', kind: 'created', entityType: 'unit', entityId: 'u1' });
+  });
 });

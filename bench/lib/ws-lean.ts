@@ -8,6 +8,9 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 /** A server's frame as read off the wire: its opcode and its (unmasked) payload. */
 export type Frame = { opcode: number; payload: Buffer };
 
+/** A server broke the protocol (a masked frame, a frame too long): the connection is dropped, as 1002. */
+class ProtocolError extends Error {}
+
 /**
  * Reads RFC 6455 frames from a server (unmasked: §5.1) out of the bytes as they arrive, however
  * they are split; fragments of a message are joined into one frame carrying the first one's opcode.
@@ -27,7 +30,7 @@ export class FrameReader {
       if (buf.length - at < 2) break;
       const b0 = buf[at]!;
       const b1 = buf[at + 1]!;
-      if (b1 & 0x80) throw new Error('a server frame must not be masked');
+      if (b1 & 0x80) throw new ProtocolError('a server frame must not be masked');
       let len = b1 & 0x7f;
       let head = 2;
       if (len === 126) {
@@ -37,7 +40,7 @@ export class FrameReader {
       } else if (len === 127) {
         if (buf.length - at < 10) break;
         const big = buf.readBigUInt64BE(at + 2);
-        if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error('frame too long');
+        if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new ProtocolError('frame too long');
         len = Number(big);
         head = 10;
       }
@@ -94,51 +97,67 @@ export function clientFrame(opcode: number, payload: Buffer): Buffer {
  * per message than this (frames re-parsed through an event per message, payload copies, UTF-8
  * validation), on the two cores the server measured uses.
  */
-export class LeanWebSocket {
-  onMessage: (payload: Buffer) => void = () => undefined;
-  onClose: (code: number) => void = () => undefined;
-  private closed = false;
+export type LeanHandlers = { onMessage: (payload: Buffer) => void; onClose: (code: number) => void };
 
-  private constructor(private readonly socket: net.Socket, rest: Buffer) {
+export class LeanWebSocket {
+  private closed = false;
+  private closeSent = false;
+
+  /** Frames that came with the 101 head are read here, once the handlers are in place. */
+  private constructor(private readonly socket: net.Socket, rest: Buffer, private readonly handlers: LeanHandlers) {
     const reader = new FrameReader((f) => this.frame(f));
-    socket.on('data', (chunk: Buffer) => {
+    const read = (chunk: Buffer) => {
       try {
         reader.push(chunk);
-      } catch {
+      } catch (e) {
+        // A handler's own error is the benchmark's bug: let it surface, not pass for the server's.
+        if (!(e instanceof ProtocolError)) throw e;
+        this.socket.destroy();
         this.end(1002);
       }
-    });
+    };
+    socket.on('data', read);
     socket.on('close', () => this.end(1006));
     socket.on('error', () => this.end(1006));
-    if (rest.length > 0) reader.push(rest);
+    if (rest.length > 0) read(rest);
   }
 
-  /** Upgrades a connection to `url` (ws://host:port/path) with `headers`; rejects unless the server answers 101 with the right accept key. */
-  static open(url: URL, headers: Record<string, string>): Promise<LeanWebSocket> {
+  /**
+   * Upgrades a connection to `url` (ws://host:port/path) with `headers`; rejects unless the server
+   * answers 101 with the right accept key within `timeoutMs`. The handlers are given here, so that
+   * nothing the server sends with its answer is missed.
+   */
+  static open(url: URL, headers: Record<string, string>, handlers: LeanHandlers, timeoutMs = 10_000): Promise<LeanWebSocket> {
     return new Promise((resolve, reject) => {
       const key = crypto.randomBytes(16).toString('base64');
       const socket = net.connect({ host: url.hostname, port: Number(url.port || 80), noDelay: true });
       let head: Buffer = Buffer.alloc(0);
+      const timer = setTimeout(() => fail(new Error(`no upgrade within ${timeoutMs} ms`)), timeoutMs);
       const fail = (e: Error) => {
+        clearTimeout(timer);
         socket.destroy();
         reject(e);
       };
+      const closedEarly = () => fail(new Error('the server closed the connection before the upgrade'));
       const onData = (chunk: Buffer) => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf(HEADER_END);
         if (end < 0) return;
+        clearTimeout(timer);
         socket.off('data', onData);
         socket.off('error', fail);
+        socket.off('close', closedEarly);
         const lines = head.subarray(0, end).toString('latin1').split('\r\n');
         const status = /^HTTP\/1\.1 (\d{3})/.exec(lines[0] ?? '')?.[1];
         const accept = lines.find((l) => /^sec-websocket-accept:/i.test(l))?.split(':')[1]?.trim();
         const expected = crypto.createHash('sha1').update(key + GUID).digest('base64');
         if (status !== '101') return fail(new Error(`upgrade refused: HTTP ${status ?? '?'}`));
         if (accept !== expected) return fail(new Error('upgrade answered with a wrong Sec-WebSocket-Accept'));
-        resolve(new LeanWebSocket(socket, head.subarray(end + HEADER_END.length)));
+        resolve(new LeanWebSocket(socket, head.subarray(end + HEADER_END.length), handlers));
       };
       socket.on('data', onData);
       socket.on('error', fail);
+      socket.on('close', closedEarly);
       socket.once('connect', () => {
         const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `host: ${url.host}`, 'upgrade: websocket', 'connection: Upgrade', `sec-websocket-key: ${key}`, 'sec-websocket-version: 13'];
         for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
@@ -152,12 +171,13 @@ export class LeanWebSocket {
   }
 
   send(text: string): void {
-    if (!this.closed) this.socket.write(clientFrame(1, Buffer.from(text, 'utf8')));
+    if (!this.closed && !this.closeSent) this.socket.write(clientFrame(1, Buffer.from(text, 'utf8')));
   }
 
   /** Starts the closing handshake; the connection ends when the server answers (onClose gets its code) or after `timeoutMs`. */
   close(code = 1000, timeoutMs = 2_000): void {
-    if (this.closed) return;
+    if (this.closed || this.closeSent) return;
+    this.closeSent = true;
     const body = Buffer.alloc(2);
     body.writeUInt16BE(code);
     this.socket.write(clientFrame(8, body));
@@ -170,12 +190,14 @@ export class LeanWebSocket {
   }
 
   private frame(f: Frame): void {
-    if (f.opcode === 1 || f.opcode === 2) this.onMessage(f.payload);
+    if (this.closed) return;
+    if (f.opcode === 1 || f.opcode === 2) this.handlers.onMessage(f.payload);
     else if (f.opcode === 9) this.socket.write(clientFrame(10, f.payload));
     else if (f.opcode === 8) {
       const code = f.payload.length >= 2 ? f.payload.readUInt16BE(0) : 1005;
       // Answer the server's close (or it was the answer to ours), then let the server end the TCP connection.
-      if (!this.closed) this.socket.write(clientFrame(8, f.payload.subarray(0, 2)));
+      if (!this.closeSent) this.socket.write(clientFrame(8, f.payload.subarray(0, 2)));
+      this.closeSent = true;
       this.end(code);
       this.socket.end();
     }
@@ -184,6 +206,6 @@ export class LeanWebSocket {
   private end(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    this.onClose(code);
+    this.handlers.onClose(code);
   }
 }

@@ -47,6 +47,8 @@ const closedEarly: Record<number, number> = {};
 let outOfOrder = 0;
 let closing = false;
 const sockets: LeanWebSocket[] = [];
+/** Called when client i's socket has closed (drain waits on them). */
+const closeWaiters: (() => void)[] = [];
 const delay = monitorEventLoopDelay({ resolution: 1 });
 
 function grow() {
@@ -60,16 +62,15 @@ function grow() {
 }
 
 const connect = async (i: number) => {
-  const ws = await LeanWebSocket.open(new URL(input.wsUrl), { cookie: `centinela_session=${input.cookie}` });
-  sockets.push(ws);
   let subscribed: () => void = () => undefined;
   let refused: (e: Error) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => ((subscribed = resolve), (refused = reject)));
-  ws.onClose = (code) => {
+  const onClose = (code: number) => {
+    closeWaiters[i]?.();
     if (!closing) closedEarly[code] = (closedEarly[code] ?? 0) + 1;
     refused(new Error(`the server closed a client with ${code} before it subscribed`));
   };
-  ws.onMessage = (data: Buffer) => {
+  const onMessage = (data: Buffer) => {
     const at = epochMs();
     const m = readMessage(data);
     if (m.type === 'event' && m.topic === 'incidents') {
@@ -90,6 +91,8 @@ const connect = async (i: number) => {
       otherMessages[m.type] = (otherMessages[m.type] ?? 0) + 1;
     }
   };
+  const ws = await LeanWebSocket.open(new URL(input.wsUrl), { cookie: `centinela_session=${input.cookie}` }, { onMessage, onClose: (code) => onClose(code) });
+  sockets[i] = ws;
   ws.send(JSON.stringify({ type: 'subscribe', topics: [{ topic: 'incidents' }] }));
   await ready;
 };
@@ -109,10 +112,10 @@ async function drain(cmd: ClientsCommand) {
   closing = true;
   await Promise.all(
     sockets.map(
-      (ws) =>
+      (ws, i) =>
         new Promise<void>((resolve) => {
           if (!ws.open) return resolve();
-          ws.onClose = () => resolve();
+          closeWaiters[i] = resolve;
           ws.close(1000, 2_000);
         }),
     ),
