@@ -105,10 +105,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
           await withBaselinePool(target.databaseUrl, async (pool) => {
             r.aloneSweep = await rawSweep(pool, (label) => cpu.label(label && `alone ${label}`));
           });
-          for (const level of ALONE_SWEEP.levels) {
-            const c = cpu.shares(`alone raw@${level}`);
-            if (c) r.levelCpu.set(`alone raw@${level}`, { ...c, server: null });
-          }
+          for (const [label, c] of cpu.all()) r.levelCpu.set(label, { ...c, server: null });
           const best = bestOf(r.aloneSweep!, 'raw');
           if (best) r.rawAlone = { ...best.rate, level: best.level };
         }
@@ -164,10 +161,7 @@ async function benchOne(target: BenchTarget): Promise<Result> {
           const waits = await sampler.stop();
           r.waits = waits.byLabel;
           if (waits.error) r.errors.push(`pg_stat_activity sampling stopped early: ${waits.error}`);
-          for (const label of [...SWEEP.levels.flatMap((l) => [`create@${l}`, `raw@${l}`]), 'after create', 'after raw']) {
-            const c = cpu.shares(label);
-            if (c) r.levelCpu.set(label, c);
-          }
+          for (const [label, c] of cpu.all()) r.levelCpu.set(label, c);
         }
       });
       // Figure 1 writes tens of thousands of incidents in a minute: the next figures should not pay for that burst's aftermath.
@@ -286,7 +280,6 @@ const creationCell = (r: Result) => {
   const p99 = r.create && r.sweep?.byLevel.get(r.create.level)?.create?.latency.p99;
   return r.create && p99 !== undefined ? `${f0(r.create.perSecond)} /s (${r.create.level} in flight, p99 ${f0(p99)} ms)` : atLevel(r.create);
 };
-
 
 function rows(results: Result[]): string[] {
   const cell = (fn: (r: Result) => string) => results.map((r) => fn(r));

@@ -78,6 +78,7 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
   const t0 = performance.now();
   return () => {
     const m1 = machineTicks();
+    const machine = (part: 'idle' | 'steal') => (m0 && m1 && m1.total > m0.total ? (100 * (m1[part] - m0[part])) / (m1.total - m0.total) : null);
     const wall = (performance.now() - t0) / 1000;
     const s1 = processCpuSeconds(serverPid);
     const b = process.cpuUsage(b0);
@@ -86,46 +87,46 @@ export function cpuMeter(serverPid: number, withPostgres = false): () => CpuShar
       ...(withPostgres ? { postgres: p0 === null || p1 === null ? null : (100 * postgresDelta(p0, p1)) / wall } : {}),
       server: s0 === null || s1 === null ? null : (100 * (s1 - s0)) / wall,
       bench: (100 * (b.user + b.system)) / 1e6 / wall,
-      idle: m0 && m1 && m1.total > m0.total ? (100 * (m1.idle - m0.idle)) / (m1.total - m0.total) : null,
-      steal: m0 && m1 && m1.total > m0.total ? (100 * (m1.steal - m0.steal)) / (m1.total - m0.total) : null,
+      idle: machine('idle'),
+      steal: machine('steal'),
     };
   };
 }
 
+const SHARES = ['server', 'bench', 'postgres', 'idle', 'steal'] as const;
+type Sums = { seconds: number } & Record<(typeof SHARES)[number], number | null>;
+
 /**
  * CPU shares summed over many windows, by label: `label(l)` ends the current window (if any) and
- * starts one under `l` (none when null); `shares(l)` is each process's share over all of l's windows.
+ * starts one under `l` (none when null); `shares(l)` is each process's share over all of l's
+ * windows, `all()` the same for every label seen. A share unknown in any window is unknown (null).
  */
 export function cpuByLabel(serverPid: number, withPostgres = false) {
-  const sums = new Map<string, { seconds: number; server: number | null; bench: number; postgres: number | null; idle: number | null; steal: number | null }>();
+  const sums = new Map<string, Sums>();
   let current: { label: string; read: () => CpuShare; t0: number } | null = null;
+  const shares = (l: string): CpuShare | undefined => {
+    const s = sums.get(l);
+    if (!s || s.seconds === 0) return undefined;
+    const mean = (k: (typeof SHARES)[number]) => (s[k] === null ? null : s[k] / s.seconds);
+    return { server: mean('server'), bench: mean('bench')!, ...(withPostgres ? { postgres: mean('postgres') } : {}), idle: mean('idle'), steal: mean('steal') };
+  };
   return {
     label(l: string | null) {
       if (current) {
         const c = current.read();
         const seconds = (performance.now() - current.t0) / 1000;
         const s = sums.get(current.label) ?? { seconds: 0, server: 0, bench: 0, postgres: 0, idle: 0, steal: 0 };
-        sums.set(current.label, {
-          seconds: s.seconds + seconds,
-          server: s.server === null || c.server === null ? null : s.server + c.server * seconds,
-          bench: s.bench + c.bench * seconds,
-          postgres: s.postgres === null || c.postgres == null ? null : s.postgres + c.postgres * seconds,
-          idle: s.idle === null || c.idle == null ? null : s.idle + c.idle * seconds,
-          steal: s.steal === null || c.steal == null ? null : s.steal + c.steal * seconds,
-        });
+        const next: Sums = { ...s, seconds: s.seconds + seconds };
+        for (const k of SHARES) {
+          const v = c[k];
+          const sum = s[k];
+          next[k] = sum === null || v == null ? null : sum + v * seconds;
+        }
+        sums.set(current.label, next);
       }
       current = l === null ? null : { label: l, read: cpuMeter(serverPid, withPostgres), t0: performance.now() };
     },
-    shares(l: string): CpuShare | undefined {
-      const s = sums.get(l);
-      if (!s || s.seconds === 0) return undefined;
-      return {
-        server: s.server === null ? null : s.server / s.seconds,
-        bench: s.bench / s.seconds,
-        ...(withPostgres ? { postgres: s.postgres === null ? null : s.postgres / s.seconds } : {}),
-        idle: s.idle === null ? null : s.idle / s.seconds,
-        steal: s.steal === null ? null : s.steal / s.seconds,
-      };
-    },
+    shares,
+    all: () => new Map([...sums.keys()].flatMap((l) => (shares(l) ? [[l, shares(l)!] as const] : []))),
   };
 }
