@@ -24,7 +24,8 @@ export async function checkpointIfDue(db: Kysely<DB>, key: SigningKey, policy: C
   const age = last ? Date.now() - Date.parse(last.timestamp) : Infinity;
   if (!force && grown < policy.everyEntries && age < policy.everySeconds * 1000) return null;
   const start = last && lastRow?.frontier ? trustedFrontier(last, lastRow.frontier, key, policy.origin, warn) : EMPTY_FRONTIER;
-  const leaves = await loadLeafHashes(db, size, start.size);
+  // currentTreeSize above chained the queue already: a second drain would only hold PGlite's one connection again.
+  const leaves = await loadLeafHashes(db, size, start.size, false);
   if (leaves.length !== size - start.size) throw new Error(`audit log: ${leaves.length} entries after seq ${start.size}, expected ${size - start.size}`);
   const frontier = extendFrontier(start, leaves);
   const signed = signCheckpoint(

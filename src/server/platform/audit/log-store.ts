@@ -3,9 +3,13 @@ import type { DB } from '../db/schema.js';
 import type { SignedCheckpoint } from './checkpoint.js';
 import { sequencePending } from './sequencer.js';
 
-/** Leaf hashes of entries after..size in order (all by default): a proof rebuilds the tree from them (O(n), fine below millions). */
-export async function loadLeafHashes(db: Kysely<DB>, size?: number, after = 0): Promise<Buffer[]> {
-  await sequencePending(db);
+/**
+ * Leaf hashes of entries after..size in order (all by default): a proof rebuilds the tree from them
+ * (O(n), fine below millions). Entries committed but not yet chained are chained first, unless the
+ * caller has just done so (`chainFirst` false: the checkpointer, after currentTreeSize).
+ */
+export async function loadLeafHashes(db: Kysely<DB>, size?: number, after = 0, chainFirst = true): Promise<Buffer[]> {
+  if (chainFirst) await sequencePending(db);
   let q = db.selectFrom('audit_log').select('leaf_hash').orderBy('seq');
   if (after > 0) q = q.where('seq', '>', after);
   if (size !== undefined) q = q.where('seq', '<=', size);

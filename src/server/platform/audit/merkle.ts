@@ -47,7 +47,7 @@ export function extendFrontier(frontier: Frontier, leafHashes: readonly Buffer[]
 /** MTH of the tree a frontier stands for: its subtree roots folded from the right. */
 export function frontierRoot(frontier: Frontier): Buffer {
   assertFrontier(frontier);
-  if (frontier.size === 0) return createHash('sha256').digest();
+  if (frontier.size === 0) return rootHash([]);
   let root = frontier.roots[frontier.roots.length - 1] as Buffer;
   for (let i = frontier.roots.length - 2; i >= 0; i--) root = nodeHash(frontier.roots[i] as Buffer, root);
   return root;

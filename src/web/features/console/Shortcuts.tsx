@@ -28,14 +28,13 @@ const SHORTCUTS: readonly { keys: string; label: MessageKey; permission?: Permis
 
 const typing = (el: EventTarget | null) => el instanceof HTMLElement && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
 
+/** Leaving a call being typed asks first (a shortcut to another screen, an alert's incident). */
+export const confirmLeave = (unsaved: boolean | undefined, t: T) => !unsaved || window.confirm(t('console.keys.leaveUnsaved'));
+
 /**
  * Console-wide keys (help, switching screens) and the help overlay; returns the button that opens it.
  * A screen the user may not open is skipped, and leaving a call being typed asks first.
  */
-
-/** Leaving a call being typed asks first (a shortcut to another screen, an alert's incident). */
-export const confirmLeave = (unsaved: boolean | undefined, t: T) => !unsaved || window.confirm(t('console.keys.leaveUnsaved'));
-
 export function ConsoleShortcuts({ unsaved = false }: { unsaved?: boolean }) {
   const t = useT();
   const can = useCan();
