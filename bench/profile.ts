@@ -49,7 +49,7 @@ try {
     const meter = cpuMeter(server.pid, !!target.databaseUrl);
     result =
       scenario === 'live'
-        ? summariseLive(await liveDelivery(server.wsUrl, http, dispatcher, callTaker, { clients: 1_000, ratePerSecond: 100, seconds: 6, threads: 2 }))
+        ? summariseLive(await liveDelivery(server.wsUrl, http, dispatcher, callTaker, { clients: 1_000, ratePerSecond: 100, seconds: 6, warmupSeconds: 2, threads: 2 }))
         : scenario === 'create'
         ? await incidentCreation(server.url, callTaker, { warmup: 300, count: 20_000, maxMs: 6_000 })
         : process.env.PROFILE_PATH

@@ -12,7 +12,7 @@ import { epochMs, sleep } from '../lib/stats.js';
 
 export type ClientsInput = { wsUrl: string; cookie: string; clients: number; capacity: number };
 /** Main thread → worker. */
-export type ClientsCommand = { type: 'drain'; created: number; timeoutMs: number };
+export type ClientsCommand = { type: 'measure' } | { type: 'drain'; created: number; timeoutMs: number };
 /** Worker → main thread. */
 export type ClientsMessage =
   | { type: 'ready'; subscribedAt: Float64Array }
@@ -97,7 +97,7 @@ const connect = async (i: number) => {
   await ready;
 };
 
-async function drain(cmd: ClientsCommand) {
+async function drain(cmd: Extract<ClientsCommand, { type: 'drain' }>) {
   const until = Date.now() + cmd.timeoutMs;
   let drained = false;
   while (Date.now() < until) {
@@ -140,7 +140,9 @@ async function drain(cmd: ClientsCommand) {
 }
 
 port.on('message', (cmd: ClientsCommand) => {
-  if (cmd.type === 'drain') drain(cmd).catch((e: Error) => post({ type: 'error', message: e.message }));
+  // The window starts after the warm-up: the loop delay reported is the window's.
+  if (cmd.type === 'measure') delay.reset();
+  else drain(cmd).catch((e: Error) => post({ type: 'error', message: e.message }));
 });
 
 try {

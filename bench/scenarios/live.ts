@@ -8,7 +8,8 @@ import { epochMs, sleep, summarize, type Summary } from '../lib/stats.js';
 import { sequencePending } from '../../src/server/platform/audit/sequencer.js';
 import type { ClientsCommand, ClientsInput, ClientsMessage } from './live-clients.js';
 
-export type LiveOptions = { clients: number; ratePerSecond: number; seconds: number; threads: number };
+/** `warmupSeconds`: creates at the same rate before the measured window, whose deliveries are kept out of the figure. */
+export type LiveOptions = { clients: number; ratePerSecond: number; seconds: number; threads: number; warmupSeconds: number };
 
 /** What the clients saw; latencies are computed afterwards, once the events' times can be read. */
 export type LiveRun = {
@@ -30,6 +31,8 @@ export type LiveRun = {
   responseAt: Map<string, number>;
   /** When each create's request was sent, by incident id. */
   sentAt: Map<string, number>;
+  /** The incidents created in the warm-up, before the window; their events are reported apart. */
+  warmupIds: string[];
   /** The incident each `created` event announced, by seq. */
   entityOfSeq: Map<number, string>;
   drained: boolean;
@@ -85,6 +88,8 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
   const total = Math.round(opts.ratePerSecond * opts.seconds);
   const rnd = mulberry32(3);
   const bodies = Array.from({ length: total }, (_, i) => incidentBody(rnd, i));
+  const warmups = Math.round(opts.ratePerSecond * opts.warmupSeconds);
+  const warmupBodies = Array.from({ length: warmups }, (_, i) => incidentBody(rnd, total + i));
   const shares = Array.from({ length: opts.threads }, (_, t) => Math.floor(opts.clients / opts.threads) + (t < opts.clients % opts.threads ? 1 : 0));
 
   const c0 = performance.now();
@@ -106,11 +111,10 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
     const responseAt = new Map<string, number>();
     const sentAt = new Map<string, number>();
     const createFailures: string[] = [];
-    const inFlight: Promise<void>[] = [];
-    const createOne = async (i: number) => {
+    const createOne = async (body: unknown) => {
       try {
         const sent = epochMs();
-        const res = await http.request<{ id?: string }>('POST', '/api/incidents', { cookie: writerCookie, body: bodies[i] });
+        const res = await http.request<{ id?: string }>('POST', '/api/incidents', { cookie: writerCookie, body });
         if (res.status === 201 && res.body.id) {
           responseAt.set(res.body.id, epochMs());
           sentAt.set(res.body.id, sent);
@@ -119,26 +123,41 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
         createFailures.push((e as Error).message);
       }
     };
+    const openLoop = async (list: unknown[]) => {
+      const inFlight: Promise<void>[] = [];
+      const l0 = performance.now();
+      await new Promise<void>((resolve) => {
+        let fired = 0;
+        const tick = () => {
+          const due = Math.min(list.length, Math.floor(((performance.now() - l0) / 1000) * opts.ratePerSecond) + 1);
+          while (fired < due) inFlight.push(createOne(list[fired++]));
+          if (fired >= list.length) resolve();
+          else setTimeout(tick, 2);
+        };
+        tick();
+      });
+      await Promise.all(inFlight);
+    };
+
+    // The warm-up runs the same path first (the server's create and fan-out, the clients' reading)
+    // so the window measures a running system, not V8 compiling it: its own latency is in the details.
+    await openLoop(warmupBodies);
+    const warmupIds = [...responseAt.keys()];
+    responseAt.clear();
+    sentAt.clear();
+    await sleep(500);
+    for (const t of threads) t.worker.postMessage({ type: 'measure' } satisfies ClientsCommand);
+
     const delay = monitorEventLoopDelay({ resolution: 1 });
     delay.enable();
     const l0 = performance.now();
-    await new Promise<void>((resolve) => {
-      let fired = 0;
-      const tick = () => {
-        const due = Math.min(total, Math.floor(((performance.now() - l0) / 1000) * opts.ratePerSecond) + 1);
-        while (fired < due) inFlight.push(createOne(fired++));
-        if (fired >= total) resolve();
-        else setTimeout(tick, 2);
-      };
-      tick();
-    });
-    await Promise.all(inFlight);
+    await openLoop(bodies);
     const createSeconds = (performance.now() - l0) / 1000;
     delay.disable();
 
     // Drain: every client should see at least one event per successful create (escalations may add more).
     const created = responseAt.size;
-    for (const t of threads) t.worker.postMessage({ type: 'drain', created, timeoutMs: 15_000 } satisfies ClientsCommand);
+    for (const t of threads) t.worker.postMessage({ type: 'drain', created: created + warmupIds.length, timeoutMs: 15_000 } satisfies ClientsCommand);
     const done = await Promise.all(threads.map((t) => t.next()));
     const seqs: Int32Array[] = [];
     const received: Float64Array[] = [];
@@ -170,6 +189,7 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
       createSeconds,
       responseAt,
       sentAt,
+      warmupIds,
       clientLoopDelay,
       createLoopDelay: { p50: ms(delay.percentile(50)), p99: ms(delay.percentile(99)), max: ms(delay.max) },
     };
@@ -201,6 +221,8 @@ export type LiveResult = {
   /** Where a create's own time went: request sent → its transaction's start, and that start → its response back. */
   sentToStart: Summary;
   startToResponse: Summary;
+  /** The warm-up's deliveries, from occurred_at: not in the figure. */
+  warmup: Summary;
   expected: number;
   delivered: number;
   events: number;
@@ -216,18 +238,25 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
   await sequencePending(db);
   const audit = await sql<{ entity_id: string; ms: number }>`
     SELECT entity_id, extract(epoch FROM occurred_at) * 1000 AS ms FROM audit_log WHERE action = 'incident.created'`.execute(db);
+  // The window's events are those after the warm-up's last: its creates had all answered before the window's first was sent.
+  const warm = run.warmupIds.length
+    ? await sql<{ max: number | null }>`SELECT max(seq) AS max FROM events WHERE topic = 'incidents' AND entity_id = ANY(${run.warmupIds}::text[])`.execute(db)
+    : { rows: [] };
+  const windowFrom = Number(warm.rows[0]?.max ?? 0);
   const occurred = new Map(rows.map((r) => [Number(r.seq), Number(r.ms)]));
   const audited = new Map(audit.rows.map((r) => [r.entity_id, Number(r.ms)]));
-  const eventSeqs = rows.map((r) => Number(r.seq));
+  const eventSeqs = rows.map((r) => Number(r.seq)).filter((seq) => seq > windowFrom);
   let expected = 0;
   for (const s of run.subscribedAt) {
     if (Number.isNaN(s)) continue;
     for (const seq of eventSeqs) if (seq > s) expected++;
   }
   const latencies = new Float64Array(run.deliveries);
+  const warmup = new Float64Array(run.deliveries);
   const fromAudit = new Float64Array(run.deliveries);
   const fromResponse = new Float64Array(run.deliveries);
   let k = 0;
+  let w = 0;
   let a = 0;
   let h = 0;
   for (let i = 0; i < run.deliveries; i++) {
@@ -235,6 +264,10 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
     const at = occurred.get(seq);
     if (at === undefined) continue;
     const received = run.receivedAt[i]!;
+    if (seq <= windowFrom) {
+      warmup[w++] = received - at;
+      continue;
+    }
     latencies[k++] = received - at;
     const entity = run.entityOfSeq.get(seq);
     if (entity === undefined) continue;
@@ -257,6 +290,7 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
     sentToStart: summarize(Float64Array.from(sentToStart)),
     startToResponse: summarize(Float64Array.from(startToResponse)),
     latency: summarize(latencies.subarray(0, k)),
+    warmup: summarize(warmup.subarray(0, w)),
     fromAudit: summarize(fromAudit.subarray(0, a)),
     fromResponse: summarize(fromResponse.subarray(0, h)),
     expected,
