@@ -122,6 +122,24 @@ describe('LeanWebSocket against a ws server', () => {
     await until(() => code !== 0);
     expect([got, code]).toEqual([['hello'], 1008]);
 
+    // A message in two fragments, each in its own read: every read lands in the same buffer, so the first must have been copied.
+    const fragments = net.createServer((s) => {
+      s.on('error', () => undefined);
+      s.once('data', (d) => {
+        const key = /sec-websocket-key: (.*)\r\n/i.exec(d.toString('latin1'))![1]!;
+        s.write(head(acceptOf(key)), 'latin1');
+        setTimeout(() => s.write(Buffer.concat([Buffer.from([0x01, 3]), Buffer.from('abc')])), 30);
+        setTimeout(() => s.write(Buffer.concat([Buffer.from([0x80, 3]), Buffer.from('def')])), 60);
+        setTimeout(() => s.end(serverFrame(1, Buffer.from('ghi'))), 90);
+      });
+    });
+    await new Promise<void>((r) => fragments.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise((r) => fragments.close(() => r())));
+    const joined: string[] = [];
+    await LeanWebSocket.open(new URL(`ws://127.0.0.1:${(fragments.address() as AddressInfo).port}/`), {}, { onMessage: (p) => joined.push(p.toString()), onClose: () => undefined });
+    await until(() => joined.length === 2);
+    expect(joined).toEqual(['abcdef', 'ghi']);
+
     answer = () => Buffer.from(head('bm90IHRoZSByaWdodCBrZXk='), 'latin1');
     await expect(LeanWebSocket.open(url, {}, none)).rejects.toThrow(/Sec-WebSocket-Accept/);
     answer = () => Buffer.alloc(0);

@@ -58,10 +58,11 @@ export class FrameReader {
     if (opcode !== 0) {
       if (fin) return this.onFrame({ opcode, payload });
       this.fragmentOpcode = opcode;
-      this.fragments = [payload];
+      this.fragments = [Buffer.from(payload)];
       return;
     }
-    this.fragments.push(payload);
+    // Copied: the bytes read may be overwritten by the next read (LeanWebSocket reads into one buffer).
+    this.fragments.push(Buffer.from(payload));
     if (fin) {
       const joined = Buffer.concat(this.fragments);
       this.fragments = [];
@@ -97,14 +98,22 @@ export function clientFrame(opcode: number, payload: Buffer): Buffer {
  * per message than this (frames re-parsed through an event per message, payload copies, UTF-8
  * validation), on the two cores the server measured uses.
  */
-export type LeanHandlers = { onMessage: (payload: Buffer) => void; onClose: (code: number) => void };
+export type LeanHandlers = {
+  /** `payload` is valid only during the call: the next read overwrites it. */
+  onMessage: (payload: Buffer) => void;
+  onClose: (code: number) => void;
+};
+
+// Every socket of a thread reads into this one buffer (net's `onread`): no 64 KiB allocation per
+// read, as a stream's 'data' makes; each read is handled before the next one can land.
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 export class LeanWebSocket {
   private closed = false;
   private closeSent = false;
 
   /** Frames that came with the 101 head are read here, once the handlers are in place. */
-  private constructor(private readonly socket: net.Socket, rest: Buffer, private readonly handlers: LeanHandlers) {
+  private constructor(private readonly socket: net.Socket, rest: Buffer, private readonly handlers: LeanHandlers, route: (read: (chunk: Buffer) => void) => void) {
     const reader = new FrameReader((f) => this.frame(f));
     const read = (chunk: Buffer) => {
       try {
@@ -116,7 +125,7 @@ export class LeanWebSocket {
         this.end(1002);
       }
     };
-    socket.on('data', read);
+    route(read);
     socket.on('close', () => this.end(1006));
     socket.on('error', () => this.end(1006));
     if (rest.length > 0) read(rest);
@@ -130,7 +139,20 @@ export class LeanWebSocket {
   static open(url: URL, headers: Record<string, string>, handlers: LeanHandlers, timeoutMs = 10_000): Promise<LeanWebSocket> {
     return new Promise((resolve, reject) => {
       const key = crypto.randomBytes(16).toString('base64');
-      const socket = net.connect({ host: url.hostname, port: Number(url.port || 80), noDelay: true });
+      // Reads go to `onRead`: the upgrade's answer first, then the connection's frames.
+      let onRead = (chunk: Buffer) => onHead(chunk);
+      const socket = net.connect({
+        host: url.hostname,
+        port: Number(url.port || 80),
+        noDelay: true,
+        onread: {
+          buffer: READ_BUFFER,
+          callback: (n: number, buf: Uint8Array) => {
+            onRead(Buffer.from(buf.buffer, buf.byteOffset, n));
+            return true;
+          },
+        },
+      });
       let head: Buffer = Buffer.alloc(0);
       const timer = setTimeout(() => fail(new Error(`no upgrade within ${timeoutMs} ms`)), timeoutMs);
       const fail = (e: Error) => {
@@ -139,12 +161,12 @@ export class LeanWebSocket {
         reject(e);
       };
       const closedEarly = () => fail(new Error('the server closed the connection before the upgrade'));
-      const onData = (chunk: Buffer) => {
+      const onHead = (chunk: Buffer) => {
         head = Buffer.concat([head, chunk]);
         const end = head.indexOf(HEADER_END);
         if (end < 0) return;
         clearTimeout(timer);
-        socket.off('data', onData);
+        onRead = () => undefined;
         socket.off('error', fail);
         socket.off('close', closedEarly);
         const lines = head.subarray(0, end).toString('latin1').split('\r\n');
@@ -153,9 +175,8 @@ export class LeanWebSocket {
         const expected = crypto.createHash('sha1').update(key + GUID).digest('base64');
         if (status !== '101') return fail(new Error(`upgrade refused: HTTP ${status ?? '?'}`));
         if (accept !== expected) return fail(new Error('upgrade answered with a wrong Sec-WebSocket-Accept'));
-        resolve(new LeanWebSocket(socket, head.subarray(end + HEADER_END.length), handlers));
+        resolve(new LeanWebSocket(socket, head.subarray(end + HEADER_END.length), handlers, (read) => (onRead = read)));
       };
-      socket.on('data', onData);
       socket.on('error', fail);
       socket.on('close', closedEarly);
       socket.once('connect', () => {
