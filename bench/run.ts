@@ -434,7 +434,8 @@ function details(r: Result): string[] {
       out.push(
         `- 3: ${f0(x.events)} incidents events in the window. Latency max ${f2(x.latency.max)} ms from occurred_at, ${f2(x.fromAudit.max)} ms from the audit entry; ` +
           `from the create's HTTP response (arrives after the commit: optimistic) p50 ${f2(x.fromResponse.p50)} ms, p99 ${f2(x.fromResponse.p99)} ms.`,
-        `- 3: before the window, a warm-up of ${f0(r.live.warmupIds.length)} creates at the same rate over ${r.live.opts.warmupSeconds} s, then 0.5 s: ` +
+        `- 3: before the window, a warm-up of ${f0(r.live.warmupIds.length)} creates at the same rate over ${r.live.opts.warmupSeconds} s, then 0.5 s` +
+          `${r.live.warmupFailures.length ? ` (${r.live.warmupFailures.length} more failed; first: ${r.live.warmupFailures[0]})` : ''}: ` +
           `its deliveries (not in the figure) p50 ${f2(x.warmup.p50)} ms, p99 ${f2(x.warmup.p99)} ms, max ${f2(x.warmup.max)} ms from occurred_at.`,
         `- 3: each create's own time: request sent → its transaction's start p50 ${f2(x.sentToStart.p50)} ms, p99 ${f2(x.sentToStart.p99)} ms; ` +
           `transaction start → response back p50 ${f2(x.startToResponse.p50)} ms, p99 ${f2(x.startToResponse.p99)} ms.`,

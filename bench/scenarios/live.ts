@@ -26,6 +26,8 @@ export type LiveRun = {
   closedEarly: Record<number, number>;
   created: number;
   createFailures: string[];
+  /** Creates of the warm-up that failed (apart from the window's). */
+  warmupFailures: string[];
   createSeconds: number;
   /** When the HTTP response of each create arrived (an upper bound of its commit time), by incident id. */
   responseAt: Map<string, number>;
@@ -95,7 +97,7 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
   const c0 = performance.now();
   const threads: ClientThread[] = [];
   try {
-    for (const clients of shares) threads.push(clientThread({ wsUrl, cookie: readerCookie, clients, capacity: clients * (total + 50) }));
+    for (const clients of shares) threads.push(clientThread({ wsUrl, cookie: readerCookie, clients, capacity: clients * (total + warmups + 50) }));
     const ready = await Promise.all(threads.map((t) => t.next()));
     const subscribedAt = new Float64Array(opts.clients).fill(Number.NaN);
     let at = 0;
@@ -143,6 +145,7 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
     // so the window measures a running system, not V8 compiling it: its own latency is in the details.
     await openLoop(warmupBodies);
     const warmupIds = [...responseAt.keys()];
+    const warmupFailures = createFailures.splice(0);
     responseAt.clear();
     sentAt.clear();
     await sleep(500);
@@ -186,6 +189,7 @@ export async function liveDelivery(wsUrl: string, http: HttpClient, readerCookie
       ...run,
       created,
       createFailures,
+      warmupFailures,
       createSeconds,
       responseAt,
       sentAt,
@@ -240,7 +244,7 @@ export async function liveLatency(db: Kysely<DB>, run: LiveRun): Promise<LiveRes
     SELECT entity_id, extract(epoch FROM occurred_at) * 1000 AS ms FROM audit_log WHERE action = 'incident.created'`.execute(db);
   // The window's events are those after the warm-up's last: its creates had all answered before the window's first was sent.
   const warm = run.warmupIds.length
-    ? await sql<{ max: number | null }>`SELECT max(seq) AS max FROM events WHERE topic = 'incidents' AND entity_id = ANY(${run.warmupIds}::text[])`.execute(db)
+    ? await sql<{ max: number | null }>`SELECT max(seq) AS max FROM events WHERE topic = 'incidents' AND kind = 'created' AND entity_id = ANY(${run.warmupIds}::text[])`.execute(db)
     : { rows: [] };
   const windowFrom = Number(warm.rows[0]?.max ?? 0);
   const occurred = new Map(rows.map((r) => [Number(r.seq), Number(r.ms)]));
