@@ -10,15 +10,20 @@ const USAGE = `Usage: npm run simulate -- [options]
 Signs in as call_taker and dispatcher and plays incidents end to end: intake (sometimes with protocol
 answers) near where units are, recommendation and assignment of the top unit, the unit driving to the
 scene with position reports, en route / on scene / available, and closure with a disposition
-(with a reason when no unit reached the scene). One line per action.
+(with a reason when no unit reached the scene). One line per action. Only P3/P4 calls are settled on
+the phone; closing a P1/P2 that no unit reached waits for a supervisor's approval, which the simulator
+reports and leaves to a person.
 
   --url URL         the server (default http://localhost:8080)
-  --rate N          incidents per minute, Poisson arrivals (default 6)
+  --rate N          incidents per (simulated) minute, Poisson arrivals (default 6)
   --duration S      stop after S seconds (default: until Ctrl-C)
   --count N         stop after N incidents (default: no limit)
   --max-open N      at most N incidents in play at once; arrivals beyond wait (default 20)
   --password PW     the demo accounts' password (default Centinela-Demo-2026)
   --tick S          seconds between position reports of a moving unit (default 3)
+  --time-scale N    run the simulated clock N times faster: every wait (arrivals, dispatch, driving,
+                    position ticks, time on scene) is divided by N (default 1; e.g. 60 plays an hour
+                    of incidents in a minute). --duration stays in real seconds.
 
 After --count incidents, no new calls are made and those in play finish normally. Ctrl-C (or the end
 of --duration) stops new calls and wraps up the incidents in play (units released, incidents closed)
@@ -36,6 +41,7 @@ const { values: opts } = parseArgs({
     'max-open': { type: 'string', default: '20' },
     password: { type: 'string', default: 'Centinela-Demo-2026' },
     tick: { type: 'string', default: '3' },
+    'time-scale': { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -68,6 +74,7 @@ const DURATION_S = number('duration', opts.duration, 1, 7 * 24 * 3600);
 const COUNT = number('count', opts.count, 1, 1_000_000);
 const MAX_OPEN = number('max-open', opts['max-open'], 1, 1000)!;
 const TICK_S = number('tick', opts.tick, 0.5, 60)!;
+const TIME_SCALE = number('time-scale', opts['time-scale'], 0.01, 100_000)!;
 const PASSWORD = opts.password;
 
 // ------------------------------------------------------------------------------------------------
@@ -86,7 +93,7 @@ const stop = (why: string) => {
 process.on('SIGINT', () => (soft.signal.aborted ? hard.abort() : stop('Ctrl-C')));
 process.on('SIGTERM', () => (soft.signal.aborted ? hard.abort() : stop('SIGTERM')));
 
-/** Waits `ms` unless a stop comes first; true if the whole wait passed. */
+/** Waits `ms` of simulated time (real time divided by --time-scale) unless a stop comes first; true if the whole wait passed. */
 const wait = (ms: number) =>
   new Promise<boolean>((resolve) => {
     if (soft.signal.aborted) return resolve(false);
@@ -96,7 +103,7 @@ const wait = (ms: number) =>
       resolve(full);
     };
     const onAbort = () => done(false);
-    const t = setTimeout(() => done(true), ms);
+    const t = setTimeout(() => done(true), ms / TIME_SCALE);
     soft.signal.addEventListener('abort', onAbort);
   });
 
@@ -258,7 +265,7 @@ const SPEED_KMH: Record<string, number> = { patrol_car: 45, motorcycle: 50, ambu
 // ------------------------------------------------------------------------------------------------
 // One incident, from the call to its closure.
 
-const stats = { created: 0, assigned: 0, onScene: 0, closed: 0, positions: 0, errors: 0 };
+const stats = { created: 0, assigned: 0, onScene: 0, closed: 0, awaitingApproval: 0, positions: 0, errors: 0 };
 const open = new Set<Promise<void>>();
 let serial = 0;
 
@@ -305,11 +312,17 @@ async function story(n: number): Promise<void> {
   log(`${label}  call: ${type.code} "${description}" P${incident.priority} ${incident.department ?? '?'} (${place.lat.toFixed(4)}, ${place.lon.toFixed(4)})${said.length ? ` answers ${said.join(' ')}` : ''}`);
 
   let unit: Recommendation | null = null;
+  // Set once a closure went through, so the wrap-up does not ask again for one awaiting approval.
+  let settled = false;
+  const settle = async (disposition: string, reason: Reason | null, current: Incident = incident) => {
+    await close(label, current, disposition, reason);
+    settled = true;
+  };
   try {
-    // A few incidents are settled on the phone; the rest get a unit.
-    if (rnd() < 0.08) {
+    // A few P3/P4 calls are settled on the phone; the rest get a unit.
+    if (incident.priority >= 3 && rnd() < 0.08) {
       if (await wait(between(5_000, 15_000))) {
-        await close(label, incident, dispositionFor('assistance_given'), closeReason('resolved_by_phone', 'Se orientó a la persona por teléfono; no requirió unidad.'));
+        await settle(dispositionFor('assistance_given'), closeReason('resolved_by_phone', 'Se orientó a la persona por teléfono; no requirió unidad.'));
       }
       return;
     }
@@ -318,7 +331,7 @@ async function story(n: number): Promise<void> {
     if (!unit) {
       if (await wait(15_000)) unit = await assignTop(label, incident.id);
       if (!unit) {
-        if (!soft.signal.aborted) await close(label, incident, dispositionFor('referred'), closeReason('other', 'No hubo unidades disponibles; se canalizó por otra vía.'));
+        if (!soft.signal.aborted) await settle(dispositionFor('referred'), closeReason('other', 'No hubo unidades disponibles; se canalizó por otra vía.'));
         return;
       }
     }
@@ -333,7 +346,7 @@ async function story(n: number): Promise<void> {
     if (!(await wait(between(20_000, 60_000)))) return;
     await release(label, unit);
     unit = null;
-    await close(label, incident, outcomeFor(type.code), null);
+    await settle(outcomeFor(type.code), null);
   } catch (e) {
     stats.errors++;
     log(`${label}  ! ${(e as Error).message}`);
@@ -343,9 +356,9 @@ async function story(n: number): Promise<void> {
       try {
         if (unit) await release(label, unit);
         const now = await api<Incident>('dispatcher', 'GET', `/api/incidents/${incident.id}`);
-        if (!['closed', 'cancelled', 'merged'].includes(now.status)) {
+        if (!settled && !['closed', 'cancelled', 'merged'].includes(now.status)) {
           const onScene = now.times.firstOnSceneAt !== null;
-          await close(label, now, dispositionFor(onScene ? 'assistance_given' : 'unfounded'), onScene ? null : closeReason('other', 'Simulación detenida antes de que la unidad llegara.'));
+          await settle(dispositionFor(onScene ? 'assistance_given' : 'unfounded'), onScene ? null : closeReason('other', 'Simulación detenida antes de que la unidad llegara.'), now);
         }
       } catch (e) {
         stats.errors++;
@@ -420,22 +433,35 @@ const closeReason = (wanted: string, text: string): Reason | null => {
   return code ? { code, text } : null;
 };
 
+type Closed = { status?: 'pending'; approvalId?: string };
+
 /**
  * Closes with a disposition and a summary. Without a unit on scene the API demands a reason: it is
- * given up front when we know, and on the API's `reason_required` otherwise.
+ * given up front when we know, and on the API's `reason_required` otherwise. Such a closure of a
+ * P1/P2 is filed for a supervisor's approval (202), which is reported, not counted as closed.
  */
 async function close(label: string, incident: Incident, disposition: string, reason: Reason | null) {
   const summary = SUMMARIES[disposition] ?? 'Atención concluida.';
   const body = { dispositionCode: disposition, summary };
-  let gave: Reason | null;
+  const path = `/api/incidents/${incident.id}/close`;
+  let gave: Reason | null = null;
+  let res: Closed;
   try {
-    await api('dispatcher', 'POST', `/api/incidents/${incident.id}/close`, reason ? { ...body, reason } : body);
+    res = await api<Closed>('dispatcher', 'POST', path, reason ? { ...body, reason } : body);
     gave = reason;
   } catch (e) {
-    if (!(e instanceof ApiError && e.code === 'reason_required')) throw e;
-    gave = reason ?? closeReason('other', 'La unidad no llegó al lugar; se cierra la atención.');
-    if (!gave) throw e;
-    await api('dispatcher', 'POST', `/api/incidents/${incident.id}/close`, { ...body, reason: gave });
+    if (e instanceof ApiError && e.code === 'approval_pending') res = { status: 'pending' };
+    else {
+      if (!(e instanceof ApiError && e.code === 'reason_required')) throw e;
+      gave = reason ?? closeReason('other', 'La unidad no llegó al lugar; se cierra la atención.');
+      if (!gave) throw e;
+      res = await api<Closed>('dispatcher', 'POST', path, { ...body, reason: gave });
+    }
+  }
+  if (res.status === 'pending') {
+    stats.awaitingApproval++;
+    log(`${label}  closure awaits a supervisor's approval${res.approvalId ? ` (request ${res.approvalId})` : ''}`);
+    return;
   }
   stats.closed++;
   log(`${label}  closed: ${disposition}${gave ? ` (no unit on scene; reason ${gave.code})` : ''}`);
@@ -460,7 +486,7 @@ const outcomeFor = (typeCode: string) => {
 // ------------------------------------------------------------------------------------------------
 
 async function main() {
-  log(`simulating ${RATE}/min against ${BASE.origin}${DURATION_S ? ` for ${DURATION_S} s` : ''}${COUNT ? `, ${COUNT} incidents` : ''}; at most ${MAX_OPEN} in play`);
+  log(`simulating ${RATE}/min against ${BASE.origin}${DURATION_S ? ` for ${DURATION_S} s` : ''}${COUNT ? `, ${COUNT} incidents` : ''}; at most ${MAX_OPEN} in play${TIME_SCALE === 1 ? '' : `; time ×${TIME_SCALE}`}`);
   await login('call_taker');
   await login('dispatcher');
   await learn();
@@ -499,7 +525,7 @@ async function main() {
   }
   await Promise.allSettled([...open]);
   clearInterval(refresh);
-  log(`done: ${stats.created} incidents, ${stats.assigned} assignments, ${stats.positions} position reports, ${stats.onScene} on scene, ${stats.closed} closed, ${stats.errors} errors`);
+  log(`done: ${stats.created} incidents, ${stats.assigned} assignments, ${stats.positions} position reports, ${stats.onScene} on scene, ${stats.closed} closed, ${stats.awaitingApproval} awaiting approval, ${stats.errors} errors`);
 }
 
 main().then(

@@ -1,7 +1,10 @@
-import type { Kysely } from 'kysely';
-import { appendAudit } from '../platform/audit/audit-log.js';
+import crypto from 'node:crypto';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { appendAudit, AUDIT_CHANNEL, auditQueueInsertFrom, auditQueueRow } from '../platform/audit/audit-log.js';
+import { hashPassword } from '../platform/auth/passwords.js';
 import { SYSTEM_CONTEXT } from '../platform/auth/principal.js';
-import type { DB, UnitStatus, UnitType } from '../platform/db/schema.js';
+import { notifyOnCommit } from '../platform/db/commit-signals.js';
+import type { DB, IncidentStatus, UnitStatus, UnitType } from '../platform/db/schema.js';
 import { DEPARTMENTS, departmentAt } from '../platform/geo/departments.js';
 import { mulberry32 } from '../platform/random.js';
 
@@ -27,10 +30,15 @@ const INCIDENT_MIX: [string, number, string[]][] = [
   ['EXT', 1, ['Cobro de renta a comerciante']],
 ];
 const DISPOSITIONS = ['report_taken', 'assistance_given', 'arrest', 'unfounded', 'gone_on_arrival', 'referred', 'transported'];
+// Common Salvadoran given names and surnames for the demo crews (invented people).
+const GIVEN = ['José', 'Juan', 'Carlos', 'Luis', 'Mario', 'Jorge', 'Óscar', 'Francisco', 'Roberto', 'Miguel', 'Douglas', 'Nelson', 'Wilfredo', 'René', 'Edwin', 'Josué', 'Marvin', 'Walter', 'Ernesto', 'Salvador', 'María', 'Ana', 'Claudia', 'Karla', 'Sandra', 'Rosa', 'Gabriela', 'Wendy', 'Yesenia', 'Evelyn', 'Xiomara', 'Lorena'];
+const SURNAMES = ['Hernández', 'Martínez', 'López', 'García', 'Rodríguez', 'Rivera', 'Flores', 'Ramírez', 'Pérez', 'Cruz', 'González', 'Sánchez', 'Portillo', 'Mejía', 'Aguilar', 'Romero', 'Orellana', 'Alvarado', 'Henríquez', 'Quintanilla', 'Ayala', 'Menjívar', 'Escobar', 'Guardado', 'Chávez', 'Argueta', 'Villalta', 'Amaya', 'Funes', 'Bonilla', 'Molina', 'Recinos'];
 
-export type DemoEmergencySummary = { units: number; incidents: number; open: number };
+export type DemoEmergencySummary = { units: number; incidents: number; open: number; crew: number };
 
-/** About 150 units across the 14 departments and a day of incidents, only into an empty 911 database. */
+type DemoUnit = { id: string; department: string; lat: number; lon: number; status: UnitStatus; type: UnitType; call_sign: string };
+
+/** About 150 units across the 14 departments with crews, and a day of incidents, only into an empty 911 database. */
 export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promise<DemoEmergencySummary | null> {
   // Seeded: the same demo every first start, so screenshots and tests can rely on it.
   const rnd = mulberry32(2026);
@@ -42,10 +50,12 @@ export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promi
     }
     return { lat, lon };
   };
+  // A crew member's account has a password nobody knows, hashed once (argon2 costs ~20 ms a hash).
+  const unusableHash = await hashPassword(crypto.randomBytes(32).toString('base64url'));
   return db.transaction().execute(async (tx) => {
     if (await tx.selectFrom('units').select('id').limit(1).executeTakeFirst()) return null;
     const officer = await tx.selectFrom('users').select('id').where('username', '=', 'field_officer').executeTakeFirst();
-    const unitRows: { id: string; department: string; lat: number; lon: number; status: UnitStatus; call_sign: string; capabilities: string[] }[] = [];
+    const unitRows: DemoUnit[] = [];
     for (const dept of DEPARTMENTS) {
       const n = UNITS_PER_DEPARTMENT[dept.id] ?? 5;
       for (let i = 1; i <= n; i++) {
@@ -65,18 +75,20 @@ export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promi
             home_station: `Delegación ${dept.name}`,
             department: dept.id,
             status,
+            status_changed_at: now,
             current_incident_id: null,
             lat: pos.lat,
             lon: pos.lon,
             position_at: new Date(now.getTime() - Math.floor(rnd() * 240_000)),
             position_accuracy_m: 5 + Math.round(rnd() * 20),
           })
-          .returning(['id', 'call_sign', 'capabilities'])
+          .returning(['id', 'call_sign'])
           .executeTakeFirstOrThrow();
-        unitRows.push({ id: row.id, department: dept.id, lat: pos.lat, lon: pos.lon, status, call_sign: row.call_sign, capabilities: row.capabilities });
+        unitRows.push({ id: row.id, department: dept.id, lat: pos.lat, lon: pos.lon, status, type, call_sign: row.call_sign });
       }
     }
     if (officer) await tx.insertInto('unit_crew').values({ unit_id: unitRows[0]!.id, user_id: officer.id }).execute();
+    const crew = await seedCrews(tx, officer ? unitRows.slice(1) : unitRows, unusableHash);
 
     const types = await tx.selectFrom('incident_types').select(['code', 'default_priority']).execute();
     const priorityOf = new Map(types.map((t) => [t.code, t.default_priority]));
@@ -86,21 +98,30 @@ export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promi
       for (const [code, w, texts] of INCIDENT_MIX) if ((r -= w) <= 0) return { code, text: pick(texts) };
       return { code: 'ASST', text: 'Apoyo' };
     };
+    // Periods each unit spent on a demo incident, so no unit is in two places at once.
+    const busy = new Map<string, [number, number][]>();
+    const freeBetween = (u: DemoUnit, from: number, to: number) => u.status === 'available' && !(busy.get(u.id) ?? []).some(([a, b]) => a < to && from < b);
+    const history: { unit_id: string; status: UnitStatus; incident_id: string; at: Date; actor_id: null }[] = [];
     let created = 0;
     let open = 0;
     const HISTORY = 320;
     for (let k = 0; k < HISTORY; k++) {
       const ageMin = (k / HISTORY) * 24 * 60 + rnd() * 4;
       const received = new Date(now.getTime() - ageMin * 60_000);
-      const unit = pick(unitRows.filter((u) => u.status === 'available'));
-      const place = around(unit.lat, unit.lon, 3, unit.department);
-      const { code, text } = chooseType();
-      const isOpen = ageMin < 25;
       const dispatchedAt = new Date(received.getTime() + (30 + rnd() * 200) * 1000);
       const enRouteAt = new Date(dispatchedAt.getTime() + (20 + rnd() * 60) * 1000);
       const onSceneAt = new Date(enRouteAt.getTime() + (180 + rnd() * 1200) * 1000);
       const closedAt = new Date(onSceneAt.getTime() + (600 + rnd() * 3000) * 1000);
-      const stage = isOpen ? (ageMin < 3 ? 'received' : ageMin < 12 ? 'dispatched' : 'on_scene') : 'closed';
+      // Only what has already happened by `now` is recorded: the stage follows from the stamps.
+      const past = (d: Date) => (d <= now ? d : null);
+      const stage: IncidentStatus = past(closedAt) ? 'closed' : past(onSceneAt) ? 'on_scene' : past(enRouteAt) ? 'en_route' : past(dispatchedAt) ? 'dispatched' : 'received';
+      const lastAt = [closedAt, onSceneAt, enRouteAt, dispatchedAt].find(past) ?? received;
+      const until = stage === 'closed' ? closedAt.getTime() : Infinity;
+      const free = unitRows.filter((u) => freeBetween(u, dispatchedAt.getTime(), until));
+      const unit = pick(free.length ? free : unitRows.filter((u) => u.status === 'available'));
+      const place = around(unit.lat, unit.lon, 3, unit.department);
+      const { code, text } = chooseType();
+      const closed = stage === 'closed';
       const n = await tx.selectNoFrom((eb) => eb.fn<number>('nextval', [eb.val('incident_number_seq')]).as('n')).executeTakeFirstOrThrow();
       const inc = await tx
         .insertInto('incidents')
@@ -119,19 +140,20 @@ export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promi
           current_location_id: null,
           duplicate_of: null,
           merged_into: null,
-          disposition_code: stage === 'closed' ? pick(DISPOSITIONS) : null,
-          closure_summary: stage === 'closed' ? 'Atendido por la unidad asignada.' : null,
+          disposition_code: closed ? pick(DISPOSITIONS) : null,
+          closure_summary: closed ? 'Atendido por la unidad asignada.' : null,
           pending_cancellation: null,
           call_received_at: received,
           created_at: received,
-          first_dispatched_at: stage === 'received' ? null : dispatchedAt,
-          first_en_route_at: stage === 'received' || stage === 'dispatched' ? null : enRouteAt,
-          first_on_scene_at: stage === 'closed' || stage === 'on_scene' ? onSceneAt : null,
-          resolved_at: stage === 'closed' ? closedAt : null,
-          closed_at: stage === 'closed' ? closedAt : null,
+          first_dispatched_at: past(dispatchedAt),
+          first_en_route_at: past(enRouteAt),
+          first_on_scene_at: past(onSceneAt),
+          resolved_at: past(closedAt),
+          closed_at: past(closedAt),
           escalated_dispatch_at: null,
           escalated_arrival_at: null,
           created_by: null,
+          updated_at: lastAt,
         })
         .returning('id')
         .executeTakeFirstOrThrow();
@@ -139,22 +161,66 @@ export async function seedDemoEmergency(db: Kysely<DB>, now = new Date()): Promi
       await tx.updateTable('incidents').set({ current_location_id: loc.id }).where('id', '=', inc.id).execute();
       const steps: [Date, string, Record<string, unknown>][] = [[received, 'created', { typeCode: code, demo: true }]];
       if (stage !== 'received') {
-        const committed = stage !== 'closed';
-        await tx.insertInto('assignments').values({ incident_id: inc.id, unit_id: unit.id, assigned_at: dispatchedAt, assigned_by: null, recommended_rank: 1, released_at: committed ? null : closedAt }).execute();
+        await tx.insertInto('assignments').values({ incident_id: inc.id, unit_id: unit.id, assigned_at: dispatchedAt, assigned_by: null, recommended_rank: 1, released_at: past(closedAt) }).execute();
+        busy.set(unit.id, [...(busy.get(unit.id) ?? []), [dispatchedAt.getTime(), until]]);
         steps.push([dispatchedAt, 'assignment', { unitId: unit.id, callSign: unit.call_sign, recommendedRank: 1 }]);
-        if (stage !== 'dispatched') steps.push([enRouteAt, 'unit_status', { unitId: unit.id, callSign: unit.call_sign, status: 'en_route' }], [onSceneAt, 'unit_status', { unitId: unit.id, callSign: unit.call_sign, status: 'on_scene' }]);
-        if (stage === 'closed') steps.push([closedAt, 'closure', { demo: true }]);
-        if (committed) {
-          unit.status = stage === 'dispatched' ? 'dispatched' : 'on_scene';
-          await tx.updateTable('units').set({ status: unit.status, current_incident_id: inc.id, status_changed_at: dispatchedAt }).where('id', '=', unit.id).execute();
+        const moves: [Date, UnitStatus][] = [[dispatchedAt, 'dispatched'], [enRouteAt, 'en_route'], [onSceneAt, 'on_scene'], [closedAt, 'available']];
+        for (const [at, status] of moves.filter(([at]) => past(at))) {
+          history.push({ unit_id: unit.id, status, incident_id: inc.id, at, actor_id: null });
+          if (status !== 'dispatched') steps.push([at, 'unit_status', { unitId: unit.id, callSign: unit.call_sign, status, ...(status === 'available' ? { released: true } : {}) }]);
+        }
+        if (closed) steps.push([closedAt, 'closure', { demo: true }]);
+        else {
+          unit.status = stage === 'dispatched' || stage === 'en_route' ? stage : 'on_scene';
+          await tx
+            .updateTable('units')
+            .set({ status: unit.status, current_incident_id: inc.id, status_changed_at: lastAt, ...(stage === 'on_scene' ? { lat: place.lat, lon: place.lon } : {}) })
+            .where('id', '=', unit.id)
+            .execute();
         }
       }
       await tx.insertInto('incident_timeline').values(steps.map(([at, kind, data]) => ({ incident_id: inc.id, at, kind, data: JSON.stringify(data), actor_id: null, actor_username: 'demo' }))).execute();
       created++;
-      if (isOpen) open++;
+      if (!closed) open++;
     }
-    const summary = { units: unitRows.length, incidents: created, open };
+    for (let i = 0; i < history.length; i += 1000) await tx.insertInto('unit_status_history').values(history.slice(i, i + 1000)).execute();
+    const summary = { units: unitRows.length, incidents: created, open, crew };
     await appendAudit(tx, SYSTEM_CONTEXT, { action: 'demo.emergency_seeded', entityType: 'demo', changes: summary });
     return summary;
   });
+}
+
+/**
+ * One or two field officers for every unit on duty: accounts that cannot sign in (inactive, with a
+ * password nobody knows), named like Salvadoran officers, the username their PNC ONI number.
+ */
+async function seedCrews(tx: Transaction<DB>, units: DemoUnit[], passwordHash: string): Promise<number> {
+  // Its own sequence, so the units stay those the demo always had.
+  const rnd = mulberry32(911);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const onis = new Set<number>();
+  const members: { unitId: string; username: string; displayName: string }[] = [];
+  for (const u of units.filter((x) => x.status !== 'off_duty')) {
+    const size = u.type === 'motorcycle' ? 1 : rnd() < 0.75 ? 2 : 1;
+    for (let i = 0; i < size; i++) {
+      let oni = 10_000 + Math.floor(rnd() * 90_000);
+      while (onis.has(oni)) oni = 10_000 + Math.floor(rnd() * 90_000);
+      onis.add(oni);
+      members.push({ unitId: u.id, username: `oni.${oni}`, displayName: `${pick(GIVEN)} ${pick(SURNAMES)} ${pick(SURNAMES)}` });
+    }
+  }
+  if (members.length === 0) return 0;
+  const users = await tx
+    .insertInto('users')
+    .values(members.map((m) => ({ username: m.username, display_name: m.displayName, email: null, password_hash: passwordHash, active: false, mfa_secret: null, mfa_last_step: null, locked_until: null })))
+    .returning(['id', 'username'])
+    .execute();
+  const idOf = new Map(users.map((u) => [u.username, u.id]));
+  const crew = members.map((m) => ({ ...m, userId: idOf.get(m.username)! }));
+  await tx.insertInto('user_roles').values(crew.map((m) => ({ user_id: m.userId, role: 'field_officer', granted_by: null }))).execute();
+  await tx.insertInto('unit_crew').values(crew.map((m) => ({ unit_id: m.unitId, user_id: m.userId }))).execute();
+  // One audit entry per account, as for any other account, written in one statement.
+  const entries = crew.map((m) => auditQueueRow(SYSTEM_CONTEXT, { action: 'user.created', entityType: 'user', entityId: m.userId, changes: { after: { username: m.username, roles: ['field_officer'], active: false, demo: true } } }));
+  await sql`${notifyOnCommit(AUDIT_CHANNEL)}WITH q AS (${auditQueueInsertFrom(sql`jsonb_array_elements(${JSON.stringify(entries)}::jsonb) AS e(entry)`, sql`e.entry`)}) SELECT count(*) FROM q`.execute(tx);
+  return crew.length;
 }
