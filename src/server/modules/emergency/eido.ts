@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { IncidentsService } from './incidents.service.js';
+import { isFurtherCallEntry, LinksService } from './links.service.js';
 
 type Details = Awaited<ReturnType<IncidentsService['details']>>;
 
@@ -20,21 +21,24 @@ const INCIDENT_STATUS_REGISTRY: Record<string, string> = { received: 'Pending', 
 const METHOD: Record<string, string> = { device: 'GPS', map_click: 'Manual', caller_stated: 'Manual', department: 'Manual' };
 
 /**
- * The incident as a NENA EIDO (NENA-STA-021) snapshot: one call, the caller (only if the reader may
- * see callers), locations as PIDF-LO, agents from the people on the timeline, a dispatch per
- * assignment, units with their current status, and notes; unit milestones become notes, since an
- * EIDO has no field for a status history. See src/server/test/eido/EIDO-NOTES.md.
+ * The incident as a NENA EIDO (NENA-STA-021) snapshot: the first call and every further one, their
+ * callers (only if the reader may see callers), locations as PIDF-LO, agents from the people on the
+ * timeline, a dispatch per assignment, units with their current status and its time, and notes; unit
+ * milestones become notes, since an EIDO has no field for a status history. See
+ * src/server/test/eido/EIDO-NOTES.md.
  */
 export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centinela.sv') {
-  const [type, disposition] = await Promise.all([
+  // details() gives a caller (possibly empty) exactly when the reader may see callers.
+  const seesCaller = d.caller !== null;
+  const [type, disposition, furtherCalls] = await Promise.all([
     db.selectFrom('incident_types').select(['name_es', 'name_en']).where('code', '=', d.typeCode).executeTakeFirst(),
     d.disposition ? db.selectFrom('disposition_codes').select(['label_en']).where('code', '=', d.disposition.code).executeTakeFirst() : Promise.resolve(undefined),
+    new LinksService(db).calls(d.id, seesCaller),
   ]);
   const agency = ref(agencyId);
   const incidentUrn = `urn:emergency:uid:incidentid:${d.number}:${agencyId}`;
   const callId = `urn:emergency:uid:callid:${d.id}:${agencyId}`;
   const agentId = (username: string) => `${username}@${agencyId}`;
-  const last = sv(d.timeline.at(-1)?.at ?? d.times.createdAt);
   const prologue = (id: string, at: string, agent?: string | null) => ({
     $id: id,
     lastUpdateTimeStamp: sv(at),
@@ -59,7 +63,7 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
         : undefined;
     const text = [l.addressText, l.landmark, l.department].filter(Boolean).join(' — ');
     return {
-      ...prologue(`${agencyId}:location:${l.id}`, l.createdAt, l.createdBy ? null : null),
+      ...prologue(`${agencyId}:location:${l.id}`, l.createdAt),
       locationTypeDescriptionRegistryText: l.current ? 'Incident' : l.source === 'device' ? 'Caller' : 'Incident',
       ...(text ? { locationDescriptionText: text } : {}),
       ...(pidf ? { locationByValue: pidf } : {}),
@@ -67,10 +71,14 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
     };
   });
 
-  const noteEntries = d.timeline.filter((t) => ['note', 'unit_status', 'merge', 'duplicate', 'unmerge'].includes(t.kind));
+  // A further call's entry is a call component, with what the caller said as its note (if anything).
+  const callEntries = d.timeline.filter(isFurtherCallEntry);
+  const noteEntries = d.timeline.filter((t) =>
+    isFurtherCallEntry(t) ? String(t.data.text ?? '') !== '' : ['note', 'unit_status', 'merge', 'duplicate', 'unmerge'].includes(t.kind),
+  );
   const notes = noteEntries.map((t) => {
     const text =
-      t.kind === 'note'
+      t.kind === 'note' || isFurtherCallEntry(t)
         ? String(t.data.text ?? '')
         : t.kind === 'unit_status'
           ? `${String(t.data.callSign ?? '')}: ${String(t.data.status ?? '')}`
@@ -85,19 +93,23 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
   // One resource component per assignment (a unit sent twice is two), each dispatch naming its own: the
   // incident's assignments as they stand, so units a merge moved away are not referenced from here.
   const unitRef = (assignmentId: string) => `${agencyId}:unit:${assignmentId}`;
-  const units = d.assignments.map((a) => ({
-    ...prologue(unitRef(a.id), a.releasedAt ?? a.assignedAt),
-    emergencyResourceName: a.callSign,
-    emergencyResourceTypeCommonRegistryText: 'Patrol',
-    primaryUnitStatusRegistryText: UNIT_STATUS_REGISTRY[a.releasedAt ? 'available' : a.unitStatus] ?? 'Unknown',
-    secondaryUnitStatusRegistryText: [],
-    unitStatusInternal: [a.releasedAt ? 'released' : a.unitStatus],
-    resourceAttributeRegistryText: [],
-    agentReference: [],
-    ...(a.releasedAt ? {} : { activeOnIncidentId: incidentUrn }),
-  }));
-  const unitTypes = await db.selectFrom('units').select(['call_sign', 'unit_type']).where('call_sign', 'in', d.assignments.length ? d.assignments.map((a) => a.callSign) : ['']).execute();
-  for (const u of units) u.emergencyResourceTypeCommonRegistryText = UNIT_TYPE_REGISTRY[unitTypes.find((t) => t.call_sign === u.emergencyResourceName)?.unit_type ?? ''] ?? 'Patrol';
+  const unitRows = await db.selectFrom('units').select(['call_sign', 'unit_type', 'status_changed_at']).where('call_sign', 'in', d.assignments.length ? d.assignments.map((a) => a.callSign) : ['']).execute();
+  const units = d.assignments.map((a) => {
+    const row = unitRows.find((u) => u.call_sign === a.callSign);
+    // The time of the status shown (EIDO keeps no history): the release, or the committed unit's latest change.
+    const statusAt = a.releasedAt ?? (row && row.status_changed_at.getTime() > Date.parse(a.assignedAt) ? row.status_changed_at.toISOString() : a.assignedAt);
+    return {
+      ...prologue(unitRef(a.id), statusAt),
+      emergencyResourceName: a.callSign,
+      emergencyResourceTypeCommonRegistryText: UNIT_TYPE_REGISTRY[row?.unit_type ?? ''] ?? 'Patrol',
+      primaryUnitStatusRegistryText: UNIT_STATUS_REGISTRY[a.releasedAt ? 'available' : a.unitStatus] ?? 'Unknown',
+      secondaryUnitStatusRegistryText: [],
+      unitStatusInternal: [a.releasedAt ? 'released' : a.unitStatus],
+      resourceAttributeRegistryText: [],
+      agentReference: [],
+      ...(a.releasedAt ? {} : { activeOnIncidentId: incidentUrn }),
+    };
+  });
 
   const assignmentEntries = d.timeline.filter((t) => t.kind === 'assignment');
   const dispatches = d.assignments.map((a, i) => {
@@ -119,6 +131,58 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
   const personId = `${agencyId}:person:caller:${d.id}`;
   const incidentTime = d.times.closedAt ?? d.timeline.at(-1)?.at ?? d.times.createdAt;
 
+  // Further calls, each with its own caller (null unless the reader may see callers) and call-taker.
+  const further = furtherCalls.map((c) => {
+    const entry = callEntries.find((t) => t.data.callId === c.id);
+    const who = c.caller && (c.caller.number || c.caller.name) ? c.caller : null;
+    const ids = { call: `urn:emergency:uid:callid:${c.id}:${agencyId}`, callback: `${agencyId}:callback:${c.id}`, person: `${agencyId}:person:caller:${c.id}` };
+    const at = entry?.at ?? c.receivedAt;
+    const actor = entry?.actor && entry.actor !== SYSTEM_CONTEXT.actorUsername ? entry.actor : null;
+    const note = entry && notes.find((n) => n.$id === `${agencyId}:note:${entry.id}`);
+    return {
+      call: {
+        ...prologue(ids.call, at, actor),
+        standardPrimaryCallType: 'emergency',
+        localCallType: c.source,
+        direction: 'incoming',
+        callStateRegistryText: 'callEnd',
+        callStartTimestamp: sv(c.receivedAt),
+        ...(actor ? { agentReference: [ref(agentId(actor))] } : {}),
+        ...(who?.number ? { callBackReference: ref(ids.callback) } : {}),
+        ...(who ? { personReference: [ref(ids.person)] } : {}),
+        ...(note ? { notesReference: [ref(note.$id)] } : {}),
+      },
+      callback: who?.number ? { ...prologue(ids.callback, at), callBackInformationUri: [tel(who.number)] } : null,
+      person: who
+        ? {
+            ...prologue(ids.person, at),
+            personIncidentRoleRegistryText: ['Caller'],
+            ...(who.name ? { ncPersonComponent: { name: [{ personFullName: [{ value: who.name }] }] } } : {}),
+            callIdentifier: [ids.call],
+            ...(who.number ? { callBackReference: ref(ids.callback) } : {}),
+          }
+        : null,
+    };
+  });
+  const callbacks = [
+    ...(caller?.number ? [{ ...prologue(callbackId, d.times.createdAt), callBackInformationUri: [tel(caller.number)] }] : []),
+    ...further.flatMap((f) => (f.callback ? [f.callback] : [])),
+  ];
+  const persons = [
+    ...(caller
+      ? [
+          {
+            ...prologue(personId, d.times.createdAt),
+            personIncidentRoleRegistryText: ['Caller'],
+            ...(caller.name ? { ncPersonComponent: { name: [{ personFullName: [{ value: caller.name }] }] } } : {}),
+            callIdentifier: [callId],
+            ...(caller.number ? { callBackReference: ref(callbackId) } : {}),
+          },
+        ]
+      : []),
+    ...further.flatMap((f) => (f.person ? [f.person] : [])),
+  ];
+
   return {
     ...prologue(incidentUrn, d.timeline.at(-1)?.at ?? d.times.createdAt),
     eidoVersion: '1.0',
@@ -138,7 +202,7 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
       ...(d.department ? { beatOrDispatchGroupText: d.department } : {}),
       ...(agents.length ? { agentReference: agents.map((a) => ref(a.$id)) } : {}),
       ...(locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
-      ...(caller ? { personReference: [ref(personId)] } : {}),
+      ...(persons.length ? { personReference: persons.map((p) => ref(p.$id)) } : {}),
       ...(notes.length ? { notesReference: notes.map((n) => ref(n.$id)) } : {}),
       ...(d.disposition && d.times.resolvedAt
         ? {
@@ -161,30 +225,20 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
         ...(caller ? { personReference: [ref(personId)] } : {}),
         ...(locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
       },
+      ...further.map((f) => f.call),
     ],
-    ...(caller?.number ? { callbackComponent: [{ ...prologue(callbackId, d.times.createdAt), callBackInformationUri: [`tel:${caller.number.replace(/[^+0-9]/g, '')}`] }] } : {}),
-    ...(caller
-      ? {
-          personComponent: [
-            {
-              ...prologue(personId, d.times.createdAt),
-              personIncidentRoleRegistryText: ['Caller'],
-              ...(caller.name ? { ncPersonComponent: { name: [{ personFullName: [{ value: caller.name }] }] } } : {}),
-              callIdentifier: [callId],
-              ...(caller.number ? { callBackReference: ref(callbackId) } : {}),
-            },
-          ],
-        }
-      : {}),
+    ...(callbacks.length ? { callbackComponent: callbacks } : {}),
+    ...(persons.length ? { personComponent: persons } : {}),
     ...(locations.length ? { locationComponent: locations } : {}),
     ...(dispatches.length ? { dispatchComponent: dispatches } : {}),
     ...(units.length ? { emergencyResourceComponent: units } : {}),
     ...(notes.length ? { notesComponent: notes } : {}),
-    lastUpdateTimeStamp: last,
   };
 }
 
-/** A merge, duplicate or unmerge entry as a note: which incident it joined or left, and the units that moved. */
+const tel = (number: string) => `tel:${number.replace(/[^+0-9]/g, '')}`;
+
+/** A merge, duplicate (marked, not a further call) or unmerge entry as a note: which incident it joined or left, and the units that moved. */
 function mergeNote(kind: string, data: Record<string, unknown>): string {
   const units = Array.isArray(data.units) ? ` (${data.units.map((u: { callSign?: unknown }) => String(u.callSign ?? '')).join(', ')})` : '';
   if (kind === 'unmerge') return `Unmerged${typeof data.split === 'string' ? ` ${data.split}` : ''}`;

@@ -55,7 +55,7 @@ describe('repeat calls', () => {
     expect(res.statusCode, res.body).toBe(201);
     expect((await s.request({ method: 'GET', url: '/api/incidents', cookie: dispatcher })).json().items.length).toBe(before);
     const tl = await timeline(a.id);
-    const call = tl.find((e) => e.kind === 'duplicate')!;
+    const call = tl.find((e) => e.kind === 'call')!;
     expect(call.data).toMatchObject({ source: 'call', text: 'Otra vecina oye disparos' });
     expect(JSON.stringify(tl)).not.toContain('7123');
     const seen = (await s.request({ method: 'GET', url: `/api/incidents/${a.id}/links`, cookie: dispatcher })).json();

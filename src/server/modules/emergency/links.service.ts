@@ -84,7 +84,7 @@ export class LinksService {
         .executeTakeFirstOrThrow();
       const next = await updateIncident(t, row, {});
       // The timeline says a call came in and what was said; the caller's identity stays in incident_calls.
-      await appendTimeline(t, ctx, id, 'duplicate', { callId: call.id, source: input.source, text: input.description?.trim() ?? '' });
+      await appendTimeline(t, ctx, id, 'call', { callId: call.id, source: input.source, text: input.description?.trim() ?? '' });
       await announceIncident(t, next, 'call_added');
       await appendAudit(t, ctx, { action: 'incident.call_added', entityType: 'incident', entityId: id, changes: { after: { callId: call.id, source: input.source, receivedAt: receivedAt.toISOString() } } });
       return next;
@@ -101,17 +101,23 @@ export class LinksService {
         .where((eb) => eb.or([eb('incident_links.incident_id', '=', id), eb('incident_links.related_id', '=', id)]))
         .orderBy('incident_links.linked_at')
         .execute(),
-      this.db.selectFrom('incident_calls').selectAll().where('incident_id', '=', id).orderBy('received_at').execute(),
+      this.calls(id, seesCaller),
     ]);
-    return {
-      related: links.map((l) => ({ id: l.id, number: l.number, status: l.status, linkedAt: l.linked_at.toISOString() })),
-      calls: calls.map((c) => ({
-        id: c.id,
-        source: c.source,
-        receivedAt: c.received_at.toISOString(),
-        description: c.description,
-        caller: seesCaller ? { number: c.caller_number, name: c.caller_name } : null,
-      })),
-    };
+    return { related: links.map((l) => ({ id: l.id, number: l.number, status: l.status, linkedAt: l.linked_at.toISOString() })), calls };
+  }
+
+  /** The further calls on an incident, oldest first; callers' data only with `seesCaller`. */
+  async calls(id: string, seesCaller: boolean) {
+    const rows = await this.db.selectFrom('incident_calls').selectAll().where('incident_id', '=', id).orderBy('received_at').execute();
+    return rows.map((c) => ({
+      id: c.id,
+      source: c.source,
+      receivedAt: c.received_at.toISOString(),
+      description: c.description,
+      caller: seesCaller ? { number: c.caller_number, name: c.caller_name } : null,
+    }));
   }
 }
+
+/** A further call's timeline entry: kind `call`, or `duplicate` with a callId as it was written before it had its own kind. */
+export const isFurtherCallEntry = (t: { kind: string; data: Record<string, unknown> }) => t.kind === 'call' || (t.kind === 'duplicate' && typeof t.data.callId === 'string');

@@ -16,6 +16,7 @@ export type TimelineKind =
   | 'unit_status'
   | 'status'
   | 'related'
+  | 'call'
   | 'duplicate'
   | 'merge'
   | 'unmerge'

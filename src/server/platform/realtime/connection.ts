@@ -11,6 +11,7 @@ import {
   eventFrame,
   eventFrameBytes,
   eventMessage,
+  liveError,
   parseClientMessage,
   type ClientMessage,
   type ServerMessage,
@@ -112,7 +113,7 @@ export class LiveConnection {
   reauthorise(principal: Principal): void {
     this.principal = principal;
     const kept = this.subs.filter((a) => principal.permissions.has(a.def.permission));
-    for (const a of this.subs) if (!kept.includes(a)) this.send({ type: 'error', code: 'forbidden', topic: a.sub.topic });
+    for (const a of this.subs) if (!kept.includes(a)) this.send(liveError('forbidden', a.sub.topic));
     this.subs = kept;
   }
 
@@ -126,16 +127,16 @@ export class LiveConnection {
   }
 
   private async handle(msg: ClientMessage | null): Promise<void> {
-    if (!msg) return this.send({ type: 'error', code: 'validation_failed' });
+    if (!msg) return this.send(liveError('validation_failed'));
     // A subscribe replaces the previous one (an empty list unsubscribes from everything).
     const accepted: Active[] = [];
     for (const item of msg.topics) {
       const def = this.ctx.topics.get(item.topic);
       const parsed = def ? (def.schema ?? defaultSubscriptionSchema).safeParse(item) : null;
       if (!def || !parsed?.success) {
-        this.send({ type: 'error', code: 'validation_failed', topic: item.topic });
+        this.send(liveError('validation_failed', item.topic));
       } else if (this.principal.stage !== 'active' || !this.principal.permissions.has(def.permission)) {
-        this.send({ type: 'error', code: 'forbidden', topic: item.topic });
+        this.send(liveError('forbidden', item.topic));
       } else {
         accepted.push({ def, sub: parsed.data });
       }

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { batchFrameBytes, textFrame } from './protocol.js';
+import { ERROR_MESSAGES } from '../../../common/errors.js';
+import { batchFrameBytes, liveError, textFrame } from './protocol.js';
 import type { LiveEvent } from './outbox.js';
 
 const servers: WebSocketServer[] = [];
@@ -43,5 +44,13 @@ describe('prebuilt WebSocket frames', () => {
     expect(batchFrameBytes(batch)).toBe(batchFrameBytes(batch));
     const got = (await roundTrip(batchFrameBytes(batch), 3)).map((m) => JSON.parse(m) as { type: string; seq: number });
     expect(got.map((m) => [m.type, m.seq])).toEqual([['event', 1], ['event', 2], ['event', 3]]);
+  });
+});
+
+describe('error frames', () => {
+  it('keep their stable code and topic, and carry the message in Spanish and English as HTTP problems word it', () => {
+    expect(liveError('forbidden', 'alerts')).toEqual({ type: 'error', code: 'forbidden', topic: 'alerts', detail: { es: 'No tiene permiso para esta acción.', en: 'You do not have permission for this action.' } });
+    expect(liveError('validation_failed')).toEqual({ type: 'error', code: 'validation_failed', detail: ERROR_MESSAGES.validation_failed });
+    expect(JSON.parse(JSON.stringify(liveError('validation_failed', 'nope')))).toEqual({ type: 'error', code: 'validation_failed', topic: 'nope', detail: { es: 'Los datos enviados no son válidos.', en: 'The submitted data is not valid.' } });
   });
 });

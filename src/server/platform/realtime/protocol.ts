@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_MESSAGES } from '../../../common/errors.js';
 import type { Permission } from '../../../common/roles.js';
 import type { LiveEvent } from './outbox.js';
 
@@ -48,7 +49,17 @@ export type ServerMessage =
   | { type: 'subscribed'; lastSeq: number }
   | { type: 'reload'; lastSeq: number }
   | ({ type: 'event' } & Omit<LiveEvent, 'occurredAt'>)
-  | { type: 'error'; code: 'validation_failed' | 'forbidden'; topic?: string };
+  | { type: 'error'; code: LiveErrorCode; topic?: string; detail: { es: string; en: string } };
+
+export type LiveErrorCode = 'validation_failed' | 'forbidden';
+
+/** An error frame: the stable code, and for people its message in both languages (a socket has no Accept-Language per message). */
+export const liveError = (code: LiveErrorCode, topic?: string): ServerMessage => ({
+  type: 'error',
+  code,
+  ...(topic === undefined ? {} : { topic }),
+  detail: { es: ERROR_MESSAGES[code].es, en: ERROR_MESSAGES[code].en },
+});
 
 // One event goes to many sockets: serialise it once, not once per socket.
 const frames = new WeakMap<LiveEvent, string>();

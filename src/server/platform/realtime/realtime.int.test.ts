@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { listenLive, LiveTestClient, upgradeStatus, type Msg } from './live-test-client.js';
 import { publishEvent, type EventInput } from './outbox.js';
+import { ERROR_MESSAGES } from '../../../common/errors.js';
 import { entitySubscriptionSchema, matchDepartment } from './protocol.js';
 
 // The protocol of GET /api/live over real sockets, against the real database (PGlite, or PostgreSQL with DATABASE_URL).
@@ -101,13 +102,13 @@ describe('GET /api/live', () => {
   it('enforces the permission of each topic, for sessions and for scoped bearer tokens', async () => {
     const c = await connect({ cookie: admin });
     c.send({ type: 'subscribe', topics: [{ topic: 'test.incidents' }, { topic: 'test.users' }] });
-    expect(await c.next()).toEqual({ type: 'error', code: 'forbidden', topic: 'test.incidents' });
+    expect(await c.next()).toEqual({ type: 'error', code: 'forbidden', topic: 'test.incidents', detail: ERROR_MESSAGES.forbidden });
     expect((await c.next()).type).toBe('subscribed');
     const created = await s.request({ method: 'POST', url: '/api/auth/tokens', cookie: auditor, body: { name: 'pantalla', scopes: ['audit:read'] } });
     expect(created.statusCode).toBe(201);
     const t = await connect({ token: created.json().token });
     t.send({ type: 'subscribe', topics: [{ topic: 'test.users' }, { topic: 'test.incidents' }] });
-    expect(await t.next()).toEqual({ type: 'error', code: 'forbidden', topic: 'test.users' });
+    expect(await t.next()).toEqual({ type: 'error', code: 'forbidden', topic: 'test.users', detail: ERROR_MESSAGES.forbidden });
     expect((await t.next()).type).toBe('subscribed');
 
     const secret = crypto.randomUUID();
@@ -190,11 +191,11 @@ describe('GET /api/live', () => {
     c.send({ type: 'unsubscribe' });
     c.send({ type: 'subscribe', topics: 'test.incidents' });
     c.ws.send(Buffer.from([1, 2, 3]), { binary: true });
-    for (let i = 0; i < 4; i++) expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed' });
+    for (let i = 0; i < 4; i++) expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', detail: ERROR_MESSAGES.validation_failed });
     c.send({ type: 'subscribe', topics: [{ topic: 'nope' }, { topic: 'test.incidents', department: 'san salvador' }, { topic: 'test.incident', id: '42' }] });
-    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'nope' });
-    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'test.incidents' });
-    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'test.incident' });
+    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'nope', detail: ERROR_MESSAGES.validation_failed });
+    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'test.incidents', detail: ERROR_MESSAGES.validation_failed });
+    expect(await c.next()).toEqual({ type: 'error', code: 'validation_failed', topic: 'test.incident', detail: ERROR_MESSAGES.validation_failed });
     expect((await c.next()).type).toBe('subscribed');
     await c.subscribe([{ topic: 'test.incidents' }]);
     const id = crypto.randomUUID();

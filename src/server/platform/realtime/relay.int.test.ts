@@ -10,6 +10,7 @@ import { listenLive, LiveTestClient, sleep, type Msg } from './live-test-client.
 import { publishEvent, type EventInput } from './outbox.js';
 import { matchDepartment } from './protocol.js';
 import { Relay } from './relay.js';
+import { ERROR_MESSAGES } from '../../../common/errors.js';
 
 // The relay and the hub under real conditions: several server processes, concurrent commits, lost
 // notifications, heartbeats, slow clients, shutdown. On PGlite (one process, one session) "instance B"
@@ -214,7 +215,7 @@ describe('the hub', () => {
     await c.subscribe([{ topic: 'test.incidents' }]);
     const user = await s.database.db.selectFrom('users').select('id').where('username', '=', 'internal_affairs').executeTakeFirstOrThrow();
     await s.database.db.deleteFrom('user_roles').where('user_id', '=', user.id).execute();
-    expect(await c.next((m) => m.type === 'error', 3_000)).toEqual({ type: 'error', code: 'forbidden', topic: 'test.incidents' });
+    expect(await c.next((m) => m.type === 'error', 3_000)).toEqual({ type: 'error', code: 'forbidden', topic: 'test.incidents', detail: ERROR_MESSAGES.forbidden });
     const id = crypto.randomUUID();
     await publish({ entityId: id });
     await sleep(300);

@@ -528,6 +528,7 @@ export const en: Record<MessageKey, string> = {
   'console.timeline.status': 'Status change',
   'console.timeline.related': 'Related',
   'console.timeline.duplicate': 'Duplicate',
+  'console.timeline.call': 'Further call',
   'console.timeline.merge': 'Merge',
   'console.timeline.unmerge': 'Unmerge',
   'console.timeline.cancel_requested': 'Cancellation requested',

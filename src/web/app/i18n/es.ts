@@ -526,6 +526,7 @@ export const es = {
   'console.timeline.status': 'Cambio de estado',
   'console.timeline.related': 'Relacionado',
   'console.timeline.duplicate': 'Duplicado',
+  'console.timeline.call': 'Llamada adicional',
   'console.timeline.merge': 'Fusión',
   'console.timeline.unmerge': 'Separación',
   'console.timeline.cancel_requested': 'Anulación solicitada',

@@ -118,7 +118,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
           <ol className="timeline" aria-label={t('console.panel.timeline')}>
             {[...d.timeline].reverse().map((e) => (
               <li key={e.id}>
-                <span className="muted">{fmt.compact(e.at)}</span> <strong>{t.maybe(`console.timeline.${e.kind}`, e.kind)}</strong>
+                <span className="muted">{fmt.compact(e.at)}</span> <strong>{t.maybe(`console.timeline.${timelineKind(e)}`, e.kind)}</strong>
                 {e.actor ? <span className="muted"> · {e.actor}</span> : null}
                 {typeof e.data.text === 'string' ? <span className="timeline-text"> — {e.data.text}</span> : null}
                 <TimelineDetail kind={e.kind} data={e.data} dispositions={catalogue.data?.dispositions} />
@@ -503,6 +503,9 @@ function PriorityControl({ incident, onPending }: { incident: IncidentDetail; on
     </>
   );
 }
+
+// A further call is kind `call`; older data holds it as `duplicate` with a callId (the server's isFurtherCallEntry).
+const timelineKind = (e: { kind: string; data: Record<string, unknown> }) => (e.kind === 'duplicate' && typeof e.data.callId === 'string' ? 'call' : e.kind);
 
 /** What a timeline entry changed, in words: unit and incident statuses, priorities, the disposition, the reason given. */
 function TimelineDetail({ kind, data, dispositions }: { kind: string; data: Record<string, unknown>; dispositions: Catalogue['dispositions'] | undefined }) {
