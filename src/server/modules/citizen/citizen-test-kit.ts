@@ -25,12 +25,18 @@ export async function inject(s: TestServer, client: Client, opts: { method: stri
   return res;
 }
 
-/** Asks for a challenge and solves it, as the web page does. */
-export async function solvedChallenge(s: TestServer, client: Client) {
+/** Asks for a challenge and solves it, keeping the puzzle too. */
+export async function solvedPuzzle(s: TestServer, client: Client) {
   const res = await inject(s, client, { method: 'POST', url: '/api/citizen/challenges' });
   if (res.statusCode !== 201) throw new Error(`challenge: ${res.statusCode} ${res.body}`);
   const c = res.json() as { id: string; nonce: string; bits: number };
-  return { id: c.id, solution: solve(c.nonce, c.bits) };
+  return { id: c.id, nonce: c.nonce, bits: c.bits, solution: solve(c.nonce, c.bits) };
+}
+
+/** Asks for a challenge and solves it, as the web page does. */
+export async function solvedChallenge(s: TestServer, client: Client) {
+  const { id, solution } = await solvedPuzzle(s, client);
+  return { id, solution };
 }
 
 export function reportBody(extra: Record<string, unknown> = {}) {

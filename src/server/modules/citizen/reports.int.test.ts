@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
 import { citizenDb } from './citizen.tables.js';
-import { inject, nextAddress, PLAZA_LIBERTAD, PNG_PIXEL, reportBody, solvedChallenge, submitReport, type Client } from './citizen-test-kit.js';
+import { inject, nextAddress, PLAZA_LIBERTAD, PNG_PIXEL, reportBody, solvedChallenge, solvedPuzzle, submitReport, type Client } from './citizen-test-kit.js';
+import { solves } from './proof-of-work.js';
 import { hashTrackingCode } from './tracking-code.js';
 import { chained } from '../../test/audit-log.js';
 
@@ -81,10 +82,12 @@ describe('web reports', () => {
   it('refuses a wrong proof of work and a challenge used twice, creating nothing', async () => {
     const before = await s.database.db.selectFrom('incidents').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     const client: Client = { ip: nextAddress() };
-    const challenge = await solvedChallenge(s, client);
-    const wrong = await inject(s, client, { method: 'POST', url: '/api/citizen/reports', body: { ...reportBody(), challenge: { id: challenge.id, solution: String(Number(challenge.solution) + 1) } } });
-    // A neighbour of the solution is almost never a solution too at 8 bits; if it is, the next check still holds.
-    if (wrong.statusCode !== 201) expect(wrong.json()).toMatchObject({ status: 422, code: 'citizen_pow_invalid' });
+    const { nonce, bits, ...challenge } = await solvedPuzzle(s, client);
+    // The next number that is not a solution too (at 8 bits, one in 256 is).
+    let miss = Number(challenge.solution) + 1;
+    while (solves(nonce, String(miss), bits)) miss++;
+    const wrong = await inject(s, client, { method: 'POST', url: '/api/citizen/reports', body: { ...reportBody(), challenge: { id: challenge.id, solution: String(miss) } } });
+    expect(wrong.json()).toMatchObject({ status: 422, code: 'citizen_pow_invalid' });
     const first = await inject(s, client, { method: 'POST', url: '/api/citizen/reports', body: { ...reportBody(), challenge } });
     expect(first.statusCode, first.body).toBe(201);
     const replay = await inject(s, client, { method: 'POST', url: '/api/citizen/reports', body: { ...reportBody(), challenge } });
