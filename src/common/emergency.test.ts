@@ -41,4 +41,16 @@ describe('incident lifecycle', () => {
   it('lets a closed incident be reopened', () => {
     expect(canTransition('closed', 'received')).toBe(true);
   });
+  it('never moves back along the way to the scene: a unit leaving does not undo what happened', () => {
+    const way = ['received', 'dispatched', 'en_route', 'on_scene'] as const;
+    for (let i = 0; i < way.length; i++) for (let j = 0; j < i; j++) expect(canTransition(way[i]!, way[j]!), `${way[i]} → ${way[j]}`).toBe(false);
+  });
+  it('comes back to received only by reopening a closed incident or un-merging a merged one', () => {
+    expect(INCIDENT_STATUSES.filter((s) => canTransition(s, 'received'))).toEqual(['closed', 'merged']);
+  });
+  it('neither cancels nor merges an incident once a unit is on scene', () => {
+    expect(canTransition('on_scene', 'cancelled')).toBe(false);
+    expect(canTransition('on_scene', 'merged')).toBe(false);
+    expect(canTransition('resolved', 'on_scene')).toBe(true);
+  });
 });

@@ -5,12 +5,17 @@ export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
 export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene', 'resolved'];
 
+/** Incidents that still take units (by assignment or merge): a resolved one waits for its closure, not for more work. */
+export const TAKES_UNITS_STATUSES: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene'];
+
 /** The lifecycle as data: anything not listed here is an illegal transition (409). */
 export const INCIDENT_TRANSITIONS: Record<IncidentStatus, readonly IncidentStatus[]> = {
   received: ['dispatched', 'resolved', 'cancelled', 'merged'],
-  dispatched: ['en_route', 'on_scene', 'resolved', 'cancelled', 'merged', 'received'],
-  en_route: ['on_scene', 'resolved', 'cancelled', 'dispatched', 'received'],
-  on_scene: ['resolved', 'received', 'dispatched'],
+  dispatched: ['en_route', 'on_scene', 'resolved', 'cancelled', 'merged'],
+  en_route: ['on_scene', 'resolved', 'cancelled'],
+  // Once a unit is on scene the incident is worked: not cancelled nor folded into another.
+  on_scene: ['resolved'],
+  // A unit back on scene after the incident was resolved reopens the work.
   resolved: ['closed', 'on_scene'],
   closed: ['received'],
   cancelled: [],

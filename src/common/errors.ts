@@ -38,6 +38,14 @@ export const ERROR_MESSAGES = {
   unit_not_available: { es: 'La unidad {callSign} no está disponible ({status}).', en: 'Unit {callSign} is not available ({status}).' },
   unknown_incident_type: { es: 'Tipo de incidente desconocido: {code}.', en: 'Unknown incident type: {code}.' },
   invalid_answer: { es: 'Respuesta no válida para la pregunta "{key}".', en: 'Invalid answer for question "{key}".' },
+  catalogue_question_invalid: {
+    es: 'La pregunta "{key}" no es válida: una pregunta de opción lleva al menos una opción, sin repetir; las demás no llevan opciones; ninguna clave se repite.',
+    en: 'Question "{key}" is not valid: a choice question has at least one option, none repeated; other kinds have no options; no key is repeated.',
+  },
+  catalogue_rule_invalid: {
+    es: 'La regla de prioridad sobre "{key}" no es válida: debe nombrar una pregunta de este tipo, con un operador y un valor que esa pregunta pueda tomar.',
+    en: 'The priority rule on "{key}" is not valid: it must name a question of this type, with an operator and a value that question can take.',
+  },
   location_required: { es: 'Indique una ubicación: coordenadas, dirección, punto de referencia o departamento.', en: 'Give a location: coordinates, address, landmark or department.' },
   call_sign_taken: { es: 'Ya existe una unidad con ese indicativo.', en: 'A unit with that call sign already exists.' },
   complaint_conflict_of_interest: { es: 'Usted integra una unidad vinculada a esta denuncia: no puede verla ni tramitarla.', en: 'You crew a unit linked to this complaint: you cannot see or handle it.' },

@@ -128,7 +128,8 @@ export async function createCentinela(config: Config, database: Database, logger
   const sequencer = new AuditSequencer(database, (e) => app.log.error({ err: e }, 'audit sequencer failed'));
   await sequencer.start();
   const stopWatchingSessions = await listenOn(database, AUTH_CHANNEL, () => sessions.clear(), (e) => app.log.error({ err: e }, 'sessions LISTEN connection failed'));
-  const stopWatchingCatalogue = await listenOn(database, CATALOGUE_CHANNEL, () => incidentTypes.invalidate(), (e) => app.log.error({ err: e }, 'catalogue LISTEN connection failed'));
+  // Catalogue and dispatch-settings changes: every process drops the types and settings it keeps.
+  const stopWatchingCatalogue = await listenOn(database, CATALOGUE_CHANNEL, () => { incidentTypes.invalidate(); dispatch.invalidate(); }, (e) => app.log.error({ err: e }, 'catalogue LISTEN connection failed'));
   const stopCheckpointer = startCheckpointer(db, signingKey, policy, (e) => app.log.error({ err: e }, 'audit checkpoint failed'), warnCheckpoint);
   await realtime.start();
   const stopEscalation = startEscalation(db, config.ESCALATION_CHECK_SECONDS * 1000, (e) => app.log.error({ err: e }, 'escalation check failed'));

@@ -4,11 +4,43 @@ import { appendAudit } from '../../platform/audit/audit-log.js';
 import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import { CATALOGUE_CHANNEL, loadIncidentTypes, loadTargets, type IncidentType, type IncidentTypeCache } from './catalogue.js';
 import { loadSettings, type DispatchSettings } from './incident-store.js';
 
 export type TypeInput = Omit<IncidentType, 'code'>;
+type Question = TypeInput['questions'][number];
+
+/** Operators and values each kind of question can be tested with: a rule that can never fire is refused, not stored. */
+function ruleFits(q: Question, operator: string, value: unknown): boolean {
+  const optionValues = (q.options ?? []).map((o) => o.value);
+  switch (q.kind) {
+    case 'yes_no':
+      return operator === 'eq' && typeof value === 'boolean';
+    case 'number':
+      return ['eq', 'gte', 'lte'].includes(operator) && typeof value === 'number' && Number.isFinite(value);
+    case 'choice':
+      if (operator === 'eq') return typeof value === 'string' && optionValues.includes(value);
+      return operator === 'in' && Array.isArray(value) && value.length > 0 && value.every((v) => optionValues.includes(v));
+    case 'text':
+      return operator === 'eq' && typeof value === 'string' && value.trim().length > 0;
+  }
+}
+
+/** Questions a call-taker can answer, and rules that name them with values they can take. */
+function assertCoherent(t: TypeInput) {
+  const seen = new Set<string>();
+  for (const q of t.questions) {
+    const values = (q.options ?? []).map((o) => o.value);
+    const optionsOk = q.kind === 'choice' ? values.length > 0 && new Set(values).size === values.length : q.options === null || q.options.length === 0;
+    if (seen.has(q.key) || !optionsOk) throw new AppError('catalogue_question_invalid', 422, { key: q.key }, { key: q.key });
+    seen.add(q.key);
+  }
+  for (const r of t.priorityRules) {
+    const q = t.questions.find((x) => x.key === r.questionKey);
+    if (!q || !ruleFits(q, r.operator, r.value)) throw new AppError('catalogue_rule_invalid', 422, { key: r.questionKey }, { key: r.questionKey });
+  }
+}
 
 /** Changes to the catalogue, time targets and dispatch settings: each one audited with before and after. */
 export class CatalogueAdmin {
@@ -19,10 +51,9 @@ export class CatalogueAdmin {
 
   /** Creates or replaces a type with its questions and rules; rules may only name the type's own questions. */
   async putType(ctx: AuditContext, code: string, t: TypeInput) {
-    const keys = new Set(t.questions.map((q) => q.key));
-    const orphan = t.priorityRules.find((r) => !keys.has(r.questionKey));
-    if (orphan) throw new AppError('invalid_answer', 422, { key: orphan.questionKey }, { key: orphan.questionKey });
-    const before = (await loadIncidentTypes(this.db, code))[0] ?? null;
+    assertCoherent(t);
+    // A retired type brought back is a change of that type, not a new one.
+    const before = (await loadIncidentTypes(this.db, code, true))[0] ?? null;
     await this.db.transaction().execute(async (tx) => {
       await tx
         .insertInto('incident_types')
@@ -47,6 +78,18 @@ export class CatalogueAdmin {
     });
     this.types?.invalidate();
     return (await loadIncidentTypes(this.db, code))[0]!;
+  }
+
+  /** Retires a type: intake no longer offers it; incidents of that type keep it. PUT brings it back. */
+  async retireType(ctx: AuditContext, code: string) {
+    const before = (await loadIncidentTypes(this.db, code))[0];
+    if (!before) throw notFound();
+    await this.db.transaction().execute(async (tx) => {
+      await tx.updateTable('incident_types').set({ active: false }).where('code', '=', code).execute();
+      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
+      await appendAudit(tx, ctx, { action: 'catalogue.type_retired', entityType: 'incident_type', entityId: code, changes: { before: { active: true }, after: { active: false } } });
+    });
+    this.types?.invalidate();
   }
 
   async putTarget(ctx: AuditContext, priority: number, target: { answerToDispatchSeconds: number; dispatchToArrivalSeconds: number }) {
@@ -77,29 +120,53 @@ export class CatalogueAdmin {
         if (v === undefined) continue;
         await tx.updateTable('dispatch_settings').set({ value: JSON.stringify(v) }).where('key', '=', column[k as keyof DispatchSettings]).execute();
       }
+      // Every server process drops its cached settings when this commits (DispatchService.invalidate).
+      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
       await appendAudit(tx, ctx, { action: 'catalogue.dispatch_settings_changed', entityType: 'dispatch_settings', changes: { before, after: { ...before, ...patch } } });
     });
     return loadSettings(this.db);
   }
 }
 
-/** Answer-to-dispatch and dispatch-to-arrival over a period: median and 90th percentile, in seconds. */
+/**
+ * The intervals the standards measure (NENA call processing, NFPA turnout and travel), each from
+ * the incident's own stamps. Closure intervals count closed incidents only: a cancellation also
+ * stamps `closed_at` but ends no work.
+ */
+export const RESPONSE_INTERVALS = {
+  callProcessing: { from: 'call_received_at', to: 'created_at', closedOnly: false },
+  answerToDispatch: { from: 'call_received_at', to: 'first_dispatched_at', closedOnly: false },
+  turnout: { from: 'first_dispatched_at', to: 'first_en_route_at', closedOnly: false },
+  travel: { from: 'first_en_route_at', to: 'first_on_scene_at', closedOnly: false },
+  dispatchToArrival: { from: 'first_dispatched_at', to: 'first_on_scene_at', closedOnly: false },
+  onSceneToResolved: { from: 'first_on_scene_at', to: 'resolved_at', closedOnly: false },
+  resolvedToClosed: { from: 'resolved_at', to: 'closed_at', closedOnly: true },
+  total: { from: 'call_received_at', to: 'closed_at', closedOnly: true },
+} as const;
+export type ResponseInterval = keyof typeof RESPONSE_INTERVALS;
+
+/** Every interval over a period, per priority: how many incidents have it, median and 90th percentile, in seconds. */
 export async function responseMetrics(db: Kysely<DB>, from: Date, to: Date, department?: string) {
   const dept = department ? sql`AND department = ${department}` : sql``;
-  const r = await sql<{ priority: number; incidents: number; a2d_p50: number | null; a2d_p90: number | null; d2a_p50: number | null; d2a_p90: number | null }>`
-    SELECT priority, count(*)::int AS incidents,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_dispatched_at - call_received_at)) AS a2d_p50,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_dispatched_at - call_received_at)) AS a2d_p90,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_on_scene_at - first_dispatched_at)) AS d2a_p50,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM first_on_scene_at - first_dispatched_at)) AS d2a_p90
+  const names = Object.keys(RESPONSE_INTERVALS) as ResponseInterval[];
+  // Column names come from the constant above, never from a request.
+  const columns = names.map((name, i) => {
+    const d = RESPONSE_INTERVALS[name];
+    const seconds = sql.raw(`extract(epoch FROM ${d.to} - ${d.from})`);
+    const filter = d.closedOnly ? sql.raw(`${d.to} IS NOT NULL AND ${d.from} IS NOT NULL AND status = 'closed'`) : sql.raw(`${d.to} IS NOT NULL AND ${d.from} IS NOT NULL`);
+    return sql`count(*) FILTER (WHERE ${filter})::int AS ${sql.raw(`n${i}`)},
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${seconds}) FILTER (WHERE ${filter}) AS ${sql.raw(`p50_${i}`)},
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY ${seconds}) FILTER (WHERE ${filter}) AS ${sql.raw(`p90_${i}`)}`;
+  });
+  const r = await sql<Record<string, number | null> & { priority: number; incidents: number }>`
+    SELECT priority, count(*)::int AS incidents, ${sql.join(columns)}
     FROM incidents
     WHERE call_received_at >= ${from} AND call_received_at < ${to} AND status <> 'merged' ${dept}
     GROUP BY priority ORDER BY priority`.execute(db);
-  const round = (v: number | null) => (v === null ? null : Math.round(Number(v)));
+  const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(Number(v)));
   return r.rows.map((x) => ({
     priority: x.priority,
     incidents: x.incidents,
-    answerToDispatch: { p50: round(x.a2d_p50), p90: round(x.a2d_p90) },
-    dispatchToArrival: { p50: round(x.d2a_p50), p90: round(x.d2a_p90) },
+    ...(Object.fromEntries(names.map((name, i) => [name, { n: Number(x[`n${i}`]), p50: round(x[`p50_${i}`]), p90: round(x[`p90_${i}`]) }])) as Record<ResponseInterval, { n: number; p50: number | null; p90: number | null }>),
   }));
 }

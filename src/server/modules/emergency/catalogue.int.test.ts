@@ -59,7 +59,57 @@ describe('a configurable catalogue', () => {
   it('refuses a rule about a question the type does not have, and refuses dispatchers', async () => {
     const bad = await s.request({ method: 'PUT', url: '/api/incident-types/ROBX', cookie: admin, body: { ...newType, priorityRules: [{ questionKey: 'nope', operator: 'eq', value: true, priority: 1 }] } });
     expect(bad.statusCode).toBe(422);
+    expect(bad.json()).toMatchObject({ code: 'catalogue_rule_invalid', key: 'nope' });
+    expect(bad.json().detail).toContain('"nope"');
     expect((await s.request({ method: 'PUT', url: '/api/incident-types/ROBV', cookie: dispatcher, body: newType })).statusCode).toBe(403);
+  });
+
+  it('refuses questions nobody could answer and rules that could never fire, naming the key', async () => {
+    const choice = { key: 'kind', prompt: { es: 'Tipo', en: 'Kind' }, kind: 'choice', options: [{ value: 'car', es: 'Carro', en: 'Car' }, { value: 'moto', es: 'Moto', en: 'Motorbike' }] };
+    const put = (questions: unknown[], priorityRules: unknown[] = []) => s.request({ method: 'PUT', url: '/api/incident-types/ROBZ', cookie: admin, body: { ...newType, questions, priorityRules } });
+    const refused = async (res: Awaited<ReturnType<typeof put>>, code: string, key: string) => {
+      expect(res.statusCode, res.body).toBe(422);
+      expect(res.json()).toMatchObject({ code, key });
+    };
+    await refused(await put([{ ...choice, options: null }]), 'catalogue_question_invalid', 'kind');
+    await refused(await put([{ ...choice, options: [] }]), 'catalogue_question_invalid', 'kind');
+    await refused(await put([{ ...choice, options: [choice.options[0], choice.options[0]] }]), 'catalogue_question_invalid', 'kind');
+    await refused(await put([newType.questions[0], newType.questions[0]]), 'catalogue_question_invalid', 'occupants');
+    await refused(await put([{ ...newType.questions[0], options: choice.options }]), 'catalogue_question_invalid', 'occupants');
+    // A string 'true' never equals a yes/no answer; a number rule needs a number; a choice rule, the question's own options.
+    await refused(await put(newType.questions, [{ questionKey: 'occupants', operator: 'eq', value: 'true', priority: 1 }]), 'catalogue_rule_invalid', 'occupants');
+    await refused(await put(newType.questions, [{ questionKey: 'occupants', operator: 'gte', value: 1, priority: 1 }]), 'catalogue_rule_invalid', 'occupants');
+    await refused(await put([choice], [{ questionKey: 'kind', operator: 'eq', value: 'truck', priority: 1 }]), 'catalogue_rule_invalid', 'kind');
+    await refused(await put([choice], [{ questionKey: 'kind', operator: 'in', value: ['car', 'truck'], priority: 1 }]), 'catalogue_rule_invalid', 'kind');
+    expect((await s.request({ method: 'GET', url: '/api/incident-types', cookie: callTaker })).json().items.map((t: { code: string }) => t.code)).not.toContain('ROBZ');
+    const ok = await put([choice, { key: 'people', prompt: { es: 'Personas', en: 'People' }, kind: 'number', options: null }], [
+      { questionKey: 'kind', operator: 'in', value: ['moto'], priority: 2 },
+      { questionKey: 'people', operator: 'gte', value: 3, priority: 1 },
+    ]);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const inc = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBZ', location: { ...CENTRE, source: 'map_click' }, answers: { kind: 'moto' } } });
+    expect(inc.json().priority).toBe(2);
+  });
+
+  it('retires a type: intake stops taking it, its incidents keep it, a PUT brings it back; all audited', async () => {
+    expect((await s.request({ method: 'PUT', url: '/api/incident-types/ROBR', cookie: admin, body: newType })).statusCode).toBe(200);
+    // In Santa Ana, away from the San Salvador figures the metrics tests read.
+    const SANTA_ANA = { lat: 13.994, lon: -89.559 };
+    const before = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBR', location: { ...SANTA_ANA, source: 'map_click' } } });
+    expect(before.statusCode).toBe(201);
+    expect((await s.request({ method: 'DELETE', url: '/api/incident-types/ROBR', cookie: dispatcher })).statusCode).toBe(403);
+    expect((await s.request({ method: 'DELETE', url: '/api/incident-types/ROBR', cookie: admin })).statusCode).toBe(204);
+    expect((await s.request({ method: 'DELETE', url: '/api/incident-types/NOPE', cookie: admin })).statusCode).toBe(404);
+    const codes = async () => (await s.request({ method: 'GET', url: '/api/incident-types', cookie: callTaker })).json().items.map((t: { code: string }) => t.code);
+    expect(await codes()).not.toContain('ROBR');
+    const after = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBR', location: { ...SANTA_ANA, source: 'map_click' } } });
+    expect(after.json().code).toBe('unknown_incident_type');
+    expect((await s.request({ method: 'GET', url: `/api/incidents/${before.json().id}`, cookie: dispatcher })).json().typeCode).toBe('ROBR');
+    expect((await s.request({ method: 'PUT', url: '/api/incident-types/ROBR', cookie: admin, body: newType })).statusCode).toBe(200);
+    expect(await codes()).toContain('ROBR');
+    await sequencePending(s.database.db);
+    const actions = await s.database.db.selectFrom('audit_log').select('action').where('entity_id', '=', 'ROBR').orderBy('seq').execute();
+    expect(actions.map((a) => a.action)).toEqual(['catalogue.type_created', 'catalogue.type_retired', 'catalogue.type_changed']);
   });
 
   it('escalates against the time targets as configured', async () => {
@@ -100,6 +150,49 @@ describe('response-time metrics', () => {
     expect(p3.answerToDispatch.p50).toBeGreaterThanOrEqual(89);
     expect(p3.answerToDispatch.p50).toBeLessThan(120);
     expect(p3.dispatchToArrival.p50).toBeGreaterThanOrEqual(0);
+  });
+
+  it('computes every interval from the recorded stamps, closure intervals from closed incidents only', async () => {
+    // Stamps fixed in a period no other test writes to, so each figure is exact.
+    const T = Date.parse('2001-03-05T10:00:00Z');
+    const at = (s: number | null) => (s === null ? null : new Date(T + s * 1000));
+    const stamped = async (department: string, status: string, st: (number | null)[]) => {
+      const inc = (await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { ...CENTRE, source: 'map_click' } } })).json();
+      const [created, dispatched, enRoute, onScene, resolved, closed] = st.map(at);
+      await s.database.db
+        .updateTable('incidents')
+        .set({ department, status: status as 'closed', priority: 3, call_received_at: at(0)!, created_at: created!, first_dispatched_at: dispatched, first_en_route_at: enRoute, first_on_scene_at: onScene, resolved_at: resolved, closed_at: closed })
+        .where('id', '=', inc.id)
+        .execute();
+    };
+    await stamped('SV.SS', 'closed', [10, 60, 90, 360, 1260, 1500]);
+    await stamped('SV.SS', 'closed', [20, 120, 180, 480, 1080, 1380]);
+    // Cancelled: it stamps closed_at, but ends no work; it still counts for call processing.
+    await stamped('SV.SS', 'cancelled', [30, null, null, null, null, 600]);
+    // Merged: its survivor counts instead.
+    await stamped('SV.SS', 'merged', [5, 5, 5, 5, null, null]);
+    // Another department, left out by the filter.
+    await stamped('SV.MO', 'closed', [10, 1000, 1100, 1200, 1300, 1400]);
+    const range = `from=${encodeURIComponent(new Date(T - 60_000).toISOString())}&to=${encodeURIComponent(new Date(T + 60_000).toISOString())}`;
+    const res = await s.request({ method: 'GET', url: `/api/incidents/metrics?${range}&department=SV.SS`, cookie: dispatcher });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().items).toEqual([
+      {
+        priority: 3,
+        incidents: 3,
+        callProcessing: { n: 3, p50: 20, p90: 28 },
+        answerToDispatch: { n: 2, p50: 90, p90: 114 },
+        turnout: { n: 2, p50: 45, p90: 57 },
+        travel: { n: 2, p50: 285, p90: 297 },
+        dispatchToArrival: { n: 2, p50: 330, p90: 354 },
+        onSceneToResolved: { n: 2, p50: 750, p90: 870 },
+        resolvedToClosed: { n: 2, p50: 270, p90: 294 },
+        total: { n: 2, p50: 1440, p90: 1488 },
+      },
+    ]);
+    const all = (await s.request({ method: 'GET', url: `/api/incidents/metrics?${range}`, cookie: dispatcher })).json().items;
+    expect(all[0].incidents).toBe(4);
+    expect(all[0].answerToDispatch).toEqual({ n: 3, p50: 120, p90: 824 });
   });
 });
 

@@ -4,7 +4,7 @@ import type { DB } from '../../platform/db/schema.js';
 import { auditContextOf, type App } from '../../platform/http/app.js';
 import { problemResponses } from '../../platform/http/schemas.js';
 import { incidentTypeSchema, questionSchema } from './catalogue.js';
-import { responseMetrics, type CatalogueAdmin } from './catalogue-admin.js';
+import { RESPONSE_INTERVALS, responseMetrics, type CatalogueAdmin, type ResponseInterval } from './catalogue-admin.js';
 import { loadSettings } from './incident-store.js';
 import { UNIT_TYPES } from '../../../common/emergency.js';
 
@@ -17,7 +17,8 @@ const settingsSchema = z.object({
   relatedRadiusM: z.number().int().min(10).max(50_000),
   relatedWindowMinutes: z.number().int().min(1).max(7 * 24 * 60),
 });
-const window = z.object({ p50: z.number().nullable(), p90: z.number().nullable() });
+const window = z.object({ n: z.number().describe('incidents that have both stamps'), p50: z.number().nullable(), p90: z.number().nullable() });
+const intervalWindows = Object.fromEntries(Object.keys(RESPONSE_INTERVALS).map((k) => [k, window])) as Record<ResponseInterval, typeof window>;
 
 export function catalogueRoutes(app: App, deps: { db: Kysely<DB>; admin: CatalogueAdmin }) {
   const { db, admin } = deps;
@@ -43,6 +44,24 @@ export function catalogueRoutes(app: App, deps: { db: Kysely<DB>; admin: Catalog
       },
     },
     async (req) => admin.putType(auditContextOf(req), req.params.code, req.body),
+  );
+
+  app.delete(
+    '/incident-types/:code',
+    {
+      config: { access: { permission: 'catalogue:manage' } },
+      schema: {
+        operationId: 'retireIncidentType',
+        tags,
+        summary: 'Retires an incident type: intake stops offering it, incidents of that type keep it; a PUT brings it back',
+        params: z.object({ code: z.string().regex(/^[A-Z0-9]{2,10}$/) }),
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (req, reply) => {
+      await admin.retireType(auditContextOf(req), req.params.code);
+      return reply.code(204).send(null);
+    },
   );
 
   app.put(
@@ -86,9 +105,11 @@ export function catalogueRoutes(app: App, deps: { db: Kysely<DB>; admin: Catalog
       schema: {
         operationId: 'getResponseMetrics',
         tags: ['incidents'],
-        summary: 'Answer-to-dispatch and dispatch-to-arrival (median, 90th percentile, seconds) per priority over a period',
+        summary: 'Response intervals per priority over a period (calls received in it): median and 90th percentile in seconds',
+        description:
+          'callProcessing: call received → created; answerToDispatch: call received → first dispatch; turnout: first dispatch → first en route; travel: first en route → first on scene; dispatchToArrival: first dispatch → first on scene; onSceneToResolved: first on scene → resolved; resolvedToClosed and total (call received → closed): closed incidents only. Merged incidents are left out (their survivor counts).',
         querystring: z.strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }), department: z.string().regex(/^SV\.[A-Z]{2}$/).optional() }),
-        response: { 200: z.object({ items: z.array(z.object({ priority: z.number(), incidents: z.number(), answerToDispatch: window, dispatchToArrival: window })) }), ...problemResponses(400, 401, 403) },
+        response: { 200: z.object({ items: z.array(z.object({ priority: z.number(), incidents: z.number(), ...intervalWindows })) }), ...problemResponses(400, 401, 403) },
       },
     },
     async (req) => ({ items: await responseMetrics(db, new Date(req.query.from), new Date(req.query.to), req.query.department) }),

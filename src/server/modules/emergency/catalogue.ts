@@ -27,7 +27,7 @@ type QuestionRow = { key: string; prompt_es: string; prompt_en: string; kind: In
 type RuleRow = { question_key: string; operator: PriorityRule['operator']; value: unknown; priority: number };
 
 /** The incident-type catalogue with each type's protocol questions and priority rules, in one statement (intake reads it per call). */
-export async function loadIncidentTypes(db: Db, onlyCode?: string): Promise<IncidentType[]> {
+export async function loadIncidentTypes(db: Db, onlyCode?: string, withRetired = false): Promise<IncidentType[]> {
   const { rows: types } = await sql<{
     code: string;
     name_es: string;
@@ -42,7 +42,7 @@ export async function loadIncidentTypes(db: Db, onlyCode?: string): Promise<Inci
            COALESCE((SELECT json_agg(q ORDER BY q.position) FROM protocol_questions q WHERE q.type_code = t.code), '[]') AS questions,
            COALESCE((SELECT json_agg(r) FROM priority_rules r WHERE r.type_code = t.code), '[]') AS rules
       FROM incident_types t
-     WHERE t.active AND (${onlyCode ?? null}::text IS NULL OR t.code = ${onlyCode ?? null}::text)
+     WHERE (t.active OR ${withRetired}) AND (${onlyCode ?? null}::text IS NULL OR t.code = ${onlyCode ?? null}::text)
      ORDER BY t.code`.execute(db);
   return types.map((t) => ({
     code: t.code,

@@ -1,11 +1,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { ACTIVE_STATUSES } from '../../../common/emergency.js';
+import { TAKES_UNITS_STATUSES } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { dispatchedNow, findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
+import { assertTransition, dispatchedNow, findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
 import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type CandidateUnit, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -14,6 +14,7 @@ const KNN_SLACK = 20;
 
 type AssignPayload = { unitId: string; version?: number; rank: number | null };
 
+// A safety net: a change through the API drops the copy at once (invalidate); one made in psql sends no NOTIFY.
 const REFERENCE_TTL_MS = 5_000;
 
 /** Which units to send, and sending them: safe when two dispatchers reach for the same unit. */
@@ -34,10 +35,24 @@ export class DispatchService {
 
   private refreshing: Promise<NonNullable<DispatchService['cached']>> | null = null;
 
+  private generation = 0;
+
+  /** Drops the cached settings and unit requirements: a catalogue or settings change committed (CATALOGUE_CHANNEL). */
+  invalidate(): void {
+    this.generation++;
+    this.cached = null;
+    this.refreshing = null;
+  }
+
   private async reference() {
     const c = this.cached;
     if (c && Date.now() - c.at < REFERENCE_TTL_MS) return c;
-    this.refreshing ??= this.loadReference().finally(() => (this.refreshing = null));
+    if (!this.refreshing) {
+      const refreshing = this.loadReference().finally(() => {
+        if (this.refreshing === refreshing) this.refreshing = null;
+      });
+      this.refreshing = refreshing;
+    }
     // An expired copy answers while one refresh runs in the background: no request pays for the reload.
     if (c && Date.now() - c.at < 2 * REFERENCE_TTL_MS) {
       this.refreshing.catch(() => undefined);
@@ -47,9 +62,12 @@ export class DispatchService {
   }
 
   private async loadReference() {
+    const generation = this.generation;
     const [settings, types] = await Promise.all([loadSettings(this.db), this.db.selectFrom('incident_types').select(['code', 'required_units']).execute()]);
-    this.cached = { at: Date.now(), settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
-    return this.cached;
+    const loaded = { at: Date.now(), settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
+    // A change that committed while this read ran may not be in it: keep it only if none did.
+    if (generation === this.generation) this.cached = loaded;
+    return loaded;
   }
 
   /** Capabilities the incident type needs and that no committed unit covers yet. */
@@ -133,7 +151,9 @@ export class DispatchService {
       await this.discretion.request(ctx, 'emergency.override_recommendation', incidentId, payload, reason);
       return (await findIncident(this.db, incidentId))!;
     }
-    return this.db.transaction().execute((tx) => this.applyAssign(tx, ctx, incidentId, payload, reason ?? null));
+    // Not needed here, but a reason given is recorded, so it must be one a discretionary assignment would accept.
+    const checked = await this.discretion.checkOptionalReason('emergency.override_recommendation', reason);
+    return this.db.transaction().execute((tx) => this.applyAssign(tx, ctx, incidentId, payload, checked));
   }
 
   private async assertFree(unit: { call_sign: string; status: string; current_incident_id: string | null }, db: Kysely<DB> | Transaction<DB> = this.db) {
@@ -150,8 +170,10 @@ export class DispatchService {
     if (!unit) throw notFound();
     await this.assertFree(unit, tx);
     const incident = await lockIncident(tx, incidentId, p.version);
-    if (!ACTIVE_STATUSES.includes(incident.status) || incident.status === 'resolved') {
-      throw new AppError('illegal_transition', 409, { from: incident.status, to: 'dispatched' }, { currentStatus: incident.status });
+    // A first unit moves it along the table; more units join an incident already being worked.
+    if (incident.status === 'received') assertTransition(incident, 'dispatched');
+    else if (!TAKES_UNITS_STATUSES.includes(incident.status)) {
+      throw new AppError('illegal_transition', 409, { from: incident.status, to: 'dispatched' }, { currentStatus: incident.status, currentVersion: incident.version });
     }
     const now = new Date();
     await tx.insertInto('assignments').values({ incident_id: incidentId, unit_id: unit.id, assigned_by: ctx.actorId, recommended_rank: p.rank, released_at: null }).execute();

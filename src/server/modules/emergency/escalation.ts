@@ -11,12 +11,13 @@ type Target = 'answer_to_dispatch' | 'dispatch_to_arrival';
 /**
  * Incidents past a time target and not yet escalated for it: not dispatched within answer-to-dispatch
  * (from the call, or from the reopening), or no unit on scene within dispatch-to-arrival (from the
- * first dispatch, or the first after the reopening). `id` narrows it to one incident.
+ * first dispatch, or the first after the reopening). `id` narrows it to one incident. One whose
+ * cancellation awaits a supervisor is still active, so it still escalates.
  */
 const overdue = (now: Date, id?: string) => sql<{ id: string; target: Target; seconds: number }>`
     SELECT i.id, 'answer_to_dispatch' AS target, t.answer_to_dispatch_seconds AS seconds
       FROM incidents i JOIN priority_targets t ON t.priority = i.priority
-     WHERE i.status = 'received' AND i.escalated_dispatch_at IS NULL AND i.pending_cancellation IS NULL
+     WHERE i.status = 'received' AND i.escalated_dispatch_at IS NULL
        AND coalesce(i.reopened_at, i.call_received_at) + make_interval(secs => t.answer_to_dispatch_seconds) < ${now}
        ${id ? sql`AND i.id = ${id}` : sql``}
     UNION ALL

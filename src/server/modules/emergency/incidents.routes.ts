@@ -213,11 +213,11 @@ export function incidentsRoutes(app: App, deps: Deps) {
         tags,
         summary: 'Appends a location; it becomes current only if a person says so',
         params: uuidParam,
-        body: z.strictObject({ location: locationInput, makeCurrent: z.boolean().default(false) }),
-        response: { 200: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 422) },
+        body: z.strictObject({ location: locationInput, makeCurrent: z.boolean().default(false), version: versionField }),
+        response: { 200: incidentSummarySchema, ...problemResponses(400, 401, 403, 404, 409, 422) },
       },
     },
-    async (req) => presentIncident(await incidents.addLocation(auditContextOf(req), req.params.id, req.body.location, req.body.makeCurrent), req.principal),
+    async (req) => presentIncident(await incidents.addLocation(auditContextOf(req), req.params.id, req.body.location, req.body.makeCurrent, undefined, req.body.version), req.principal),
   );
 
   app.post(

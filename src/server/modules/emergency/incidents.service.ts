@@ -300,9 +300,10 @@ export class IncidentsService {
     });
   }
 
-  async addLocation(ctx: AuditContext, id: string, loc: LocationInput, makeCurrent: boolean, within?: IntakeHook<{ id: string; locationId: string }>) {
+  /** Appending needs no version (nothing is overwritten); making it current does, when the caller gives one. */
+  async addLocation(ctx: AuditContext, id: string, loc: LocationInput, makeCurrent: boolean, within?: IntakeHook<{ id: string; locationId: string }>, version?: number) {
     return this.db.transaction().execute(async (tx) => {
-      const row = await lockIncident(tx, id);
+      const row = await lockIncident(tx, id, makeCurrent ? version : undefined);
       const l = await this.insertLocation(tx, ctx, id, loc);
       if (within) await within(tx, { id, locationId: l.id });
       const updated = await updateIncident(tx, row, makeCurrent ? { current_location_id: l.id, lat: l.lat, lon: l.lon, department: l.department ?? row.department } : {});
@@ -367,7 +368,9 @@ export class IncidentsService {
       const outcome = await this.discretion.request<PriorityChange>(ctx, 'emergency.lower_priority', id, { priority, version, from: row.priority, number: row.number }, reason);
       return { outcome, incident: await this.get(id) };
     }
-    const incident = await this.db.transaction().execute((tx) => this.applyPriority(tx, ctx, id, priority, version, reason ?? null));
+    // A reason given for a raise is on the record too: checked against the priority-change codes.
+    const checked = await this.discretion.checkOptionalReason('emergency.lower_priority', reason);
+    const incident = await this.db.transaction().execute((tx) => this.applyPriority(tx, ctx, id, priority, version, checked));
     return { outcome: { status: 'done', result: null }, incident };
   }
 

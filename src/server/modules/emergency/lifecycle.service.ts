@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import { type IncidentStatus } from '../../../common/emergency.js';
+import { TAKES_UNITS_STATUSES } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
@@ -12,8 +12,17 @@ import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 type Closure = { dispositionCode: string; summary: string; version?: number };
 type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number; number?: string };
 
-/** Incidents another may be merged into: open and still taking units. */
-const MERGE_TARGET_STATUSES: readonly IncidentStatus[] = ['received', 'dispatched', 'en_route', 'on_scene'];
+
+/** A write made against an older version than the incident's answers 409 with the current one. */
+function assertFresh(row: IncidentRow, version: number | undefined) {
+  if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+}
+
+/** The survivor must still take units: the merged incident's units move to it. */
+function assertMergeable(row: IncidentRow, target: IncidentRow) {
+  if (!TAKES_UNITS_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
+  assertTransition(row, 'merged');
+}
 
 /** Back to received for a new episode: its time targets restart now and it may be escalated again. */
 const NEW_EPISODE = () => ({ reopened_at: new Date(), redispatched_at: null, escalated_dispatch_at: null, escalated_arrival_at: null });
@@ -73,11 +82,14 @@ export class LifecycleService {
     if (!row.first_on_scene_at) {
       // Everything a supervisor's approval could not fix is refused now, not filed to fail later.
       if (row.status !== 'resolved') assertTransition(row, 'resolved');
+      assertFresh(row, input.version);
       await this.disposition(this.db, input.dispositionCode);
       const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority, number: row.number }, reason);
       return { outcome, incident: (await findIncident(this.db, id))! };
     }
-    const incident = await this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, reason ?? null));
+    // A reason nobody asked for is still a reason on the record: checked as any other.
+    const checked = await this.discretion.checkOptionalReason('emergency.close_without_on_scene', reason);
+    const incident = await this.db.transaction().execute((tx) => this.applyClose(tx, ctx, id, input, checked));
     return { outcome: { status: 'done' as const, result: null }, incident };
   }
 
@@ -109,7 +121,7 @@ export class LifecycleService {
     if (!row) throw notFound();
     // Checked for every status: an on-scene P1 cannot be cancelled, so no request is filed to fail later.
     assertTransition(row, 'cancelled');
-    if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+    assertFresh(row, version);
     const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
@@ -154,7 +166,8 @@ export class LifecycleService {
   private async applyReopen(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
     const row = await lockIncident(tx, id, version);
     // Only a closed incident reopens; a merged one comes back by unmerge, which also tells the survivor.
-    if (row.status !== 'closed') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
+    if (row.status !== 'closed') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status, currentVersion: row.version });
+    assertTransition(row, 'received');
     const updated = await updateIncident(tx, row, { status: 'received', closed_at: null, resolved_at: null, disposition_code: null, closure_summary: null, ...NEW_EPISODE() });
     await appendTimeline(tx, ctx, id, 'reopen', { from: row.status, reason });
     await announceIncident(tx, updated, 'status');
@@ -171,6 +184,8 @@ export class LifecycleService {
     if (id === intoId) throw new AppError('validation_failed', 422, {}, { why: 'cannot merge an incident into itself' });
     const [row, target] = await Promise.all([findIncident(this.db, id), findIncident(this.db, intoId)]);
     if (!row || !target) throw notFound();
+    assertMergeable(row, target);
+    assertFresh(row, version);
     const outcome = await this.discretion.request<MergeRequest>(ctx, 'emergency.merge', id, { intoId, duplicate, version, priority: row.priority, targetPriority: target.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
@@ -184,11 +199,9 @@ export class LifecycleService {
     const b = await lockIncident(tx, second!);
     const row: IncidentRow = a.id === id ? a : b;
     const target: IncidentRow = a.id === id ? b : a;
-    if (!reason.approvalId && p.version !== undefined && row.version !== p.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+    if (!reason.approvalId) assertFresh(row, p.version);
     if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw approvalRequiredNow(row);
-    // The survivor must still take units: a resolved incident is waiting for its closure, not for more work.
-    if (!MERGE_TARGET_STATUSES.includes(target.status)) throw new AppError('illegal_transition', 409, { from: target.status, to: 'merged' }, { currentStatus: target.status });
-    assertTransition(row, 'merged');
+    assertMergeable(row, target);
     await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();
     // Each moved unit is a change of its own: a new version, a history row and a push, as any reassignment.
     const moved = await tx
@@ -222,7 +235,8 @@ export class LifecycleService {
 
   private async applyUnmerge(tx: Transaction<DB>, ctx: AuditContext, id: string, version: number | undefined, reason: ApprovedReason) {
     const row = await lockIncident(tx, id, version);
-    if (row.status !== 'merged') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status });
+    if (row.status !== 'merged') throw new AppError('illegal_transition', 409, { from: row.status, to: 'received' }, { currentStatus: row.status, currentVersion: row.version });
+    assertTransition(row, 'received');
     const updated = await updateIncident(tx, row, { status: 'received', merged_into: null, duplicate_of: null, ...NEW_EPISODE() });
     await appendTimeline(tx, ctx, id, 'unmerge', { from: row.merged_into, reason });
     if (row.merged_into) await appendTimeline(tx, ctx, row.merged_into, 'unmerge', { split: id, reason });

@@ -93,6 +93,35 @@ export function unitsRoutes(app: App, deps: { db: Kysely<DB>; units: UnitsServic
     async (req) => ({ ...present(await units.get(req.params.id)), crew: await units.crewOf(req.params.id) }),
   );
 
+  app.get(
+    '/units/:id/status-history',
+    {
+      config: { access: { permission: 'units:read' } },
+      schema: {
+        operationId: 'getUnitStatusHistory',
+        tags,
+        summary: 'Status changes of a unit, newest first: the incident each was for and who made it',
+        params: uuidParam,
+        querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(50) }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ status: z.enum(UNIT_STATUSES), incidentId: z.uuid().nullable(), incidentNumber: z.string().nullable(), actor: z.string().nullable(), at: z.string() })),
+          }),
+          ...problemResponses(400, 401, 403, 404),
+        },
+      },
+    },
+    async (req) => ({
+      items: (await units.statusHistory(req.params.id, req.query.limit)).map((h) => ({
+        status: h.status as UnitStatus,
+        incidentId: h.incident_id,
+        incidentNumber: h.incident_number,
+        actor: h.actor,
+        at: h.at.toISOString(),
+      })),
+    }),
+  );
+
   app.post(
     '/units/:id/status',
     {

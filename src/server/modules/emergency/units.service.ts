@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { withinServiceArea } from '../../platform/geo/departments.js';
+import { DEPARTMENTS, withinServiceArea } from '../../platform/geo/departments.js';
 import { canTransition, type UnitStatus, type UnitType } from '../../../common/emergency.js';
 import { appendAudit } from '../../platform/audit/audit-log.js';
 import type { AuditContext, Principal } from '../../platform/auth/principal.js';
@@ -41,6 +41,10 @@ export class UnitsService {
   constructor(private readonly db: Kysely<DB>) {}
 
   async create(ctx: AuditContext, input: NewUnit) {
+    // Units are listed, filtered and pushed by department: a code outside the 14 would hide the unit.
+    if (!DEPARTMENTS.some((d) => d.id === input.department)) {
+      throw new AppError('validation_failed', 422, {}, { errors: [{ path: 'body.department', code: 'unknown_department', message: `not a department of El Salvador (${DEPARTMENTS.map((d) => d.id).join(', ')})` }] });
+    }
     return this.db.transaction().execute(async (tx) => {
       const taken = await tx.selectFrom('units').select('id').where('call_sign', '=', input.callSign).executeTakeFirst();
       if (taken) throw new AppError('call_sign_taken', 409);
@@ -121,10 +125,8 @@ export class UnitsService {
         if (releasing) await tx.updateTable('assignments').set({ released_at: now }).where('unit_id', '=', unitId).where('released_at', 'is', null).execute();
         await appendTimeline(tx, ctx, committed, 'unit_status', { unitId, callSign: unit.call_sign, status, released: releasing });
         const move = INCIDENT_FOR_UNIT[status];
-        const order = ['received', 'dispatched', 'en_route', 'on_scene'];
-        // Forward only; from outside that order (resolved) only as the lifecycle table allows: never back en route.
-        const from = order.indexOf(incident.status);
-        if (move && (from >= 0 ? from < order.indexOf(move.status) : canTransition(incident.status, move.status))) {
+        // As the lifecycle table allows, which moves forward only (a resolved incident never goes back en route).
+        if (move && canTransition(incident.status, move.status)) {
           const next = await updateIncident(tx, incident, { status: move.status, [move.stamp]: incident[move.stamp] ?? now });
           await appendTimeline(tx, ctx, committed, 'status', { from: incident.status, to: move.status, byUnit: unit.call_sign });
           await announceIncident(tx, next, 'status');
@@ -147,24 +149,58 @@ export class UnitsService {
       if (!unit) throw notFound();
       await tx
         .insertInto('unit_positions')
-        .values(reports.map((r) => ({ unit_id: unitId, lat: r.lat, lon: r.lon, accuracy_m: r.accuracyM ?? null, heading: r.heading ?? null, speed_mps: r.speedMps ?? null, recorded_at: r.recordedAt })))
+        .values(
+          reports.map((r) => ({
+            unit_id: unitId,
+            lat: r.lat,
+            lon: r.lon,
+            accuracy_m: r.accuracyM ?? null,
+            heading: r.heading ?? null,
+            speed_mps: r.speedMps ?? null,
+            recorded_at: r.recordedAt,
+            reported_by: ctx.actorId,
+          })),
+        )
         // A replayed batch (its answer was lost on a weak signal) adds nothing the first one stored.
         .onConflict((oc) => oc.columns(['unit_id', 'recorded_at']).doNothing())
         .execute();
       // Every fix is kept in the track; only one in the service area can become the unit's position (a GPS without a fix reports 0,0).
       // Newest first, each time parsed once; the area test (a polygon walk) usually runs for the first only.
-      const newest = reports
-        .map((r) => ({ r, at: Date.parse(r.recordedAt) }))
-        .sort((a, b) => b.at - a.at)
-        .find(({ r }) => withinServiceArea(r.lat, r.lon))?.r;
-      if (!newest) return { accepted: reports.length, current: false };
-      const newestAt = new Date(newest.recordedAt);
-      if (unit.position_at && unit.position_at >= newestAt) return { accepted: reports.length, current: false };
-      // Positions are too frequent for a version bump and an audit entry each: the track itself is the record.
-      await tx.updateTable('units').set({ lat: newest.lat, lon: newest.lon, position_at: newestAt, position_accuracy_m: newest.accuracyM ?? null }).where('id', '=', unitId).execute();
-      await announceUnit(tx, unit, 'position', { lat: newest.lat, lon: newest.lon, at: newest.recordedAt, accuracyM: newest.accuracyM ?? null });
-      return { accepted: reports.length, current: true };
+      const timed = reports.map((r) => ({ r, at: Date.parse(r.recordedAt) })).sort((a, b) => b.at - a.at);
+      const newest = timed.find(({ r }) => withinServiceArea(r.lat, r.lon))?.r;
+      const newestAt = newest ? new Date(newest.recordedAt) : null;
+      const current = newest !== undefined && newestAt !== null && (!unit.position_at || unit.position_at < newestAt);
+      if (current) {
+        // No version bump per fix: positions are too frequent, and the batch's audit entry below records them.
+        await tx.updateTable('units').set({ lat: newest.lat, lon: newest.lon, position_at: newestAt, position_accuracy_m: newest.accuracyM ?? null }).where('id', '=', unitId).execute();
+        await announceUnit(tx, unit, 'position', { lat: newest.lat, lon: newest.lon, at: newest.recordedAt, accuracyM: newest.accuracyM ?? null });
+      }
+      // One entry per batch, not per fix (ingestion runs at thousands a second); each track row names its reporter.
+      await appendAudit(tx, ctx, {
+        action: 'unit.positions_reported',
+        entityType: 'unit',
+        entityId: unitId,
+        changes: { count: reports.length, firstRecordedAt: new Date(timed.at(-1)!.at).toISOString(), lastRecordedAt: new Date(timed[0]!.at).toISOString(), current },
+      });
+      return { accepted: reports.length, current };
     });
+  }
+
+  /** A unit's status changes, newest first: who made each and for which incident. */
+  async statusHistory(unitId: string, limit: number) {
+    const unit = await this.db.selectFrom('units').select('id').where('id', '=', unitId).executeTakeFirst();
+    if (!unit) throw notFound();
+    return this.db
+      .selectFrom('unit_status_history as h')
+      .leftJoin('incidents as i', 'i.id', 'h.incident_id')
+      .leftJoin('users as u', 'u.id', 'h.actor_id')
+      .select(['h.status', 'h.incident_id', 'i.number as incident_number', 'u.username as actor', 'h.at'])
+      .where('h.unit_id', '=', unitId)
+      // One transaction stamps its rows with one time: the id keeps their order.
+      .orderBy('h.at', 'desc')
+      .orderBy('h.id', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   async track(unitId: string, from: Date, to: Date) {

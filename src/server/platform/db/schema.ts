@@ -356,6 +356,7 @@ export interface UnitPositionsTable {
   speed_mps: number | null;
   recorded_at: Timestamp;
   received_at: DefaultTimestamp;
+  reported_by: string | null;
 }
 
 export interface AssignmentsTable {

@@ -72,6 +72,14 @@ export class Discretion {
     return { code: reason.code, text: reason.text.trim() };
   }
 
+  /**
+   * A reason the caller need not give (the top recommendation, a closure after a unit was on scene, a
+   * raised priority) is still recorded when given: it is checked as the discretionary action's would be.
+   */
+  async checkOptionalReason(action: string, reason: Reason | undefined, db: Kysely<DB> | Transaction<DB> = this.db): Promise<Reason | null> {
+    return reason === undefined ? null : this.checkReason(action, reason, db);
+  }
+
   /** Runs the action now, or files it for approval when the declaration asks for a second person. */
   async request<P>(ctx: AuditContext, action: string, entityId: string, payload: P, reason: Reason | undefined): Promise<Outcome> {
     const def = this.get(action);
