@@ -184,6 +184,16 @@ test('related calls: one key records a repeat call on the open incident, another
   expect(links.calls).toEqual([expect.objectContaining({ description: `Otra vecina reporta la misma pelea ${tag}`, caller: expect.objectContaining({ name: 'María Pérez' }) })]);
   expect(open.items.filter((i) => i.number === number)).toHaveLength(1);
 
+  // The dispatcher sees who else called (a recorded read) and the call on the timeline.
+  const dispatcher = await signedIn(browser, 'dispatcher');
+  await dispatcher.getByRole('link', { name: 'Despacho', exact: true }).click();
+  await dispatcher.getByLabel('Ir al incidente').fill(number);
+  await dispatcher.getByLabel('Ir al incidente').press('Enter');
+  const panel = dispatcher.getByRole('region', { name: new RegExp(number) });
+  await expect(panel.locator('dt', { hasText: 'Otros llamantes' }).locator('xpath=following-sibling::dd[1]')).toContainText('María Pérez');
+  await expect(panel.getByRole('list', { name: 'Cronología' }).getByText('Llamada adicional')).toBeVisible();
+  await dispatcher.close();
+
   // A third call is a different incident nearby: Alt+L marks the link, Ctrl+Enter creates it linked.
   await page.getByRole('button', { name: 'Nueva llamada' }).click();
   await fillIntake(page, `Persona herida huyendo de la pelea ${tag}`);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { waitForLockWaiters } from '../../test/lock-waiters.js';
 
 // Collected only on PostgreSQL (vitest.config.ts): a second session holds the unit while the request waits.
 let s: TestServer;
@@ -14,15 +15,6 @@ beforeAll(async () => {
   [callTaker, dispatcher, admin] = [await s.loginAs('call_taker'), await s.loginAs('dispatcher'), await s.loginAs('administrator')];
 });
 afterAll(() => s.close());
-
-async function waitForLockWaiters(n: number) {
-  for (let i = 0; i < 300; i++) {
-    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s.database.db);
-    if (r.rows[0]!.n >= n) return;
-    await new Promise((res) => setTimeout(res, 10));
-  }
-  throw new Error('the request never queued behind the lock');
-}
 
 async function createIncident() {
   const res = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { ...CENTRE, source: 'map_click' } } });
@@ -42,7 +34,7 @@ describe('two dispatchers reaching for one unit', () => {
       await sql`SELECT id FROM units WHERE id = ${unit} FOR UPDATE`.execute(tx);
       // The unit is free and ranks first when B's request reads it; it then waits for this lock.
       const pending = s.request({ method: 'POST', url: `/api/incidents/${b.id}/assignments`, cookie: dispatcher, body: { unitId: unit } });
-      await waitForLockWaiters(1);
+      await waitForLockWaiters(s.database.db, 1);
       // Meanwhile the unit is committed to A, as another dispatcher's assignment would.
       await tx.insertInto('assignments').values({ incident_id: a.id, unit_id: unit, assigned_by: null, recommended_rank: 1, released_at: null }).execute();
       await tx.updateTable('units').set({ status: 'dispatched', current_incident_id: a.id, status_changed_at: new Date() }).where('id', '=', unit).execute();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCentinela, type Centinela } from '../../app.js';
-import { openDatabase, type Database } from '../../platform/db/database.js';
 import { listenLive, LiveTestClient, type Msg } from '../../platform/realtime/live-test-client.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { secondServer, type SecondServer } from '../../test/second-server.js';
 
 // The command centre stays live: what a call-taker creates reaches a dispatcher's socket.
 let s: TestServer;
@@ -19,13 +18,10 @@ beforeAll(async () => {
   url = await listenLive(s.centinela.app);
   [callTaker, dispatcher, analyst, admin] = [await s.loginAs('call_taker'), await s.loginAs('dispatcher'), await s.loginAs('analyst'), await s.loginAs('administrator')];
 });
-let other: { centinela: Centinela; database: Database; url: string } | null = null;
+let other: SecondServer | null = null;
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  if (other) {
-    await other.centinela.stop();
-    await other.database.close();
-  }
+  await other?.stop();
   await s.close();
 });
 
@@ -161,13 +157,9 @@ describe('live incidents and units', () => {
   it('pushes a burst of incidents created on one server, in seq order, to a dispatcher connected to another (one server on PGlite)', async () => {
     // PostgreSQL: a second server process on the same database; PGlite is one process by design.
     let url2 = url;
-    if (s.database.superuserUrl) {
-      const database = await openDatabase({ kind: 'postgres', url: s.database.superuserUrl, poolSize: 4 });
-      // Its poll far beyond the wait below: only LISTEN/NOTIFY can bring it the events in time.
-      const centinela = await createCentinela({ ...s.config, EVENTS_POLL_MS: 60_000 }, database, false);
-      other = { centinela, database, url: await listenLive(centinela.app) };
-      url2 = other.url;
-    }
+    // Its poll far beyond the wait below: only LISTEN/NOTIFY can bring it the events in time.
+    other = await secondServer(s, { EVENTS_POLL_MS: 60_000 });
+    if (other) url2 = await listenLive(other.centinela.app);
     expect(url2 !== url).toBe(s.database.kind === 'postgres');
     const c = await LiveTestClient.connect(url2, { cookie: dispatcher });
     clients.push(c);

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { waitForLockWaiters } from '../../test/lock-waiters.js';
 
 // Collected only on PostgreSQL (vitest.config.ts): a second session holds the incident while the request waits.
 let s: TestServer;
@@ -12,15 +12,6 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-async function waitForLockWaiters(n: number) {
-  for (let i = 0; i < 300; i++) {
-    const r = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(s.database.db);
-    if (r.rows[0]!.n >= n) return;
-    await new Promise((res) => setTimeout(res, 10));
-  }
-  throw new Error('the request never queued behind the lock');
-}
-
 describe('rules applied again under the lock', () => {
   it('refuses a P3 cancellation whose incident became P1 while it waited, instead of cancelling it unapproved', async () => {
     const created = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { lat: 13.6978, lon: -89.1914, source: 'map_click' } } });
@@ -28,7 +19,7 @@ describe('rules applied again under the lock', () => {
     const { pending } = await s.database.db.transaction().execute(async (tx) => {
       await tx.selectFrom('incidents').select('id').where('id', '=', id).forUpdate().execute();
       const pending = s.request({ method: 'POST', url: `/api/incidents/${id}/cancel`, cookie: dispatcher, body: { reason: { code: 'caller_cancelled', text: 'El llamante ya no necesita ayuda' } } });
-      await waitForLockWaiters(1);
+      await waitForLockWaiters(s.database.db, 1);
       await tx.updateTable('incidents').set({ priority: 1 }).where('id', '=', id).execute();
       return { pending };
     });

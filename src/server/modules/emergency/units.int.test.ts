@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCentinela, type Centinela } from '../../app.js';
+import type { Centinela } from '../../app.js';
 import { sequencePending } from '../../platform/audit/sequencer.js';
-import { openDatabase, type Database } from '../../platform/db/database.js';
 import { listenLive, LiveTestClient, type Msg } from '../../platform/realtime/live-test-client.js';
 import { createTestServer, type TestServer } from '../../test/test-server.js';
+import { secondServer, type SecondServer } from '../../test/second-server.js';
 import { validateEido } from '../../test/eido/eido-validator.js';
 import { escalateOverdue } from './escalation.js';
 
@@ -15,7 +15,7 @@ let dispatcher: string;
 let supervisor: string;
 let admin: string;
 const clients: LiveTestClient[] = [];
-let other: { centinela: Centinela; database: Database } | null = null;
+let other: SecondServer | null = null;
 
 beforeAll(async () => {
   s = await createTestServer();
@@ -23,10 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  if (other) {
-    await other.centinela.stop();
-    await other.database.close();
-  }
+  await other?.stop();
   await s.close();
 });
 
@@ -162,10 +159,7 @@ describe('dispatch settings', () => {
     const moto = await createUnit('DS-MOTO', east(at, 2), { unitType: 'motorcycle', capabilities: ['patrol_car'] });
     const inc = await createIncident('DIST', at);
     // PostgreSQL: a second server process with its own cached settings; PGlite is one process by design.
-    if (s.database.superuserUrl) {
-      const database = await openDatabase({ kind: 'postgres', url: s.database.superuserUrl, poolSize: 4 });
-      other = { centinela: await createCentinela(s.config, database, false), database };
-    }
+    other = await secondServer(s);
     // Both servers read (and cache) the settings first: the car, half as far, comes first.
     expect((await recommend(inc.id)).items[0]!.unitId).toBe(car);
     if (other) expect((await recommend(inc.id, other.centinela.app)).items[0]!.unitId).toBe(car);

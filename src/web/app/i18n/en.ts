@@ -356,6 +356,7 @@ export const en: Record<MessageKey, string> = {
   'console.panel.department': 'Department',
   'console.panel.received': 'Call received',
   'console.panel.caller': 'Caller',
+  'console.panel.furtherCallers': 'Other callers',
   'console.panel.units': 'Assigned units',
   'console.panel.noUnits': 'No unit assigned.',
   'console.panel.answers': 'Protocol answers',

@@ -354,6 +354,7 @@ export const es = {
   'console.panel.department': 'Departamento',
   'console.panel.received': 'Llamada recibida',
   'console.panel.caller': 'Llamante',
+  'console.panel.furtherCallers': 'Otros llamantes',
   'console.panel.units': 'Unidades asignadas',
   'console.panel.noUnits': 'Ninguna unidad asignada.',
   'console.panel.answers': 'Respuestas del protocolo',

@@ -71,6 +71,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
                 <dd>{[d.caller.name, d.caller.number].filter(Boolean).join(' · ') || '—'}</dd>
               </>
             ) : null}
+            {d.caller && d.timeline.some((e) => timelineKind(e) === 'call') ? <FurtherCallers incidentId={d.id} version={d.version} /> : null}
           </dl>
 
           {d.source !== 'call' ? <CitizenConversation incidentId={d.id} version={d.version} /> : null}
@@ -500,6 +501,29 @@ function PriorityControl({ incident, onPending }: { incident: IncidentDetail; on
           }}
         />
       ) : null}
+    </>
+  );
+}
+
+/** Who else called about this incident: read (and recorded as read) only when there were further calls. */
+function FurtherCallers({ incidentId, version }: { incidentId: string; version: number }) {
+  const t = useT();
+  const fmt = useFormat();
+  const links = useQuery({ queryKey: ['incidents', 'links', incidentId, version], queryFn: () => consoleApi.links(incidentId), staleTime: 30_000 });
+  const calls = links.data?.calls.filter((c) => c.caller) ?? [];
+  if (calls.length === 0) return null;
+  return (
+    <>
+      <dt>{t('console.panel.furtherCallers')}</dt>
+      <dd>
+        <ul className="plain-list">
+          {calls.map((c) => (
+            <li key={c.id}>
+              {[c.caller!.name, c.caller!.number].filter(Boolean).join(' · ') || '—'} <span className="muted">{fmt.compact(c.receivedAt)}</span>
+            </li>
+          ))}
+        </ul>
+      </dd>
     </>
   );
 }
