@@ -42,6 +42,10 @@ export const ERROR_MESSAGES = {
     es: 'La pregunta "{key}" no es válida: una pregunta de opción lleva al menos una opción, sin repetir; las demás no llevan opciones; ninguna clave se repite.',
     en: 'Question "{key}" is not valid: a choice question has at least one option, none repeated; other kinds have no options; no key is repeated.',
   },
+  incident_type_in_use: {
+    es: 'El tipo {code} no se puede retirar: los reportes ciudadanos aún se registran con él. Cambie primero esa correspondencia.',
+    en: 'Type {code} cannot be retired: citizen reports are still filed as it. Change that mapping first.',
+  },
   catalogue_rule_invalid: {
     es: 'La regla de prioridad sobre "{key}" no es válida: debe nombrar una pregunta de este tipo, con un operador y un valor que esa pregunta pueda tomar.',
     en: 'The priority rule on "{key}" is not valid: it must name a question of this type, with an operator and a value that question can take.',

@@ -85,6 +85,9 @@ export class CatalogueAdmin {
     const before = (await loadIncidentTypes(this.db, code))[0];
     if (!before) throw notFound();
     await this.db.transaction().execute(async (tx) => {
+      // A citizen channel that still files reports as this type would fail every one of them.
+      const mapped = await sql<{ code: string }>`SELECT code FROM citizen_report_types WHERE incident_type_code = ${code} FOR SHARE`.execute(tx);
+      if (mapped.rows.length > 0) throw new AppError('incident_type_in_use', 409, { code }, { citizenReportTypes: mapped.rows.map((r) => r.code) });
       await tx.updateTable('incident_types').set({ active: false }).where('code', '=', code).execute();
       await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
       await appendAudit(tx, ctx, { action: 'catalogue.type_retired', entityType: 'incident_type', entityId: code, changes: { before: { active: true }, after: { active: false } } });
@@ -131,17 +134,18 @@ export class CatalogueAdmin {
 /**
  * The intervals the standards measure (NENA call processing, NFPA turnout and travel), each from
  * the incident's own stamps. Closure intervals count closed incidents only: a cancellation also
- * stamps `closed_at` but ends no work.
+ * stamps `closed_at` but ends no work. Intervals ending at resolution or closure leave reopened incidents out.
  */
 export const RESPONSE_INTERVALS = {
-  callProcessing: { from: 'call_received_at', to: 'created_at', closedOnly: false },
-  answerToDispatch: { from: 'call_received_at', to: 'first_dispatched_at', closedOnly: false },
-  turnout: { from: 'first_dispatched_at', to: 'first_en_route_at', closedOnly: false },
-  travel: { from: 'first_en_route_at', to: 'first_on_scene_at', closedOnly: false },
-  dispatchToArrival: { from: 'first_dispatched_at', to: 'first_on_scene_at', closedOnly: false },
-  onSceneToResolved: { from: 'first_on_scene_at', to: 'resolved_at', closedOnly: false },
-  resolvedToClosed: { from: 'resolved_at', to: 'closed_at', closedOnly: true },
-  total: { from: 'call_received_at', to: 'closed_at', closedOnly: true },
+  callProcessing: { from: 'call_received_at', to: 'created_at', closedOnly: false, oneEpisode: false },
+  answerToDispatch: { from: 'call_received_at', to: 'first_dispatched_at', closedOnly: false, oneEpisode: false },
+  turnout: { from: 'first_dispatched_at', to: 'first_en_route_at', closedOnly: false, oneEpisode: false },
+  travel: { from: 'first_en_route_at', to: 'first_on_scene_at', closedOnly: false, oneEpisode: false },
+  dispatchToArrival: { from: 'first_dispatched_at', to: 'first_on_scene_at', closedOnly: false, oneEpisode: false },
+  // `resolved_at` and `closed_at` are the last episode's, the `first_*` stamps the first's: a reopened incident would pair two episodes.
+  onSceneToResolved: { from: 'first_on_scene_at', to: 'resolved_at', closedOnly: false, oneEpisode: true },
+  resolvedToClosed: { from: 'resolved_at', to: 'closed_at', closedOnly: true, oneEpisode: true },
+  total: { from: 'call_received_at', to: 'closed_at', closedOnly: true, oneEpisode: true },
 } as const;
 export type ResponseInterval = keyof typeof RESPONSE_INTERVALS;
 
@@ -153,7 +157,7 @@ export async function responseMetrics(db: Kysely<DB>, from: Date, to: Date, depa
   const columns = names.map((name, i) => {
     const d = RESPONSE_INTERVALS[name];
     const seconds = sql.raw(`extract(epoch FROM ${d.to} - ${d.from})`);
-    const filter = d.closedOnly ? sql.raw(`${d.to} IS NOT NULL AND ${d.from} IS NOT NULL AND status = 'closed'`) : sql.raw(`${d.to} IS NOT NULL AND ${d.from} IS NOT NULL`);
+    const filter = sql.raw([`${d.to} IS NOT NULL AND ${d.from} IS NOT NULL`, d.closedOnly ? `status = 'closed'` : '', d.oneEpisode ? 'reopened_at IS NULL' : ''].filter(Boolean).join(' AND '));
     return sql`count(*) FILTER (WHERE ${filter})::int AS ${sql.raw(`n${i}`)},
       percentile_cont(0.5) WITHIN GROUP (ORDER BY ${seconds}) FILTER (WHERE ${filter}) AS ${sql.raw(`p50_${i}`)},
       percentile_cont(0.9) WITHIN GROUP (ORDER BY ${seconds}) FILTER (WHERE ${filter}) AS ${sql.raw(`p90_${i}`)}`;

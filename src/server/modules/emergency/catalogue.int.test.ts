@@ -105,11 +105,20 @@ describe('a configurable catalogue', () => {
     const after = await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'ROBR', location: { ...SANTA_ANA, source: 'map_click' } } });
     expect(after.json().code).toBe('unknown_incident_type');
     expect((await s.request({ method: 'GET', url: `/api/incidents/${before.json().id}`, cookie: dispatcher })).json().typeCode).toBe('ROBR');
+    // The open incident still takes its protocol's answers, and its rules still apply.
+    const answered = await s.request({ method: 'POST', url: `/api/incidents/${before.json().id}/answers`, cookie: callTaker, body: { answers: { occupants: true } } });
+    expect(answered.statusCode, answered.body).toBe(200);
+    expect(answered.json().priority).toBe(1);
     expect((await s.request({ method: 'PUT', url: '/api/incident-types/ROBR', cookie: admin, body: newType })).statusCode).toBe(200);
     expect(await codes()).toContain('ROBR');
     await sequencePending(s.database.db);
     const actions = await s.database.db.selectFrom('audit_log').select('action').where('entity_id', '=', 'ROBR').orderBy('seq').execute();
     expect(actions.map((a) => a.action)).toEqual(['catalogue.type_created', 'catalogue.type_retired', 'catalogue.type_changed']);
+    // A type the citizen channels still file reports as is not retired: every such report would fail.
+    const inUse = await s.request({ method: 'DELETE', url: '/api/incident-types/ASST', cookie: admin });
+    expect(inUse.statusCode, inUse.body).toBe(409);
+    expect(inUse.json()).toMatchObject({ code: 'incident_type_in_use', citizenReportTypes: expect.arrayContaining(['other']) });
+    expect(await codes()).toContain('ASST');
   });
 
   it('escalates against the time targets as configured', async () => {
@@ -156,12 +165,12 @@ describe('response-time metrics', () => {
     // Stamps fixed in a period no other test writes to, so each figure is exact.
     const T = Date.parse('2001-03-05T10:00:00Z');
     const at = (s: number | null) => (s === null ? null : new Date(T + s * 1000));
-    const stamped = async (department: string, status: string, st: (number | null)[]) => {
+    const stamped = async (department: string, status: string, st: (number | null)[], more: { priority?: number; reopenedAt?: number } = {}) => {
       const inc = (await s.request({ method: 'POST', url: '/api/incidents', cookie: callTaker, body: { typeCode: 'DIST', location: { ...CENTRE, source: 'map_click' } } })).json();
       const [created, dispatched, enRoute, onScene, resolved, closed] = st.map(at);
       await s.database.db
         .updateTable('incidents')
-        .set({ department, status: status as 'closed', priority: 3, call_received_at: at(0)!, created_at: created!, first_dispatched_at: dispatched, first_en_route_at: enRoute, first_on_scene_at: onScene, resolved_at: resolved, closed_at: closed })
+        .set({ department, status: status as 'closed', priority: more.priority ?? 3, call_received_at: at(0)!, created_at: created!, first_dispatched_at: dispatched, first_en_route_at: enRoute, first_on_scene_at: onScene, resolved_at: resolved, closed_at: closed, reopened_at: at(more.reopenedAt ?? null) })
         .where('id', '=', inc.id)
         .execute();
     };
@@ -171,12 +180,26 @@ describe('response-time metrics', () => {
     await stamped('SV.SS', 'cancelled', [30, null, null, null, null, 600]);
     // Merged: its survivor counts instead.
     await stamped('SV.SS', 'merged', [5, 5, 5, 5, null, null]);
+    // Reopened and closed again: its closure stamps are the second episode's, its first_* the first's.
+    await stamped('SV.SS', 'closed', [10, 60, 90, 360, 5000, 6000], { priority: 2, reopenedAt: 2000 });
     // Another department, left out by the filter.
     await stamped('SV.MO', 'closed', [10, 1000, 1100, 1200, 1300, 1400]);
     const range = `from=${encodeURIComponent(new Date(T - 60_000).toISOString())}&to=${encodeURIComponent(new Date(T + 60_000).toISOString())}`;
     const res = await s.request({ method: 'GET', url: `/api/incidents/metrics?${range}&department=SV.SS`, cookie: dispatcher });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().items).toEqual([
+      {
+        priority: 2,
+        incidents: 1,
+        callProcessing: { n: 1, p50: 10, p90: 10 },
+        answerToDispatch: { n: 1, p50: 60, p90: 60 },
+        turnout: { n: 1, p50: 30, p90: 30 },
+        travel: { n: 1, p50: 270, p90: 270 },
+        dispatchToArrival: { n: 1, p50: 300, p90: 300 },
+        onSceneToResolved: { n: 0, p50: null, p90: null },
+        resolvedToClosed: { n: 0, p50: null, p90: null },
+        total: { n: 0, p50: null, p90: null },
+      },
       {
         priority: 3,
         incidents: 3,
@@ -191,8 +214,9 @@ describe('response-time metrics', () => {
       },
     ]);
     const all = (await s.request({ method: 'GET', url: `/api/incidents/metrics?${range}`, cookie: dispatcher })).json().items;
-    expect(all[0].incidents).toBe(4);
-    expect(all[0].answerToDispatch).toEqual({ n: 3, p50: 120, p90: 824 });
+    const p3 = all.find((i: { priority: number }) => i.priority === 3);
+    expect(p3.incidents).toBe(4);
+    expect(p3.answerToDispatch).toEqual({ n: 3, p50: 120, p90: 824 });
   });
 });
 

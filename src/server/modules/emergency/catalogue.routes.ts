@@ -55,7 +55,7 @@ export function catalogueRoutes(app: App, deps: { db: Kysely<DB>; admin: Catalog
         tags,
         summary: 'Retires an incident type: intake stops offering it, incidents of that type keep it; a PUT brings it back',
         params: z.object({ code: z.string().regex(/^[A-Z0-9]{2,10}$/) }),
-        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404) },
+        response: { 204: z.null(), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {

@@ -60,6 +60,7 @@ export const CATALOGUE_CHANNEL = 'centinela_catalogue';
 
 // A safety net only: a change made outside the application (psql) sends no NOTIFY.
 const TYPES_TTL_MS = 60_000;
+type Cached = { type: IncidentType; active: boolean };
 
 /**
  * The active incident types, kept in memory: intake reads one on every call, and the catalogue
@@ -67,8 +68,8 @@ const TYPES_TTL_MS = 60_000;
  * delivered to every process, and `invalidate()` at once in the process that made it).
  */
 export class IncidentTypeCache {
-  private loaded: { at: number; types: Map<string, IncidentType> } | null = null;
-  private loading: Promise<Map<string, IncidentType>> | null = null;
+  private loaded: { at: number; types: Map<string, Cached> } | null = null;
+  private loading: Promise<Map<string, Cached>> | null = null;
   private generation = 0;
 
   constructor(
@@ -76,10 +77,12 @@ export class IncidentTypeCache {
     private readonly ttlMs = TYPES_TTL_MS,
   ) {}
 
-  async get(code: string): Promise<IncidentType | undefined> {
+  /** An active type, for intake; `withRetired` also finds a retired one, for incidents that already have it. */
+  async get(code: string, opts: { withRetired?: boolean } = {}): Promise<IncidentType | undefined> {
     const l = this.loaded;
     const types = l && Date.now() - l.at < this.ttlMs ? l.types : await this.load();
-    return types.get(code);
+    const c = types.get(code);
+    return c && (c.active || opts.withRetired) ? c.type : undefined;
   }
 
   invalidate(): void {
@@ -88,12 +91,13 @@ export class IncidentTypeCache {
     this.loading = null;
   }
 
-  private load(): Promise<Map<string, IncidentType>> {
+  private load(): Promise<Map<string, Cached>> {
     const generation = this.generation;
     const at = Date.now();
-    const loading = (this.loading ??= loadIncidentTypes(this.db)
-      .then((list) => {
-        const types = new Map(list.map((t) => [t.code, t]));
+    const loading = (this.loading ??= Promise.all([loadIncidentTypes(this.db, undefined, true), this.db.selectFrom('incident_types').select('code').where('active', '=', true).execute()])
+      .then(([list, active]) => {
+        const activeCodes = new Set(active.map((a) => a.code));
+        const types = new Map(list.map((t) => [t.code, { type: t, active: activeCodes.has(t.code) }]));
         // A change that committed while this read ran may not be in it: keep it only if none did.
         if (generation === this.generation) this.loaded = { at, types };
         return types;

@@ -77,8 +77,9 @@ export class IncidentsService {
     });
   }
 
-  private async type(code: string): Promise<IncidentType> {
-    const t = await this.types.get(code);
+  /** Intake takes active types only; an incident already of a retired type keeps working with it. */
+  private async type(code: string, opts: { withRetired?: boolean } = {}): Promise<IncidentType> {
+    const t = await this.types.get(code, opts);
     if (!t) throw new AppError('unknown_incident_type', 422, { code });
     return t;
   }
@@ -334,7 +335,7 @@ export class IncidentsService {
   /** New answers may raise the priority automatically; they never lower it. */
   async answer(ctx: AuditContext, id: string, raw: Record<string, unknown>, version?: number) {
     const current = await this.get(id);
-    const t = await this.type(current.type_code);
+    const t = await this.type(current.type_code, { withRetired: true });
     const answers = this.checkAnswers(t, raw);
     return this.db.transaction().execute(async (tx) => {
       const row = await lockIncident(tx, id, version);

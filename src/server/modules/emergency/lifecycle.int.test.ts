@@ -213,22 +213,25 @@ describe('a stale version is refused before anything is filed', () => {
 });
 
 describe('the lifecycle table decides', () => {
+  // Each merge folds a P1 into a less urgent incident: were it not refused first, a supervisor's approval would be filed.
   it('refuses a merge once a unit is on scene, and a merge into a closed incident, before filing anything', async () => {
     await createUnit('L-302');
-    const worked = await createIncident({});
+    await createUnit('L-303');
+    const worked = await createIncident({ typeCode: 'HOM', description: 'Persona herida de bala' });
     const unit = await assignTop(worked.id);
     expect((await post(`/api/units/${unit}/status`, { status: 'on_scene' })).statusCode).toBe(200);
     const other = await createIncident({});
     const m = await post(`/api/incidents/${worked.id}/merge`, { intoId: other.id, duplicate: true, reason: reason('Intento de fusionar un caso atendido') });
     expect(m.statusCode, m.body).toBe(409);
     expect(m.json()).toMatchObject({ code: 'illegal_transition', currentStatus: 'on_scene' });
-    // A unit was on scene: closing needs no reason, and a closed incident takes no merge.
-    const closed = await post(`/api/incidents/${worked.id}/close`, { dispositionCode: 'report_taken', summary: 'Atendido' });
-    expect(closed.statusCode, closed.body).toBe(200);
-    const into = await post(`/api/incidents/${other.id}/merge`, { intoId: worked.id, duplicate: true, reason: reason('Fusionar en un caso que ya terminó') });
-    expect(into.statusCode, into.body).toBe(409);
-    expect(into.json().code).toBe('illegal_transition');
-    expect(await s.database.db.selectFrom('approval_requests').select('id').where('entity_id', 'in', [worked.id, other.id]).execute()).toEqual([]);
-  });
 
+    const closed = await post(`/api/incidents/${other.id}/close`, { dispositionCode: 'unfounded', summary: 'Nadie en el lugar', reason: { code: 'resolved_by_phone', text: 'El llamante confirmó que ya no hace falta' } });
+    expect(closed.json().status).toBe('closed');
+    const urgent = await createIncident({ typeCode: 'KID', description: 'Se llevaron a un joven en un carro' });
+    const into = await post(`/api/incidents/${urgent.id}/merge`, { intoId: other.id, duplicate: true, reason: reason('Fusionar en un caso que ya terminó') });
+    expect(into.statusCode, into.body).toBe(409);
+    expect(into.json()).toMatchObject({ code: 'illegal_transition', currentStatus: 'closed' });
+    expect(await s.database.db.selectFrom('approval_requests').select('id').where('entity_id', 'in', [worked.id, other.id, urgent.id]).execute()).toEqual([]);
+    expect((await get(urgent.id)).status).toBe('received');
+  });
 });

@@ -115,8 +115,8 @@ describe('position reports', () => {
     const entries = await s.database.db.selectFrom('audit_log').selectAll().where('action', '=', 'unit.positions_reported').where('entity_id', '=', unit).orderBy('seq').execute();
     expect(entries).toHaveLength(2);
     expect(entries.map((e) => e.actor_username)).toEqual(['dispatcher', 'dispatcher']);
-    expect(entries[0]!.changes).toEqual({ count: 3, firstRecordedAt: fixes[0]!.recordedAt, lastRecordedAt: fixes[2]!.recordedAt, current: true });
-    expect(entries[1]!.changes).toMatchObject({ count: 3, current: false });
+    expect(entries[0]!.changes).toEqual({ count: 3, stored: 3, firstRecordedAt: fixes[0]!.recordedAt, lastRecordedAt: fixes[2]!.recordedAt, current: true });
+    expect(entries[1]!.changes).toMatchObject({ count: 3, stored: 0, current: false });
 
     const dispatcherId = (await s.database.db.selectFrom('users').select('id').where('username', '=', 'dispatcher').executeTakeFirstOrThrow()).id;
     const rows = await s.database.db.selectFrom('unit_positions').select(['reported_by', 'recorded_at']).where('unit_id', '=', unit).execute();

@@ -147,7 +147,7 @@ export class UnitsService {
     return this.db.transaction().execute(async (tx) => {
       const unit = await tx.selectFrom('units').selectAll().where('id', '=', unitId).forUpdate().executeTakeFirst();
       if (!unit) throw notFound();
-      await tx
+      const [inserted] = await tx
         .insertInto('unit_positions')
         .values(
           reports.map((r) => ({
@@ -180,7 +180,8 @@ export class UnitsService {
         action: 'unit.positions_reported',
         entityType: 'unit',
         entityId: unitId,
-        changes: { count: reports.length, firstRecordedAt: new Date(timed.at(-1)!.at).toISOString(), lastRecordedAt: new Date(timed[0]!.at).toISOString(), current },
+        // What arrived and what was new: a replayed batch stores nothing.
+        changes: { count: reports.length, stored: Number(inserted?.numInsertedOrUpdatedRows ?? 0), firstRecordedAt: new Date(timed.at(-1)!.at).toISOString(), lastRecordedAt: new Date(timed[0]!.at).toISOString(), current },
       });
       return { accepted: reports.length, current };
     });

@@ -9,8 +9,6 @@ export const FIELD_STATUS_ACTIONS = ['acknowledge', 'en_route', 'on_scene', 'res
 export type FieldStatusAction = (typeof FIELD_STATUS_ACTIONS)[number];
 export type StatusChange = { action: FieldStatusAction; incidentId: string; dispositionCode?: string | undefined; note?: string | undefined };
 
-const ORDER = ['received', 'dispatched', 'en_route', 'on_scene'];
-
 /** The unit must still be on the incident the officer acted on (an offline action may arrive late). */
 function assertOnIncident(unit: UnitRow, incidentId: string, action: string) {
   if (unit.current_incident_id !== incidentId) throw new AppError('illegal_transition', 409, { from: unit.status, to: action }, { why: 'the unit is not assigned to this incident', currentIncidentId: unit.current_incident_id });
@@ -48,7 +46,8 @@ export async function applyFieldStatus(tx: Transaction<DB>, ctx: AuditContext, u
       await setUnit(change.action, false);
       await appendTimeline(tx, ctx, incident.id, 'unit_status', { unitId, callSign: unit.call_sign, status: change.action, released: false, source: 'field' });
       const stamp = change.action === 'en_route' ? 'first_en_route_at' : 'first_on_scene_at';
-      if (ORDER.indexOf(incident.status) >= 0 && ORDER.indexOf(incident.status) < ORDER.indexOf(change.action)) {
+      // As the lifecycle table allows, as the console's status change does (units.service.ts).
+      if (canTransition(incident.status, change.action)) {
         updatedIncident = await updateIncident(tx, incident, { status: change.action, [stamp]: incident[stamp] ?? now });
         await appendTimeline(tx, ctx, incident.id, 'status', { from: incident.status, to: change.action, byUnit: unit.call_sign });
         await announceIncident(tx, updatedIncident, 'status');
