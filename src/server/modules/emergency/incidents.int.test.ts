@@ -194,6 +194,15 @@ describe('intake', () => {
     expect(top.distanceM).toBeLessThan(50);
     const far = await s.request({ method: 'POST', url: '/api/incidents/related', cookie: callTaker, body: { lat: 13.48, lon: -88.18, typeCode: 'FIRE', description: '' } });
     expect(far.json().items.map((i: { incident: { id: string } }) => i.incident.id)).not.toContain(first.id);
+    // Once closed, it is nobody's open incident to attach a call to.
+    const closed = await s.request({ method: 'POST', url: `/api/incidents/${first.id}/close`, cookie: dispatcher, body: { dispositionCode: 'unfounded', summary: 'Humo de una parrilla', reason: { code: 'resolved_by_phone', text: 'El llamante confirmó que era una parrilla' } } });
+    // A P1 no unit reached closes on a supervisor's approval.
+    expect(closed.json().status).toBe('pending');
+    const approved = await s.request({ method: 'POST', url: `/api/approvals/${closed.json().approvalId}/decision`, cookie: supervisor, body: { decision: 'approve' } });
+    expect(approved.statusCode, approved.body).toBe(200);
+    expect((await get(first.id)).status).toBe('closed');
+    const after = await s.request({ method: 'POST', url: '/api/incidents/related', cookie: callTaker, body: { ...near(0.0004, 0.0003), typeCode: 'FIRE', description: 'humo saliendo de la cafetería' } });
+    expect(after.json().items.map((i: { incident: { id: string } }) => i.incident.id)).not.toContain(first.id);
   });
 
   it('never overwrites a location: a device location is appended and a person makes it current', async () => {
