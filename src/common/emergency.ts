@@ -24,6 +24,9 @@ export const INCIDENT_TRANSITIONS: Record<IncidentStatus, readonly IncidentStatu
 
 export const canTransition = (from: IncidentStatus, to: IncidentStatus) => INCIDENT_TRANSITIONS[from].includes(to);
 
+/** A further call's timeline entry: kind `call`, or `duplicate` with a callId as it was written before it had its own kind. */
+export const isFurtherCallEntry = (t: { kind: string; data: Record<string, unknown> }) => t.kind === 'call' || (t.kind === 'duplicate' && typeof t.data.callId === 'string');
+
 export const UNIT_STATUSES = ['available', 'dispatched', 'en_route', 'on_scene', 'busy', 'out_of_service', 'off_duty'] as const;
 export type UnitStatus = (typeof UNIT_STATUSES)[number];
 

@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
-import { appendAudit, AUDIT_CHANNEL, auditQueueInsertFrom, auditQueueRow } from '../platform/audit/audit-log.js';
+import type { Kysely, Transaction } from 'kysely';
+import { appendAudit, appendAudits } from '../platform/audit/audit-log.js';
 import { hashPassword } from '../platform/auth/passwords.js';
 import { SYSTEM_CONTEXT } from '../platform/auth/principal.js';
-import { notifyOnCommit } from '../platform/db/commit-signals.js';
 import type { DB, IncidentStatus, UnitStatus, UnitType } from '../platform/db/schema.js';
 import { DEPARTMENTS, departmentAt } from '../platform/geo/departments.js';
 import { mulberry32 } from '../platform/random.js';
@@ -220,7 +219,10 @@ async function seedCrews(tx: Transaction<DB>, units: DemoUnit[], passwordHash: s
   await tx.insertInto('user_roles').values(crew.map((m) => ({ user_id: m.userId, role: 'field_officer', granted_by: null }))).execute();
   await tx.insertInto('unit_crew').values(crew.map((m) => ({ unit_id: m.unitId, user_id: m.userId }))).execute();
   // One audit entry per account, as for any other account, written in one statement.
-  const entries = crew.map((m) => auditQueueRow(SYSTEM_CONTEXT, { action: 'user.created', entityType: 'user', entityId: m.userId, changes: { after: { username: m.username, roles: ['field_officer'], active: false, demo: true } } }));
-  await sql`${notifyOnCommit(AUDIT_CHANNEL)}WITH q AS (${auditQueueInsertFrom(sql`jsonb_array_elements(${JSON.stringify(entries)}::jsonb) AS e(entry)`, sql`e.entry`)}) SELECT count(*) FROM q`.execute(tx);
+  await appendAudits(
+    tx,
+    SYSTEM_CONTEXT,
+    crew.map((m) => ({ action: 'user.created', entityType: 'user', entityId: m.userId, changes: { after: { username: m.username, roles: ['field_officer'], active: false, demo: true } } })),
+  );
   return crew.length;
 }

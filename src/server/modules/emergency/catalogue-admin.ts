@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { appendAudit } from '../../platform/audit/audit-log.js';
-import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { CATALOGUE_CHANNEL, loadIncidentTypes, loadTargets, type IncidentType, type IncidentTypeCache } from './catalogue.js';
+import { catalogueChanged, loadIncidentTypes, loadTargets, type IncidentType, type IncidentTypeCache } from './catalogue.js';
 import { loadSettings, type DispatchSettings } from './incident-store.js';
 
 export type TypeInput = Omit<IncidentType, 'code'>;
@@ -73,7 +72,7 @@ export class CatalogueAdmin {
         await tx.insertInto('priority_rules').values({ type_code: code, question_key: r.questionKey, operator: r.operator, value: JSON.stringify(r.value), priority: r.priority }).execute();
       }
       // Every server process drops its cached types when this commits (IncidentTypeCache).
-      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
+      await catalogueChanged(tx);
       await appendAudit(tx, ctx, { action: before ? 'catalogue.type_changed' : 'catalogue.type_created', entityType: 'incident_type', entityId: code, changes: { before, after: { code, ...t } } });
     });
     this.types?.invalidate();
@@ -89,7 +88,7 @@ export class CatalogueAdmin {
       const mapped = await sql<{ code: string }>`SELECT code FROM citizen_report_types WHERE incident_type_code = ${code} FOR SHARE`.execute(tx);
       if (mapped.rows.length > 0) throw new AppError('incident_type_in_use', 409, { code }, { citizenReportTypes: mapped.rows.map((r) => r.code) });
       await tx.updateTable('incident_types').set({ active: false }).where('code', '=', code).execute();
-      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
+      await catalogueChanged(tx);
       await appendAudit(tx, ctx, { action: 'catalogue.type_retired', entityType: 'incident_type', entityId: code, changes: { before: { active: true }, after: { active: false } } });
     });
     this.types?.invalidate();
@@ -124,7 +123,7 @@ export class CatalogueAdmin {
         await tx.updateTable('dispatch_settings').set({ value: JSON.stringify(v) }).where('key', '=', column[k as keyof DispatchSettings]).execute();
       }
       // Every server process drops its cached settings when this commits (DispatchService.invalidate).
-      await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
+      await catalogueChanged(tx);
       await appendAudit(tx, ctx, { action: 'catalogue.dispatch_settings_changed', entityType: 'dispatch_settings', changes: { before, after: { ...before, ...patch } } });
     });
     return loadSettings(this.db);

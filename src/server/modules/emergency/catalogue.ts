@@ -2,6 +2,8 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { PriorityRule } from '../../../common/emergency.js';
 import type { DB } from '../../platform/db/schema.js';
+import { ReloadingValue } from '../../platform/reloading-value.js';
+import { notifyOnCommit } from '../../platform/db/commit-signals.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 
@@ -28,6 +30,11 @@ type RuleRow = { question_key: string; operator: PriorityRule['operator']; value
 
 /** The incident-type catalogue with each type's protocol questions and priority rules, in one statement (intake reads it per call). */
 export async function loadIncidentTypes(db: Db, onlyCode?: string, withRetired = false): Promise<IncidentType[]> {
+  return (await loadIncidentTypeRecords(db, onlyCode, withRetired)).map((r) => r.type);
+}
+
+/** Each type with whether intake still offers it (retired types are read only `withRetired`). */
+async function loadIncidentTypeRecords(db: Db, onlyCode?: string, withRetired = false): Promise<Cached[]> {
   const { rows: types } = await sql<{
     code: string;
     name_es: string;
@@ -35,77 +42,62 @@ export async function loadIncidentTypes(db: Db, onlyCode?: string, withRetired =
     default_priority: number;
     required_units: IncidentType['requiredUnits'];
     emergency: boolean;
+    active: boolean;
     questions: QuestionRow[];
     rules: RuleRow[];
   }>`
-    SELECT t.code, t.name_es, t.name_en, t.default_priority, t.required_units, t.emergency,
+    SELECT t.code, t.name_es, t.name_en, t.default_priority, t.required_units, t.emergency, t.active,
            COALESCE((SELECT json_agg(q ORDER BY q.position) FROM protocol_questions q WHERE q.type_code = t.code), '[]') AS questions,
            COALESCE((SELECT json_agg(r) FROM priority_rules r WHERE r.type_code = t.code), '[]') AS rules
       FROM incident_types t
      WHERE (t.active OR ${withRetired}) AND (${onlyCode ?? null}::text IS NULL OR t.code = ${onlyCode ?? null}::text)
      ORDER BY t.code`.execute(db);
   return types.map((t) => ({
-    code: t.code,
-    name: { es: t.name_es, en: t.name_en },
-    defaultPriority: t.default_priority,
-    requiredUnits: t.required_units,
-    emergency: t.emergency,
-    questions: t.questions.map((q) => ({ key: q.key, prompt: { es: q.prompt_es, en: q.prompt_en }, kind: q.kind, options: q.options })),
-    priorityRules: t.rules.map((r): PriorityRule => ({ questionKey: r.question_key, operator: r.operator, value: r.value, priority: r.priority })),
+    active: t.active,
+    type: {
+      code: t.code,
+      name: { es: t.name_es, en: t.name_en },
+      defaultPriority: t.default_priority,
+      requiredUnits: t.required_units,
+      emergency: t.emergency,
+      questions: t.questions.map((q) => ({ key: q.key, prompt: { es: q.prompt_es, en: q.prompt_en }, kind: q.kind, options: q.options })),
+      priorityRules: t.rules.map((r): PriorityRule => ({ questionKey: r.question_key, operator: r.operator, value: r.value, priority: r.priority })),
+    },
   }));
 }
 
 /** Sent in the transaction of every catalogue change; each server process drops its cached types. */
 export const CATALOGUE_CHANNEL = 'centinela_catalogue';
 
+/** Marks the caller's transaction: when it commits, every process drops its cached types and dispatch settings. */
+export async function catalogueChanged(tx: Db): Promise<void> {
+  await sql`${notifyOnCommit(CATALOGUE_CHANNEL)}SELECT 1`.execute(tx);
+}
+
 // A safety net only: a change made outside the application (psql) sends no NOTIFY.
 const TYPES_TTL_MS = 60_000;
 type Cached = { type: IncidentType; active: boolean };
 
 /**
- * The active incident types, kept in memory: intake reads one on every call, and the catalogue
+ * The incident types (retired ones marked), kept in memory: intake reads one on every call, and the catalogue
  * changes a few times a year. Dropped when a catalogue change commits (NOTIFY on CATALOGUE_CHANNEL,
  * delivered to every process, and `invalidate()` at once in the process that made it).
  */
 export class IncidentTypeCache {
-  private loaded: { at: number; types: Map<string, Cached> } | null = null;
-  private loading: Promise<Map<string, Cached>> | null = null;
-  private generation = 0;
+  private readonly types: ReloadingValue<Map<string, Cached>>;
 
-  constructor(
-    private readonly db: Kysely<DB>,
-    private readonly ttlMs = TYPES_TTL_MS,
-  ) {}
+  constructor(db: Kysely<DB>, ttlMs = TYPES_TTL_MS) {
+    this.types = new ReloadingValue(async () => new Map((await loadIncidentTypeRecords(db, undefined, true)).map((c) => [c.type.code, c])), ttlMs);
+  }
 
   /** An active type, for intake; `withRetired` also finds a retired one, for incidents that already have it. */
   async get(code: string, opts: { withRetired?: boolean } = {}): Promise<IncidentType | undefined> {
-    const l = this.loaded;
-    const types = l && Date.now() - l.at < this.ttlMs ? l.types : await this.load();
-    const c = types.get(code);
+    const c = (await this.types.get()).get(code);
     return c && (c.active || opts.withRetired) ? c.type : undefined;
   }
 
   invalidate(): void {
-    this.generation++;
-    this.loaded = null;
-    this.loading = null;
-  }
-
-  private load(): Promise<Map<string, Cached>> {
-    const generation = this.generation;
-    const at = Date.now();
-    const loading = (this.loading ??= Promise.all([loadIncidentTypes(this.db, undefined, true), this.db.selectFrom('incident_types').select('code').where('active', '=', true).execute()])
-      .then(([list, active]) => {
-        const activeCodes = new Set(active.map((a) => a.code));
-        const types = new Map(list.map((t) => [t.code, { type: t, active: activeCodes.has(t.code) }]));
-        // A change that committed while this read ran may not be in it: keep it only if none did.
-        if (generation === this.generation) this.loaded = { at, types };
-        return types;
-      })
-      .finally(() => {
-        if (this.loading === loading) this.loading = null;
-      }));
-    return loading;
+    this.types.invalidate();
   }
 }
 

@@ -5,7 +5,8 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { assertTransition, dispatchedNow, findIncident, loadSettings, lockIncident, updateIncident, type DispatchSettings } from './incident-store.js';
+import { ReloadingValue } from '../../platform/reloading-value.js';
+import { assertTransition, dispatchedNow, findIncident, loadSettings, lockIncident, updateIncident } from './incident-store.js';
 import { boxAround, boxWithinKnn, KNN_LON_SCALE, knnDistance, rankingRadiusM, rankUnits, type CandidateUnit, type Recommendation } from './recommend.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
@@ -30,44 +31,16 @@ export class DispatchService {
     });
   }
 
-  // Settings and unit requirements change rarely and are read on every recommendation: kept a few seconds.
-  private cached: { at: number; settings: DispatchSettings; requiredUnits: Map<string, { capability: string; count: number }[]> } | null = null;
-
-  private refreshing: Promise<NonNullable<DispatchService['cached']>> | null = null;
-
-  private generation = 0;
+  // Settings and unit requirements change rarely and are read on every recommendation: kept a few seconds,
+  // an expired copy answering while one reload runs (no request pays for it).
+  private readonly reference = new ReloadingValue(async () => {
+    const [settings, types] = await Promise.all([loadSettings(this.db), this.db.selectFrom('incident_types').select(['code', 'required_units']).execute()]);
+    return { settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
+  }, REFERENCE_TTL_MS, REFERENCE_TTL_MS);
 
   /** Drops the cached settings and unit requirements: a catalogue or settings change committed (CATALOGUE_CHANNEL). */
   invalidate(): void {
-    this.generation++;
-    this.cached = null;
-    this.refreshing = null;
-  }
-
-  private async reference() {
-    const c = this.cached;
-    if (c && Date.now() - c.at < REFERENCE_TTL_MS) return c;
-    if (!this.refreshing) {
-      const refreshing = this.loadReference().finally(() => {
-        if (this.refreshing === refreshing) this.refreshing = null;
-      });
-      this.refreshing = refreshing;
-    }
-    // An expired copy answers while one refresh runs in the background: no request pays for the reload.
-    if (c && Date.now() - c.at < 2 * REFERENCE_TTL_MS) {
-      this.refreshing.catch(() => undefined);
-      return c;
-    }
-    return this.refreshing;
-  }
-
-  private async loadReference() {
-    const generation = this.generation;
-    const [settings, types] = await Promise.all([loadSettings(this.db), this.db.selectFrom('incident_types').select(['code', 'required_units']).execute()]);
-    const loaded = { at: Date.now(), settings, requiredUnits: new Map(types.map((t) => [t.code, t.required_units])) };
-    // A change that committed while this read ran may not be in it: keep it only if none did.
-    if (generation === this.generation) this.cached = loaded;
-    return loaded;
+    this.reference.invalidate();
   }
 
   /** Capabilities the incident type needs and that no committed unit covers yet. */
@@ -89,7 +62,7 @@ export class DispatchService {
     const read = limit + KNN_SLACK;
     const incident = (await nearestQuery(incidentId, read).execute(this.db)).rows[0];
     if (!incident) throw notFound();
-    const { settings, requiredUnits } = await this.reference();
+    const { settings, requiredUnits } = await this.reference.get();
     const required = requiredUnits.get(incident.type_code) ?? [];
     const needed = this.neededCapabilities(required, incident.committed);
     const target = incident.incident_lat !== null && incident.incident_lon !== null ? { lat: incident.incident_lat, lon: incident.incident_lon } : null;

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { SYSTEM_CONTEXT } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { IncidentsService } from './incidents.service.js';
-import { isFurtherCallEntry, LinksService } from './links.service.js';
+import { isFurtherCallEntry } from '../../../common/emergency.js';
+import { LinksService } from './links.service.js';
 
 type Details = Awaited<ReturnType<IncidentsService['details']>>;
 
@@ -37,7 +38,6 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
   ]);
   const agency = ref(agencyId);
   const incidentUrn = `urn:emergency:uid:incidentid:${d.number}:${agencyId}`;
-  const callId = `urn:emergency:uid:callid:${d.id}:${agencyId}`;
   const agentId = (username: string) => `${username}@${agencyId}`;
   const prologue = (id: string, at: string, agent?: string | null) => ({
     $id: id,
@@ -126,31 +126,24 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
     };
   });
 
-  const caller = d.caller && (d.caller.number || d.caller.name) ? d.caller : null;
-  const callbackId = `${agencyId}:callback:${d.id}`;
-  const personId = `${agencyId}:person:caller:${d.id}`;
   const incidentTime = d.times.closedAt ?? d.timeline.at(-1)?.at ?? d.times.createdAt;
 
-  // Further calls, each with its own caller (null unless the reader may see callers) and call-taker.
-  const further = furtherCalls.map((c) => {
-    const entry = callEntries.find((t) => t.data.callId === c.id);
-    const who = c.caller && (c.caller.number || c.caller.name) ? c.caller : null;
-    const ids = { call: `urn:emergency:uid:callid:${c.id}:${agencyId}`, callback: `${agencyId}:callback:${c.id}`, person: `${agencyId}:person:caller:${c.id}` };
-    const at = entry?.at ?? c.receivedAt;
-    const actor = entry?.actor && entry.actor !== SYSTEM_CONTEXT.actorUsername ? entry.actor : null;
-    const note = entry && notes.find((n) => n.$id === `${agencyId}:note:${entry.id}`);
+  /** A call with its caller's callback and person components: the caller only if known and the reader may see callers. */
+  const callParts = (key: string, at: string, startedAt: string, source: string, actor: string | null, caller: Caller | null, extra: Record<string, unknown>) => {
+    const who = caller && (caller.number || caller.name) ? caller : null;
+    const ids = { call: `urn:emergency:uid:callid:${key}:${agencyId}`, callback: `${agencyId}:callback:${key}`, person: `${agencyId}:person:caller:${key}` };
     return {
       call: {
         ...prologue(ids.call, at, actor),
         standardPrimaryCallType: 'emergency',
-        localCallType: c.source,
+        localCallType: source,
         direction: 'incoming',
         callStateRegistryText: 'callEnd',
-        callStartTimestamp: sv(c.receivedAt),
+        callStartTimestamp: sv(startedAt),
         ...(actor ? { agentReference: [ref(agentId(actor))] } : {}),
         ...(who?.number ? { callBackReference: ref(ids.callback) } : {}),
         ...(who ? { personReference: [ref(ids.person)] } : {}),
-        ...(note ? { notesReference: [ref(note.$id)] } : {}),
+        ...extra,
       },
       callback: who?.number ? { ...prologue(ids.callback, at), callBackInformationUri: [tel(who.number)] } : null,
       person: who
@@ -163,25 +156,19 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
           }
         : null,
     };
-  });
-  const callbacks = [
-    ...(caller?.number ? [{ ...prologue(callbackId, d.times.createdAt), callBackInformationUri: [tel(caller.number)] }] : []),
-    ...further.flatMap((f) => (f.callback ? [f.callback] : [])),
+  };
+  const calls = [
+    callParts(d.id, d.times.createdAt, d.times.callReceivedAt, d.source, creator, d.caller, locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
+    // Further calls, each with its own caller and call-taker, and what the caller said as its note.
+    ...furtherCalls.map((c) => {
+      const entry = callEntries.find((t) => t.data.callId === c.id);
+      const actor = entry?.actor && entry.actor !== SYSTEM_CONTEXT.actorUsername ? entry.actor : null;
+      const note = entry && notes.find((n) => n.$id === `${agencyId}:note:${entry.id}`);
+      return callParts(c.id, entry?.at ?? c.receivedAt, c.receivedAt, c.source, actor, c.caller, note ? { notesReference: [ref(note.$id)] } : {});
+    }),
   ];
-  const persons = [
-    ...(caller
-      ? [
-          {
-            ...prologue(personId, d.times.createdAt),
-            personIncidentRoleRegistryText: ['Caller'],
-            ...(caller.name ? { ncPersonComponent: { name: [{ personFullName: [{ value: caller.name }] }] } } : {}),
-            callIdentifier: [callId],
-            ...(caller.number ? { callBackReference: ref(callbackId) } : {}),
-          },
-        ]
-      : []),
-    ...further.flatMap((f) => (f.person ? [f.person] : [])),
-  ];
+  const callbacks = calls.flatMap((c) => (c.callback ? [c.callback] : []));
+  const persons = calls.flatMap((c) => (c.person ? [c.person] : []));
 
   return {
     ...prologue(incidentUrn, d.timeline.at(-1)?.at ?? d.times.createdAt),
@@ -212,21 +199,7 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
           }
         : {}),
     },
-    callComponent: [
-      {
-        ...prologue(callId, d.times.createdAt, creator),
-        standardPrimaryCallType: 'emergency',
-        localCallType: d.source,
-        direction: 'incoming',
-        callStateRegistryText: 'callEnd',
-        callStartTimestamp: sv(d.times.callReceivedAt),
-        ...(creator ? { agentReference: [ref(agentId(creator))] } : {}),
-        ...(caller?.number ? { callBackReference: ref(callbackId) } : {}),
-        ...(caller ? { personReference: [ref(personId)] } : {}),
-        ...(locations.length ? { locationReference: locations.map((l) => ref(l.$id)) } : {}),
-      },
-      ...further.map((f) => f.call),
-    ],
+    callComponent: calls.map((c) => c.call),
     ...(callbacks.length ? { callbackComponent: callbacks } : {}),
     ...(persons.length ? { personComponent: persons } : {}),
     ...(locations.length ? { locationComponent: locations } : {}),
@@ -236,6 +209,7 @@ export async function toEido(db: Kysely<DB>, d: Details, agencyId = 'psap.centin
   };
 }
 
+type Caller = { number: string | null; name: string | null };
 const tel = (number: string) => `tel:${number.replace(/[^+0-9]/g, '')}`;
 
 /** A merge, duplicate (marked, not a further call) or unmerge entry as a note: which incident it joined or left, and the units that moved. */

@@ -13,7 +13,7 @@ export async function findIncident(db: Db, id: string): Promise<IncidentRow | un
   return db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 export type { IncidentRow } from '../../platform/records/incident-records.js';
-export { lockIncident, updateIncident } from '../../platform/records/incident-records.js';
+export { assertVersion, lockIncident, updateIncident } from '../../platform/records/incident-records.js';
 
 /**
  * Lock order for every transaction touching units and incidents: units first, then the incident

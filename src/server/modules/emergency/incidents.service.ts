@@ -11,7 +11,7 @@ import type { IntakeHook } from '../../platform/intake/incident-intake.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import { departmentAt } from '../../platform/geo/departments.js';
 import { IncidentTypeCache, normaliseAnswer, type IncidentType } from './catalogue.js';
-import { approvalRequiredNow, findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, assertActive, lockIncident, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
+import { approvalRequiredNow, findIncident, insertIntake, insertIntakes, intakeRecord, loadSettings, assertActive, assertVersion, lockIncident, updateIncident, type Intake, type IntakeRecord, type IncidentRow } from './incident-store.js';
 import { presentIncident } from './incident.presenter.js';
 import { scoreRelated, type RelatedProbe } from './related.js';
 import { announceIncident, appendTimeline, incidentEvent } from './timeline.js';
@@ -365,7 +365,7 @@ export class IncidentsService {
     const row = await this.get(id);
     if (priority > row.priority) {
       assertActive(row);
-      if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
+      assertVersion(row, version);
       const outcome = await this.discretion.request<PriorityChange>(ctx, 'emergency.lower_priority', id, { priority, version, from: row.priority, number: row.number }, reason);
       return { outcome, incident: await this.get(id) };
     }

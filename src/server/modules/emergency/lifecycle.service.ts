@@ -5,18 +5,12 @@ import type { AuditContext } from '../../platform/auth/principal.js';
 import type { DB } from '../../platform/db/schema.js';
 import type { ApprovedReason, Discretion, Reason } from '../../platform/discretion/discretion.js';
 import { AppError, notFound } from '../../platform/errors.js';
-import { approvalRequiredNow, assertTransition, dispatchedNow, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
+import { approvalRequiredNow, assertTransition, assertVersion, dispatchedNow, findIncident, lockIncident, lockUnitsOf, updateIncident, type IncidentRow } from './incident-store.js';
 import { releaseUnits } from './units.service.js';
 import { announceIncident, announceUnit, appendTimeline } from './timeline.js';
 
 type Closure = { dispositionCode: string; summary: string; version?: number };
 type MergeRequest = { intoId: string; duplicate: boolean; version?: number; priority: number; targetPriority: number; number?: string };
-
-
-/** A write made against an older version than the incident's answers 409 with the current one. */
-function assertFresh(row: IncidentRow, version: number | undefined) {
-  if (version !== undefined && version !== row.version) throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version });
-}
 
 /** The survivor must still take units: the merged incident's units move to it. */
 function assertMergeable(row: IncidentRow, target: IncidentRow) {
@@ -82,7 +76,7 @@ export class LifecycleService {
     if (!row.first_on_scene_at) {
       // Everything a supervisor's approval could not fix is refused now, not filed to fail later.
       if (row.status !== 'resolved') assertTransition(row, 'resolved');
-      assertFresh(row, input.version);
+      assertVersion(row, input.version);
       await this.disposition(this.db, input.dispositionCode);
       const outcome = await this.discretion.request(ctx, 'emergency.close_without_on_scene', id, { ...input, priority: row.priority, number: row.number }, reason);
       return { outcome, incident: (await findIncident(this.db, id))! };
@@ -121,7 +115,7 @@ export class LifecycleService {
     if (!row) throw notFound();
     // Checked for every status: an on-scene P1 cannot be cancelled, so no request is filed to fail later.
     assertTransition(row, 'cancelled');
-    assertFresh(row, version);
+    assertVersion(row, version);
     const outcome = await this.discretion.request(ctx, 'emergency.cancel', id, { version, priority: row.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
@@ -185,7 +179,7 @@ export class LifecycleService {
     const [row, target] = await Promise.all([findIncident(this.db, id), findIncident(this.db, intoId)]);
     if (!row || !target) throw notFound();
     assertMergeable(row, target);
-    assertFresh(row, version);
+    assertVersion(row, version);
     const outcome = await this.discretion.request<MergeRequest>(ctx, 'emergency.merge', id, { intoId, duplicate, version, priority: row.priority, targetPriority: target.priority, number: row.number }, reason);
     return { outcome, incident: (await findIncident(this.db, id))! };
   }
@@ -199,7 +193,7 @@ export class LifecycleService {
     const b = await lockIncident(tx, second!);
     const row: IncidentRow = a.id === id ? a : b;
     const target: IncidentRow = a.id === id ? b : a;
-    if (!reason.approvalId) assertFresh(row, p.version);
+    if (!reason.approvalId) assertVersion(row, p.version);
     if (row.priority <= 2 && target.priority > row.priority && !reason.approvalId) throw approvalRequiredNow(row);
     assertMergeable(row, target);
     await tx.updateTable('assignments').set({ incident_id: intoId }).where('incident_id', '=', id).where('released_at', 'is', null).execute();

@@ -118,6 +118,3 @@ export class LinksService {
     }));
   }
 }
-
-/** A further call's timeline entry: kind `call`, or `duplicate` with a callId as it was written before it had its own kind. */
-export const isFurtherCallEntry = (t: { kind: string; data: Record<string, unknown> }) => t.kind === 'call' || (t.kind === 'duplicate' && typeof t.data.callId === 'string');

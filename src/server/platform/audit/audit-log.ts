@@ -134,3 +134,10 @@ export async function appendAudit(tx: Transaction<DB> | Kysely<DB>, ctx: AuditCo
   if (id === undefined) throw new Error('appendAudit: the queue insert returned no id');
   return Number(id);
 }
+
+/** Appends many entries in one statement, as `appendAudit` does one (a bulk write such as a seed). */
+export async function appendAudits(tx: Transaction<DB> | Kysely<DB>, ctx: AuditContext, inputs: AuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const entries = JSON.stringify(inputs.map((input) => auditQueueRow(ctx, input)));
+  await sql`${notifyOnCommit(AUDIT_CHANNEL)}WITH q AS (${auditQueueInsertFrom(sql`jsonb_array_elements(${entries}::jsonb) AS e(entry)`, sql`e.entry`)}) SELECT count(*) FROM q`.execute(tx);
+}

@@ -22,10 +22,15 @@ export async function lockUnit(tx: Transaction<DB>, unitId: string): Promise<Uni
 export async function lockIncident(tx: Transaction<DB>, id: string, expectedVersion?: number): Promise<IncidentRow> {
   const row = await tx.selectFrom('incidents').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
   if (!row) throw notFound();
+  assertVersion(row, expectedVersion);
+  return row;
+}
+
+/** 409 with the current version and status when the caller saw another version than the row's. */
+export function assertVersion(row: IncidentRow, expectedVersion: number | undefined): void {
   if (expectedVersion !== undefined && row.version !== expectedVersion) {
     throw new AppError('stale_version', 409, { currentVersion: row.version }, { currentVersion: row.version, currentStatus: row.status });
   }
-  return row;
 }
 
 /** Writes a change and bumps the version; every write to an incident goes through here. */

@@ -14,6 +14,7 @@ import { PriorityChip, StatusChip, UnitStatusChip, useTypeName } from './bits';
 import { DeviceLocations } from './DeviceLocations';
 import { FieldFile } from './FieldFile';
 import { CitizenConversation } from '../citizen/CitizenConversation';
+import { isFurtherCallEntry } from '../../../common/emergency';
 
 type Props = { id: string; types: IncidentType[] | undefined; onClose: () => void };
 
@@ -71,7 +72,7 @@ export function IncidentPanel({ id, types, onClose }: Props) {
                 <dd>{[d.caller.name, d.caller.number].filter(Boolean).join(' · ') || '—'}</dd>
               </>
             ) : null}
-            {d.caller && d.timeline.some((e) => timelineKind(e) === 'call') ? <FurtherCallers incidentId={d.id} version={d.version} /> : null}
+            {d.caller && d.timeline.some(isFurtherCallEntry) ? <FurtherCallers incidentId={d.id} version={d.version} /> : null}
           </dl>
 
           {d.source !== 'call' ? <CitizenConversation incidentId={d.id} version={d.version} /> : null}
@@ -528,8 +529,8 @@ function FurtherCallers({ incidentId, version }: { incidentId: string; version: 
   );
 }
 
-// A further call is kind `call`; older data holds it as `duplicate` with a callId (the server's isFurtherCallEntry).
-const timelineKind = (e: { kind: string; data: Record<string, unknown> }) => (e.kind === 'duplicate' && typeof e.data.callId === 'string' ? 'call' : e.kind);
+// Older data holds a further call as `duplicate` with a callId: labelled as a call all the same.
+const timelineKind = (e: { kind: string; data: Record<string, unknown> }) => (isFurtherCallEntry(e) ? 'call' : e.kind);
 
 /** What a timeline entry changed, in words: unit and incident statuses, priorities, the disposition, the reason given. */
 function TimelineDetail({ kind, data, dispositions }: { kind: string; data: Record<string, unknown>; dispositions: Catalogue['dispositions'] | undefined }) {
